@@ -1,0 +1,40 @@
+/**
+ * The application lifetime (.NET's `IHostApplicationLifetime`): wait for the host's events and
+ * request a stop from anywhere.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+
+/**
+ * @since 0.1.0
+ * @category tags
+ * @example
+ * ```ts
+ * import { ApplicationLifetime } from "effect-host"
+ * import { Effect } from "effect"
+ *
+ * // stop the whole application after the first batch
+ * const program = Effect.gen(function*() {
+ *   yield* ApplicationLifetime.started
+ *   yield* Effect.log("host is up, shutting down")
+ *   yield* ApplicationLifetime.stopApplication
+ * })
+ * ```
+ */
+export class ApplicationLifetime extends Effect.Tag("effect-host/ApplicationLifetime")<ApplicationLifetime, {
+  /** Completes once every service has started (after every `started` hook). Never completes if start fails. */
+  readonly started: Effect.Effect<void>
+  /** Completes when the stop begins, before any `stopping` hook runs. */
+  readonly stopping: Effect.Effect<void>
+  /** Completes when the stop has finished (after every `stopped` hook, or at the shutdown deadline). */
+  readonly stopped: Effect.Effect<void>
+  /** Requests a graceful stop. Idempotent; during start it interrupts the start and rolls back. */
+  readonly stopApplication: Effect.Effect<void>
+  /** Runs `callback` when the host has started; a failing callback is logged and does not stop the others. */
+  readonly onStarted: (callback: Effect.Effect<void, unknown>) => Effect.Effect<void>
+  /** Runs `callback` when the stop begins; the stop waits for it (within the shutdown budget). */
+  readonly onStopping: (callback: Effect.Effect<void, unknown>) => Effect.Effect<void>
+  /** Runs `callback` when the stop has finished. */
+  readonly onStopped: (callback: Effect.Effect<void, unknown>) => Effect.Effect<void>
+}>() {}

@@ -1,0 +1,138 @@
+/**
+ * The host: builds the hosted services in registration order, runs their lifecycle and stops
+ * them within the shutdown budget. `make` is the host as a `Layer`; `launch` runs it until a stop
+ * is requested, the fiber is interrupted (Ctrl+C under a runner) or a background service fails.
+ *
+ * @since 0.1.0
+ */
+import type { ConfigError } from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
+import { ApplicationLifetime } from "./ApplicationLifetime.js"
+import * as HostEnvironment from "./HostEnvironment.js"
+import type { HostError } from "./HostError.js"
+import * as HostOptions from "./HostOptions.js"
+import * as Engine from "./internal/engine.js"
+import { currentHostContext } from "./internal/hostContext.js"
+import { currentObserver } from "./internal/observer.js"
+
+/**
+ * Host options: `HostOptions` plus the environment values fixed in code.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options extends HostOptions.HostOptions {
+  readonly environment?: HostEnvironment.Settings | undefined
+}
+
+/**
+ * What the host provides to its services (and, as a layer, to the rest of the program).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Provided = ApplicationLifetime | HostEnvironment.HostEnvironment
+
+type Services = Layer.Layer.Any | ReadonlyArray<Layer.Layer.Any>
+type Member<S extends Services> = S extends ReadonlyArray<Layer.Layer.Any> ? S[number] : S
+
+/** @internal */
+type Out<S extends Services> = Provided | Layer.Layer.Success<Member<S>>
+/** @internal */
+type Err<S extends Services> = Layer.Layer.Error<Member<S>> | HostError | ConfigError
+/** @internal */
+type In<S extends Services> = Exclude<Layer.Layer.Context<Member<S>>, Provided>
+
+const toArray = (services: Services): ReadonlyArray<Layer.Layer.Any> =>
+  Array.isArray(services) ? services : [services as Layer.Layer.Any]
+
+/**
+ * Builds and starts a host in the current scope; closing the scope stops it.
+ *
+ * @internal
+ */
+const build = <S extends Services>(services: S, options: Options = {}) =>
+  Effect.gen(function*() {
+    const resolved = yield* HostOptions.resolve(options)
+    const environment = yield* HostEnvironment.resolve(options.environment)
+    const observer = Option.getOrUndefined(yield* FiberRef.get(currentObserver))
+    const engine = yield* Engine.make({
+      options: resolved,
+      onEvent: observer?.onEvent ?? (() => {}),
+      onOutcome: observer?.onOutcome ?? (() => {})
+    })
+    observer?.onHost?.(engine.handle)
+
+    const provided = Context.make(ApplicationLifetime, engine.lifetime).pipe(
+      Context.add(HostEnvironment.HostEnvironment, environment)
+    )
+    // One memo map per host: a layer listed twice, or shared by two services, is built once.
+    const memoMap = yield* Layer.makeMemoMap
+    const scope = yield* Effect.scope
+    let context: Context.Context<never> = provided as Context.Context<never>
+    for (const service of toArray(services)) {
+      const output = yield* Layer.buildWithMemoMap(service as Layer.Layer<never, unknown, unknown>, memoMap, scope).pipe(
+        Effect.provide(provided),
+        Effect.locally(currentHostContext, Option.some(engine.hostContext))
+      )
+      context = Context.merge(context, output)
+    }
+    // Added after the services were built, so the stop runs before their layers are released.
+    yield* Effect.addFinalizer(() => engine.stop)
+    yield* Effect.forkScoped(Effect.zipRight(engine.stopRequested, engine.stop))
+    yield* engine.start
+    return { engine, context: context as Context.Context<Out<S>> }
+  }).pipe(
+    Effect.annotateLogs({ host: "effect-host" })
+  ) as Effect.Effect<
+    { readonly engine: Engine.Engine; readonly context: Context.Context<Out<S>> },
+    Err<S>,
+    In<S> | Scope.Scope
+  >
+
+/**
+ * The host as a `Layer`: acquiring it builds and starts every hosted service, releasing it stops
+ * them. It provides `ApplicationLifetime`, `HostEnvironment` and whatever the services provide.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { ApplicationLifetime, Host, HostedService } from "effect-host"
+ * import { Effect } from "effect"
+ *
+ * const Worker = HostedService.make("Worker", { start: Effect.log("up"), stop: Effect.log("down") })
+ *
+ * const program = Effect.gen(function*() {
+ *   yield* ApplicationLifetime.started
+ * }).pipe(Effect.provide(Host.make([Worker])))
+ * ```
+ */
+export const make = <const S extends Services>(services: S, options?: Options): Layer.Layer<Out<S>, Err<S>, In<S>> =>
+  Layer.scopedContext(Effect.map(build(services, options), ({ context }) => context))
+
+/**
+ * Runs the host until it is stopped: by `ApplicationLifetime.stopApplication`, by interruption
+ * (a runner's Ctrl+C), or by a failing background service under `"StopHost"`. The stop is bounded
+ * by `shutdownTimeout`. Succeeds on a graceful stop, fails with a `HostError` otherwise.
+ *
+ * @since 0.1.0
+ * @category running
+ * @example
+ * ```ts
+ * import { Host, HostedService } from "effect-host"
+ * import { NodeRuntime } from "@effect/platform-node"
+ * import { Effect } from "effect"
+ *
+ * const Worker = HostedService.make("Worker", { start: Effect.log("up"), stop: Effect.log("down") })
+ *
+ * Host.launch([Worker]).pipe(NodeRuntime.runMain)
+ * ```
+ */
+export const launch = <const S extends Services>(services: S, options?: Options): Effect.Effect<void, Err<S>, In<S>> =>
+  Effect.scoped(Effect.flatMap(build(services, options), ({ engine }) => engine.result))

@@ -1,0 +1,124 @@
+/**
+ * Options of a host: the names, defaults and configuration keys of .NET's `HostOptions`.
+ * Options given in code win over configuration.
+ *
+ * @since 0.1.0
+ */
+import * as Config from "effect/Config"
+import type { ConfigError } from "effect/ConfigError"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+
+/**
+ * What the host does when a `BackgroundService` fails.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type BackgroundServiceExceptionBehavior = "StopHost" | "Ignore"
+
+/**
+ * Options as a user writes them. Every field is optional.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface HostOptions {
+  /** One budget for the whole stop (all phases, all services). Default 30 seconds. */
+  readonly shutdownTimeout?: Duration.DurationInput | undefined
+  /** Budget for the start phases. Default: none (infinite). */
+  readonly startupTimeout?: Duration.DurationInput | undefined
+  /** Run each start phase's members concurrently (phases stay barriers). Default false. */
+  readonly servicesStartConcurrently?: boolean | undefined
+  /** Run each stop phase's members concurrently (phases stay barriers). Default false. */
+  readonly servicesStopConcurrently?: boolean | undefined
+  /** Default `"StopHost"`. */
+  readonly backgroundServiceExceptionBehavior?: BackgroundServiceExceptionBehavior | undefined
+}
+
+/**
+ * Options after defaults and configuration were applied.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Resolved {
+  readonly shutdownTimeout: Duration.Duration
+  readonly startupTimeout: Option.Option<Duration.Duration>
+  readonly servicesStartConcurrently: boolean
+  readonly servicesStopConcurrently: boolean
+  readonly backgroundServiceExceptionBehavior: BackgroundServiceExceptionBehavior
+}
+
+/**
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaults: Resolved = {
+  shutdownTimeout: Duration.seconds(30),
+  startupTimeout: Option.none(),
+  servicesStartConcurrently: false,
+  servicesStopConcurrently: false,
+  backgroundServiceExceptionBehavior: "StopHost"
+}
+
+/**
+ * The configuration keys, as in .NET (top level, not under a section).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const configKeys = {
+  shutdownTimeout: "shutdownTimeoutSeconds",
+  startupTimeout: "startupTimeoutSeconds",
+  servicesStartConcurrently: "servicesStartConcurrently",
+  servicesStopConcurrently: "servicesStopConcurrently",
+  backgroundServiceExceptionBehavior: "backgroundServiceExceptionBehavior"
+} as const
+
+const seconds = (key: string) =>
+  Config.number(key).pipe(
+    Config.validate({ message: "Expected a number of seconds >= 0", validation: (n) => Number.isFinite(n) && n >= 0 }),
+    Config.map((n) => Duration.millis(Math.round(n * 1000))),
+    Config.option
+  )
+
+/**
+ * Reads the options from the current `ConfigProvider`. Missing keys are `None`; present but
+ * invalid keys fail with a `ConfigError` naming the key (all of them, together).
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config = Config.all({
+  shutdownTimeout: seconds(configKeys.shutdownTimeout),
+  startupTimeout: seconds(configKeys.startupTimeout),
+  servicesStartConcurrently: Config.option(Config.boolean(configKeys.servicesStartConcurrently)),
+  servicesStopConcurrently: Config.option(Config.boolean(configKeys.servicesStopConcurrently)),
+  backgroundServiceExceptionBehavior: Config.option(
+    Config.literal("StopHost", "Ignore")(configKeys.backgroundServiceExceptionBehavior)
+  )
+})
+
+/**
+ * Applies defaults, then configuration, then the options given in code (code wins).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const resolve = (options: HostOptions = {}): Effect.Effect<Resolved, ConfigError> =>
+  Effect.map(config, (fromConfig) => ({
+    shutdownTimeout: options.shutdownTimeout !== undefined
+      ? Duration.decode(options.shutdownTimeout)
+      : Option.getOrElse(fromConfig.shutdownTimeout, () => defaults.shutdownTimeout),
+    startupTimeout: options.startupTimeout !== undefined
+      ? Option.some(Duration.decode(options.startupTimeout))
+      : fromConfig.startupTimeout,
+    servicesStartConcurrently: options.servicesStartConcurrently ??
+      Option.getOrElse(fromConfig.servicesStartConcurrently, () => defaults.servicesStartConcurrently),
+    servicesStopConcurrently: options.servicesStopConcurrently ??
+      Option.getOrElse(fromConfig.servicesStopConcurrently, () => defaults.servicesStopConcurrently),
+    backgroundServiceExceptionBehavior: options.backgroundServiceExceptionBehavior ??
+      Option.getOrElse(fromConfig.backgroundServiceExceptionBehavior, () => defaults.backgroundServiceExceptionBehavior)
+  }))

@@ -1,0 +1,18 @@
+/**
+ * effect-host: a generic host for Effect programs.
+ *
+ * @since 0.1.0
+ */
+
+/** @since 0.1.0 */
+export { ApplicationLifetime } from "./ApplicationLifetime.js"
+/** @since 0.1.0 */
+export * as Host from "./Host.js"
+/** @since 0.1.0 */
+export * as HostedService from "./HostedService.js"
+/** @since 0.1.0 */
+export { HostEnvironment } from "./HostEnvironment.js"
+/** @since 0.1.0 */
+export * as HostError from "./HostError.js"
+/** @since 0.1.0 */
+export * as HostOptions from "./HostOptions.js"

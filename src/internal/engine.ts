@@ -1,0 +1,373 @@
+/**
+ * The lifecycle engine: the one place that decides in which order hooks run, what is rolled back,
+ * and how the shutdown budget is enforced. Read it top to bottom:
+ *
+ *   1. state       — registered services, which ones completed `start`, who is inside a hook
+ *   2. runHook     — runs one hook of one service, with span, log line, event and failure capture
+ *   3. start       — the three start phases as barriers, bounded by `startupTimeout`
+ *   4. stop        — idempotent; interrupts a running start, then the three stop phases in reverse
+ *                    order, all inside one `shutdownTimeout` budget that ends in interruption
+ *   5. outcome     — the first stop reason plus the stop report become the host's final result
+ *
+ * Invariants (asserted by the property test in `test/Host.property.test.ts`):
+ *   - a service gets its stop phases exactly once iff its `start` hook completed, in reverse
+ *     registration order, and never without a completed start;
+ *   - the lifetime's `stopped` event fires last, also when the deadline was hit;
+ *   - the result is a failure exactly when some hook failed or a deadline was hit.
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as Option from "effect/Option"
+import type { ApplicationLifetime } from "../ApplicationLifetime.js"
+import {
+  BackgroundServiceError,
+  type HostError,
+  HostStartError,
+  HostStopError,
+  type Phase,
+  serviceFailure,
+  type ServiceFailure,
+  ShutdownTimeoutError,
+  StartupTimeoutError,
+  startPhases,
+  type StopReport,
+  stopPhases
+} from "../HostError.js"
+import type * as HostOptions from "../HostOptions.js"
+import type { HostContext, ServiceDefinition } from "./hostContext.js"
+import type { HostEvent, HostHandle } from "./observer.js"
+
+/** Why the host stops. The first reason wins; later ones are only logged. */
+type StopReason =
+  | { readonly _tag: "Requested" }
+  | { readonly _tag: "BackgroundFailure"; readonly service: string; readonly cause: Cause.Cause<unknown> }
+  | { readonly _tag: "StartFailed"; readonly failures: ReadonlyArray<ServiceFailure> }
+  | { readonly _tag: "StartupTimeout"; readonly timeout: Duration.Duration; readonly pending: ReadonlyArray<string> }
+
+/** How `start` ended when it did not fail. */
+export type StartOutcome = "Started" | "StoppedDuringStart"
+
+export interface Engine {
+  readonly lifetime: ApplicationLifetime["Type"]
+  readonly hostContext: HostContext
+  readonly handle: HostHandle
+  /** Runs the start phases. On failure the rollback has already run when this fails. */
+  readonly start: Effect.Effect<StartOutcome, HostError>
+  /** Runs the stop once (later callers wait for the first). Never fails, never outlives the budget. */
+  readonly stop: Effect.Effect<void>
+  /** Waits for the stop to finish and yields the host's final result. */
+  readonly result: Effect.Effect<void, HostError>
+  /** Completes when a stop was requested (stopApplication, background failure, failed start). */
+  readonly stopRequested: Effect.Effect<void>
+}
+
+export interface EngineOptions {
+  readonly options: HostOptions.Resolved
+  readonly onEvent: (event: HostEvent) => void
+  readonly onOutcome: (error: HostError | undefined) => void
+}
+
+export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Effect<Engine> =>
+  Effect.gen(function*() {
+    // ---------------------------------------------------------------------------------------
+    // 1. state
+    // ---------------------------------------------------------------------------------------
+    const services: Array<ServiceDefinition> = []
+    const startCompleted = new Set<ServiceDefinition>()
+    const stopCompleted = new Set<ServiceDefinition>()
+    const inFlight = new Map<ServiceDefinition, Phase>()
+    let stopReason: StopReason | undefined
+    let stopBegun = false
+    let startFiber: Fiber.RuntimeFiber<StartOutcome | StopReason> | undefined
+
+    const startedEvent = yield* Deferred.make<void>()
+    const stoppingEvent = yield* Deferred.make<void>()
+    const stoppedEvent = yield* Deferred.make<void>()
+    const stopRequested = yield* Deferred.make<void>()
+    const done = yield* Deferred.make<void, HostError>()
+    const callbacks = {
+      started: [] as Array<Effect.Effect<void, unknown>>,
+      stopping: [] as Array<Effect.Effect<void, unknown>>,
+      stopped: [] as Array<Effect.Effect<void, unknown>>
+    }
+
+    const setReason = (reason: StopReason) => {
+      if (stopReason === undefined) stopReason = reason
+    }
+
+    const requestStop = (reason: StopReason) =>
+      Effect.suspend(() => {
+        setReason(reason)
+        return Deferred.succeed(stopRequested, undefined)
+      })
+
+    // Lifetime events: callbacks run in registration order, each failure is logged and the
+    // others still run; then the event's waiters are released.
+    const fireLifetime = (event: "started" | "stopping" | "stopped", deferred: Deferred.Deferred<void>) =>
+      Effect.gen(function*() {
+        onEvent({ _tag: "Lifetime", event })
+        for (const callback of callbacks[event]) {
+          yield* Effect.catchAllCause(
+            callback,
+            (cause) => Effect.logError(`ApplicationLifetime ${event} callback failed`, cause)
+          )
+        }
+        yield* Deferred.succeed(deferred, undefined)
+      }).pipe(Effect.withSpan(`ApplicationLifetime.${event}`))
+
+    // ---------------------------------------------------------------------------------------
+    // 2. runHook
+    // ---------------------------------------------------------------------------------------
+    const runHook = (service: ServiceDefinition, phase: Phase): Effect.Effect<Exit.Exit<void, unknown>> => {
+      const hook = service.hooks[phase]
+      if (hook === undefined) return Effect.succeed(Exit.void)
+      return Effect.gen(function*() {
+        onEvent({ _tag: "Hook", service: service.name, phase })
+        inFlight.set(service, phase)
+        const startedAt = yield* Clock.currentTimeMillis
+        const exit = yield* Effect.exit(Effect.interruptible(hook))
+        inFlight.delete(service)
+        const elapsed = (yield* Clock.currentTimeMillis) - startedAt
+        if (Exit.isSuccess(exit)) {
+          if (phase === "start" || phase === "stop") {
+            yield* Effect.logInfo(`Hosted service ${service.name} ${phase === "start" ? "started" : "stopped"} in ${elapsed}ms`)
+          } else {
+            yield* Effect.logDebug(`Hosted service ${service.name} ${phase} done in ${elapsed}ms`)
+          }
+        } else if (!Cause.isInterruptedOnly(exit.cause)) {
+          onEvent({ _tag: "HookFailed", service: service.name, phase })
+          yield* Effect.logError(`Hosted service ${service.name} failed in ${phase} after ${elapsed}ms`, exit.cause)
+        }
+        return exit
+      }).pipe(
+        // A hook interrupted from outside (deadline, stop during start) must not stay "in flight".
+        Effect.onInterrupt(() => Effect.sync(() => inFlight.delete(service))),
+        Effect.withSpan(`HostedService.${phase}`, { attributes: { "hosted_service.name": service.name } }),
+        Effect.annotateLogs({ service: service.name, phase })
+      )
+    }
+
+    /** Runs one phase over `members` (in the order given); returns the failures. */
+    const runPhase = (
+      phase: Phase,
+      members: ReadonlyArray<ServiceDefinition>,
+      concurrently: boolean,
+      stopOnFailure: boolean,
+      onSuccess: (service: ServiceDefinition) => void
+    ): Effect.Effect<Array<ServiceFailure>> =>
+      Effect.gen(function*() {
+        const failures: Array<ServiceFailure> = []
+        const record = (service: ServiceDefinition, exit: Exit.Exit<void, unknown>) => {
+          if (Exit.isSuccess(exit)) onSuccess(service)
+          else failures.push(serviceFailure(service.name, phase, exit.cause))
+        }
+        if (concurrently) {
+          yield* Effect.forEach(members, (s) => Effect.map(runHook(s, phase), (exit) => record(s, exit)), {
+            concurrency: "unbounded",
+            discard: true
+          })
+        } else {
+          for (const service of members) {
+            record(service, yield* runHook(service, phase))
+            if (stopOnFailure && failures.length > 0) break
+          }
+        }
+        return failures
+      }).pipe(Effect.withSpan(`Host.${phase}`, { attributes: { "host.services": members.length } }))
+
+    // ---------------------------------------------------------------------------------------
+    // 3. start
+    // ---------------------------------------------------------------------------------------
+    const runStartPhases: Effect.Effect<StartOutcome | StopReason> = Effect.gen(function*() {
+      for (const phase of startPhases) {
+        const failures = yield* runPhase(
+          phase,
+          services,
+          options.servicesStartConcurrently,
+          true,
+          (service) => phase === "start" && startCompleted.add(service)
+        )
+        if (failures.length > 0) return { _tag: "StartFailed", failures } as const
+      }
+      return "Started" as const
+    })
+
+    const boundedStart: Effect.Effect<StartOutcome | StopReason> = Option.match(options.startupTimeout, {
+      onNone: () => runStartPhases,
+      onSome: (timeout) =>
+        Effect.raceFirst(
+          runStartPhases,
+          // The pending names are read at the deadline, before the race interrupts them.
+          Effect.sleep(timeout).pipe(Effect.zipRight(Effect.sync((): StopReason => ({
+            _tag: "StartupTimeout",
+            timeout,
+            pending: [...inFlight.keys()].map((s) => s.name)
+          }))))
+        )
+    })
+
+    const start: Effect.Effect<StartOutcome, HostError> = Effect.gen(function*() {
+      yield* Effect.logDebug(`Starting ${services.length} hosted service(s)`)
+      startFiber = yield* Effect.fork(boundedStart)
+      const exit = yield* Fiber.await(startFiber)
+      if (Exit.isSuccess(exit) && exit.value === "Started") {
+        if (stopBegun) {
+          yield* stop
+          return "StoppedDuringStart"
+        }
+        yield* fireLifetime("started", startedEvent)
+        return "Started"
+      }
+      if (Exit.isSuccess(exit)) {
+        // A start phase failed or the startup deadline passed: roll back, then report.
+        setReason(exit.value as StopReason)
+        yield* stop
+        return yield* Deferred.await(done).pipe(Effect.as("StoppedDuringStart" as const))
+      }
+      // Interrupted: either our own stop did it (stopApplication during start) or the caller
+      // was interrupted, in which case its scope runs the stop.
+      if (stopBegun) {
+        yield* stop
+        yield* Deferred.await(done)
+        return "StoppedDuringStart"
+      }
+      return yield* Effect.failCause(exit.cause as Cause.Cause<never>)
+    }).pipe(Effect.withSpan("Host.start"))
+
+    // ---------------------------------------------------------------------------------------
+    // 4. stop
+    // ---------------------------------------------------------------------------------------
+    const stopFailures: Array<ServiceFailure> = []
+
+    const stopWork: Effect.Effect<void> = Effect.gen(function*() {
+      if (startFiber !== undefined) yield* Fiber.interrupt(startFiber)
+      yield* fireLifetime("stopping", stoppingEvent)
+      const members = services.filter((s) => startCompleted.has(s)).reverse()
+      for (const phase of stopPhases) {
+        const failures = yield* runPhase(
+          phase,
+          members,
+          options.servicesStopConcurrently,
+          false,
+          (service) => phase === "stopped" && stopCompleted.add(service)
+        )
+        stopFailures.push(...failures)
+      }
+      // Stop failures leave the service "stopped" too: it had every stop phase.
+      for (const s of members) stopCompleted.add(s)
+    })
+
+    const runStop: Effect.Effect<void> = Effect.gen(function*() {
+      stopBegun = true
+      setReason({ _tag: "Requested" })
+      yield* Deferred.succeed(stopRequested, undefined)
+      yield* Effect.logDebug("Stopping hosted services")
+      // The stop runs in its own fiber so the deadline can abandon it: interrupting a fiber that
+      // never yields would hang us, so at the deadline we interrupt without waiting.
+      const worker = yield* Effect.forkDaemon(Effect.interruptible(stopWork))
+      const finished = yield* Effect.timeoutOption(Fiber.await(worker), options.shutdownTimeout)
+      let report: StopReport = { failures: stopFailures, deadline: undefined }
+      if (Option.isNone(finished)) {
+        const stuck = [...inFlight.keys()].map((s) => s.name)
+        const skipped = services
+          .filter((s) => startCompleted.has(s) && !stopCompleted.has(s) && !inFlight.has(s))
+          .map((s) => s.name)
+        yield* Fiber.interruptFork(worker)
+        yield* Effect.logError(
+          `Shutdown deadline of ${Duration.format(options.shutdownTimeout)} reached; ` +
+            `still stopping: ${stuck.join(", ") || "none"}` +
+            (skipped.length > 0 ? `; never stopped: ${skipped.join(", ")}` : "")
+        )
+        report = { failures: [...stopFailures], deadline: { timeout: options.shutdownTimeout, stuck, skipped } }
+      }
+      yield* fireLifetime("stopped", stoppedEvent)
+      // ---------------------------------------------------------------------------------------
+      // 5. outcome
+      // ---------------------------------------------------------------------------------------
+      const error = outcome(stopReason ?? { _tag: "Requested" }, report)
+      onOutcome(error)
+      yield* Deferred.done(done, error === undefined ? Exit.void : Exit.fail(error))
+    }).pipe(Effect.withSpan("Host.stop"))
+
+    let stopOnce: Effect.Effect<void> | undefined
+    const stop: Effect.Effect<void> = Effect.suspend(() => {
+      if (stopOnce === undefined) {
+        stopOnce = Effect.uninterruptible(runStop)
+        return stopOnce
+      }
+      return Deferred.await(done).pipe(Effect.ignore)
+    })
+
+    const hostContext: HostContext = {
+      options,
+      register: (definition) => services.push(definition),
+      isStopping: () => stopBegun,
+      reportBackgroundFailure: (service, cause) =>
+        Effect.gen(function*() {
+          if (stopBegun) {
+            yield* Effect.logError(`Background service ${service} failed while the host was stopping`, cause)
+            return
+          }
+          if (options.backgroundServiceExceptionBehavior === "Ignore") {
+            yield* Effect.logError(`Background service ${service} failed (ignored: backgroundServiceExceptionBehavior is Ignore)`, cause)
+            return
+          }
+          yield* Effect.logError(`Background service ${service} failed; stopping the host`, cause)
+          yield* requestStop({ _tag: "BackgroundFailure", service, cause })
+        })
+    }
+
+    const lifetime: ApplicationLifetime["Type"] = {
+      started: Deferred.await(startedEvent),
+      stopping: Deferred.await(stoppingEvent),
+      stopped: Deferred.await(stoppedEvent),
+      stopApplication: requestStop({ _tag: "Requested" }),
+      onStarted: (callback) => Effect.sync(() => void callbacks.started.push(callback)),
+      onStopping: (callback) => Effect.sync(() => void callbacks.stopping.push(callback)),
+      onStopped: (callback) => Effect.sync(() => void callbacks.stopped.push(callback))
+    }
+
+    return {
+      lifetime,
+      hostContext,
+      handle: {
+        inFlight: () => [...inFlight.entries()].map(([s, phase]) => ({ service: s.name, phase })),
+        isStopping: () => stopBegun,
+        lifetime,
+        reportBackgroundFailure: hostContext.reportBackgroundFailure
+      },
+      start,
+      stop,
+      result: Deferred.await(done),
+      stopRequested: Deferred.await(stopRequested)
+    } satisfies Engine
+  })
+
+/** Turns the first stop reason and what happened while stopping into the host's result. */
+const outcome = (reason: StopReason, stop: StopReport): HostError | undefined => {
+  switch (reason._tag) {
+    case "StartFailed":
+      return new HostStartError({ failures: reason.failures, rollback: stop })
+    case "StartupTimeout":
+      return new StartupTimeoutError({ timeout: reason.timeout, pending: reason.pending, rollback: stop })
+    case "BackgroundFailure":
+      return new BackgroundServiceError({ service: reason.service, cause: reason.cause, stop })
+    case "Requested":
+      if (stop.deadline !== undefined) {
+        return new ShutdownTimeoutError({
+          timeout: stop.deadline.timeout,
+          stuck: stop.deadline.stuck,
+          skipped: stop.deadline.skipped,
+          failures: stop.failures
+        })
+      }
+      return stop.failures.length > 0 ? new HostStopError({ failures: stop.failures }) : undefined
+  }
+}
