@@ -341,6 +341,7 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
         inFlight: () => [...inFlight.entries()].map(([s, phase]) => ({ service: s.name, phase })),
         isStopping: () => stopBegun,
         lifetime,
+        options,
         reportBackgroundFailure: hostContext.reportBackgroundFailure
       },
       start,

@@ -13,7 +13,9 @@ import * as Option from "effect/Option"
 import type * as Cause from "effect/Cause"
 import type * as Effect from "effect/Effect"
 import type { ApplicationLifetime } from "../ApplicationLifetime.js"
+import type { Environment } from "../HostEnvironment.js"
 import type { HostError, Phase } from "../HostError.js"
+import type * as HostOptions from "../HostOptions.js"
 
 /** One step of the lifecycle, in the order it happened. */
 export type HostEvent =
@@ -27,6 +29,13 @@ export interface HostHandle {
   readonly inFlight: () => ReadonlyArray<{ readonly service: string; readonly phase: Phase }>
   readonly isStopping: () => boolean
   readonly lifetime: ApplicationLifetime["Type"]
+  /** The host's resolved options: a runner needs `shutdownTimeout` for its wall-clock guard. */
+  readonly options: HostOptions.Resolved
+  /**
+   * The host's environment, when the host passes it (the runner's status messages print it;
+   * without it they resolve the environment from configuration themselves).
+   */
+  readonly environment?: Environment | undefined
   /** Reports a failure as if a background service had failed (for tests and runners). */
   readonly reportBackgroundFailure: (service: string, cause: Cause.Cause<unknown>) => Effect.Effect<void>
 }
