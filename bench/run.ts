@@ -11,8 +11,9 @@ import * as path from "node:path"
 import { type Benchmark, type BenchResult, describeMachine, resultsDir, toMarkdown, writeResult } from "./lib.js"
 import { startStop } from "./startstop.js"
 import { concurrentStop } from "./concurrent-stop.js"
+import { makeQueueBench } from "./queue.js"
 
-const all: ReadonlyArray<Benchmark> = [startStop, concurrentStop]
+const all: ReadonlyArray<Benchmark> = [startStop, concurrentStop, makeQueueBench({})]
 
 const args = process.argv.slice(2)
 const quick = args.includes("--quick")
