@@ -272,7 +272,10 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
       // The stop runs in its own fiber so the deadline can abandon it: interrupting a fiber that
       // never yields would hang us, so at the deadline we interrupt without waiting.
       const worker = yield* Effect.forkDaemon(Effect.interruptible(stopWork))
-      const finished = yield* Effect.timeoutOption(Fiber.await(worker), options.shutdownTimeout)
+      // The stop runs uninterruptibly, and `timeout` runs its effect with the caller's
+      // interruptibility: without `interruptible` here the deadline could not interrupt the wait
+      // and would itself wait for the worker, i.e. never fire for a hook that never returns.
+      const finished = yield* Effect.timeoutOption(Effect.interruptible(Fiber.await(worker)), options.shutdownTimeout)
       let report: StopReport = { failures: stopFailures, deadline: undefined }
       if (Option.isNone(finished)) {
         const stuck = [...inFlight.keys()].map((s) => s.name)
