@@ -107,6 +107,7 @@ export const sideBySide = async (
 
 export const fmt = (n: number, digits = 2): string => {
   if (!Number.isFinite(n)) return String(n)
+  if (Number.isInteger(n)) return n.toLocaleString("en-US")
   if (Math.abs(n) >= 1000) return Math.round(n).toLocaleString("en-US")
   return n.toFixed(Math.abs(n) >= 100 ? 0 : Math.abs(n) >= 10 ? 1 : digits)
 }
