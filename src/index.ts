@@ -7,6 +7,8 @@
 /** @since 0.1.0 */
 export { ApplicationLifetime } from "./ApplicationLifetime.js"
 /** @since 0.1.0 */
+export * as BackgroundService from "./BackgroundService.js"
+/** @since 0.1.0 */
 export * as Host from "./Host.js"
 /** @since 0.1.0 */
 export * as HostedService from "./HostedService.js"

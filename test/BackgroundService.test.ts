@@ -1,0 +1,246 @@
+/**
+ * BackgroundService (issue 4): forked at start, interrupted at stop, failures loud and handed to
+ * the host's policy after an optional restart schedule. Everything timed runs under TestClock.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import type { Exit } from "effect"
+import { Cause, Clock, Deferred, Effect, Option, Schedule } from "effect"
+import { BackgroundService, HostedService } from "effect-host"
+import { TestHost } from "effect-host/testing"
+import { assertSuccess, captureLogs, failureOf, settle } from "./util/background.js"
+
+/** An execute that records the time of each attempt, then fails with `error`. */
+const failingAt = (times: Array<number>, error: string) =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) => {
+    times.push(now)
+    return Effect.fail(error)
+  })
+
+const backgroundError = (exit: Exit.Exit<void, unknown>) => {
+  const error = failureOf(exit)
+  if (typeof error !== "object" || error === null || !("_tag" in error) || error._tag !== "BackgroundServiceError") {
+    throw new Error(`expected BackgroundServiceError, got ${String(error)}`)
+  }
+  return error as unknown as { readonly service: string; readonly cause: Cause.Cause<unknown> }
+}
+
+describe("BackgroundService", () => {
+  it.scoped("start does not wait for execute, and a stop by the host is not a failure", () => {
+    const logs = captureLogs()
+    return Effect.gen(function*() {
+      const released = { count: 0 }
+      const running = yield* Deferred.make<void>()
+      const Worker = BackgroundService.make(
+        "Worker",
+        Effect.zipRight(Deferred.succeed(running, undefined), Effect.never).pipe(
+          Effect.ensuring(Effect.sync(() => void released.count++))
+        )
+      )
+      const host = yield* TestHost.start([Worker])
+      yield* host.started
+      yield* Deferred.await(running)
+      expect(Option.isNone(yield* host.poll)).toBe(true)
+
+      assertSuccess(yield* host.stop)
+      expect(released.count).toBe(1)
+      expect(yield* host.trace).toContain("Worker.stop")
+      expect(logs.messages("ERROR")).toStrictEqual([])
+    }).pipe(Effect.provide(logs.layer))
+  })
+
+  it.scoped("under StopHost (the default) a failure stops the host, which fails with BackgroundServiceError", () => {
+    const logs = captureLogs()
+    return Effect.gen(function*() {
+      const Worker = BackgroundService.make("Worker", Effect.zipRight(Effect.sleep("5 seconds"), Effect.fail("disk full")))
+      const host = yield* TestHost.start([Worker])
+      yield* host.started
+      yield* host.advance("4 seconds")
+      expect(Option.isNone(yield* host.poll)).toBe(true)
+      yield* host.advance("1 second")
+
+      const error = backgroundError(yield* host.exit)
+      expect(error.service).toBe("Worker")
+      expect(Cause.squash(error.cause)).toBe("disk full")
+      // The host stopped: the service got its stop phase.
+      expect(yield* host.trace).toContain("Worker.stop")
+      // Logged at error level with its cause.
+      const logged = logs.lines.filter((l) => l.level === "ERROR" && l.message.includes("Worker"))
+      expect(logged.some((l) => Cause.pretty(l.cause).includes("disk full"))).toBe(true)
+    }).pipe(Effect.provide(logs.layer))
+  })
+
+  it.scoped("under Ignore the failure is logged and the host keeps running", () => {
+    const logs = captureLogs()
+    return Effect.gen(function*() {
+      const ticks: Array<number> = []
+      const Failing = BackgroundService.make("Failing", Effect.zipRight(Effect.sleep("1 second"), Effect.die(new Error("bug"))))
+      const Healthy = BackgroundService.make(
+        "Healthy",
+        Effect.flatMap(Clock.currentTimeMillis, (t) => Effect.sync(() => void ticks.push(t))).pipe(
+          Effect.repeat(Schedule.spaced("1 second"))
+        )
+      )
+      const host = yield* TestHost.start([Failing, Healthy], { backgroundServiceExceptionBehavior: "Ignore" })
+      yield* host.started
+      yield* host.advance("5 seconds")
+
+      expect(Option.isNone(yield* host.poll)).toBe(true)
+      expect(ticks).toStrictEqual([0, 1000, 2000, 3000, 4000, 5000])
+      const logged = logs.lines.filter((l) => l.level === "ERROR" && l.message.includes("Failing"))
+      expect(logged.some((l) => Cause.pretty(l.cause).includes("bug"))).toBe(true)
+      assertSuccess(yield* host.stop)
+    }).pipe(Effect.provide(logs.layer))
+  })
+
+  it.scoped("restarts per the schedule, logging each attempt, then applies the policy", () => {
+    const logs = captureLogs()
+    return Effect.gen(function*() {
+      const attempts: Array<number> = []
+      const Worker = BackgroundService.make("Worker", failingAt(attempts, "flaky"), {
+        // 1 s, 2 s, 4 s: three restarts, then give up.
+        restart: Schedule.exponential("1 second").pipe(Schedule.intersect(Schedule.recurs(3)))
+      })
+      const host = yield* TestHost.start([Worker])
+      yield* host.started
+      yield* settle
+      expect(attempts).toStrictEqual([0])
+
+      yield* host.advance("999 millis")
+      expect(attempts).toStrictEqual([0])
+      yield* host.advance("1 millis")
+      expect(attempts).toStrictEqual([0, 1000])
+      yield* host.advance("2 seconds")
+      expect(attempts).toStrictEqual([0, 1000, 3000])
+      expect(Option.isNone(yield* host.poll)).toBe(true)
+      yield* host.advance("4 seconds")
+      expect(attempts).toStrictEqual([0, 1000, 3000, 7000])
+
+      const error = backgroundError(yield* host.exit)
+      expect(error.service).toBe("Worker")
+      const restarts = logs.messages("WARN").filter((m) => m.includes("restarting"))
+      expect(restarts).toStrictEqual([
+        "Background service Worker failed (attempt 1); restarting in 1s (attempt 2)",
+        "Background service Worker failed (attempt 2); restarting in 2s (attempt 3)",
+        "Background service Worker failed (attempt 3); restarting in 4s (attempt 4)"
+      ])
+      expect(logs.messages("ERROR").some((m) => m.includes("restart schedule is exhausted"))).toBe(true)
+    }).pipe(Effect.provide(logs.layer))
+  })
+
+  it.scoped("a restart that recovers keeps the host running, and the recovered service is stopped cleanly", () =>
+    Effect.gen(function*() {
+      const attempts: Array<number> = []
+      const execute = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        attempts.push(now)
+        return attempts.length < 3 ? Effect.fail("not yet") : Effect.never
+      })
+      const Worker = BackgroundService.make("Worker", execute, { restart: Schedule.spaced("10 seconds") })
+      const host = yield* TestHost.start([Worker])
+      yield* host.started
+      yield* host.advance("1 minute")
+      expect(attempts).toStrictEqual([0, 10_000, 20_000])
+      expect(Option.isNone(yield* host.poll)).toBe(true)
+      assertSuccess(yield* host.stop)
+    }))
+
+  it.scoped("with Ignore, an exhausted restart schedule leaves the host running", () =>
+    Effect.gen(function*() {
+      const attempts: Array<number> = []
+      const Worker = BackgroundService.make("Worker", failingAt(attempts, "flaky"), { restart: Schedule.recurs(2) })
+      const host = yield* TestHost.start([Worker], { backgroundServiceExceptionBehavior: "Ignore" })
+      yield* host.started
+      yield* host.advance("1 second")
+      expect(attempts).toStrictEqual([0, 0, 0])
+      expect(Option.isNone(yield* host.poll)).toBe(true)
+      assertSuccess(yield* host.stop)
+    }))
+
+  it.scoped("returning normally is not a failure", () => {
+    const logs = captureLogs()
+    return Effect.gen(function*() {
+      const Worker = BackgroundService.make("Worker", Effect.sleep("1 second"))
+      const host = yield* TestHost.start([Worker])
+      yield* host.started
+      yield* host.advance("10 seconds")
+      expect(Option.isNone(yield* host.poll)).toBe(true)
+      expect(logs.messages("INFO")).toContain("Background service Worker completed")
+      assertSuccess(yield* host.stop)
+      expect(logs.messages("ERROR")).toStrictEqual([])
+    }).pipe(Effect.provide(logs.layer))
+  })
+
+  it.scoped("an interruption that does not come from the host is reported like a failure", () =>
+    Effect.gen(function*() {
+      const Worker = BackgroundService.make("Worker", Effect.zipRight(Effect.sleep("1 second"), Effect.interrupt))
+      const host = yield* TestHost.start([Worker])
+      yield* host.started
+      yield* host.advance("1 second")
+      const error = backgroundError(yield* host.exit)
+      expect(Cause.isInterruptedOnly(error.cause)).toBe(true)
+    }))
+
+  it.scoped("the stop waits for execute to finish its interruption, within the shutdown budget", () =>
+    Effect.gen(function*() {
+      const cleanedUp = { at: -1 }
+      const Worker = BackgroundService.make(
+        "Worker",
+        Effect.never.pipe(
+          Effect.onInterrupt(() =>
+            Effect.zipRight(Effect.sleep("2 seconds"), Effect.flatMap(Clock.currentTimeMillis, (t) => Effect.sync(() => void (cleanedUp.at = t))))
+          )
+        )
+      )
+      const host = yield* TestHost.start([Worker], { shutdownTimeout: "5 seconds" })
+      yield* host.started
+      yield* host.requestStop
+      yield* host.advance("1 second")
+      expect(Option.isNone(yield* host.poll)).toBe(true)
+      yield* host.advance("1 second")
+      assertSuccess(yield* host.exit)
+      expect(cleanedUp.at).toBe(2000)
+    }))
+
+  it.scoped("an execute that ignores interruption is abandoned at the shutdown deadline", () =>
+    Effect.gen(function*() {
+      const Worker = BackgroundService.make("Worker", Effect.uninterruptible(Effect.sleep("1 hour")))
+      const host = yield* TestHost.start([Worker], { shutdownTimeout: "3 seconds" })
+      yield* host.started
+      yield* host.requestStop
+      yield* host.advance("3 seconds")
+      const error = failureOf(yield* host.exit)
+      expect(error).toMatchObject({ _tag: "ShutdownTimeoutError", stuck: ["Worker"] })
+    }))
+
+  it.scoped("every attempt has its own scope, closed when the attempt ends", () =>
+    Effect.gen(function*() {
+      const events: Array<string> = []
+      let n = 0
+      const execute = Effect.gen(function*() {
+        const attempt = ++n
+        yield* Effect.acquireRelease(
+          Effect.sync(() => void events.push(`open ${attempt}`)),
+          () => Effect.sync(() => void events.push(`close ${attempt}`))
+        )
+        if (attempt === 1) return yield* Effect.fail("first attempt fails")
+        return yield* Effect.never
+      })
+      const Worker = BackgroundService.make("Worker", execute, { restart: Schedule.forever })
+      const host = yield* TestHost.start([Worker])
+      yield* host.started
+      yield* settle
+      expect(events).toStrictEqual(["open 1", "close 1", "open 2"])
+      assertSuccess(yield* host.stop)
+      expect(events).toStrictEqual(["open 1", "close 1", "open 2", "close 2"])
+    }))
+
+  it.scoped("a service whose start never ran is never executed (rollback of a failed start)", () =>
+    Effect.gen(function*() {
+      const ran = { count: 0 }
+      const Broken = HostedService.make("Broken", { start: Effect.fail("no database") })
+      const Worker = BackgroundService.make("Worker", Effect.sync(() => void ran.count++))
+      const host = yield* TestHost.start([Broken, Worker])
+      const error = failureOf(yield* host.exit)
+      expect(error).toMatchObject({ _tag: "HostStartError" })
+      expect(ran.count).toBe(0)
+    }))
+})
