@@ -9,7 +9,11 @@ export { ApplicationLifetime } from "./ApplicationLifetime.js"
 /** @since 0.1.0 */
 export * as BackgroundService from "./BackgroundService.js"
 /** @since 0.1.0 */
+export { ConfigurationError } from "./ConfigurationError.js"
+/** @since 0.1.0 */
 export * as Host from "./Host.js"
+/** @since 0.1.0 */
+export * as HostConfiguration from "./HostConfiguration.js"
 /** @since 0.1.0 */
 export * as HostedService from "./HostedService.js"
 /** @since 0.1.0 */

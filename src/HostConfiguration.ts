@@ -1,0 +1,224 @@
+/**
+ * Layered configuration, as .NET's host builds it, delivered as an Effect `ConfigProvider`.
+ *
+ * Sources, later wins:
+ *
+ *   values in code < appsettings.json < appsettings.{Environment}.json < environment variables
+ *   < command-line arguments
+ *
+ * Keys are paths matched case-insensitively: `Database:Port` in code and in `Config`, nested
+ * objects in JSON, `Database__Port` (any case) in the environment, `--Database:Port=5432`,
+ * `--Database:Port 5432` or `--Database.Port=5432` on the command line. Array elements are
+ * numeric segments (`Servers:0:Host`, `SERVERS__0__HOST`); a source that sets an array replaces
+ * the whole array of lower sources. The environment name and the content root are resolved
+ * before the files they select are read.
+ *
+ * `Host.make` / `Host.launch` install this provider by default.
+ *
+ * @since 0.1.0
+ */
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import { ConfigurationError, describeSource, type Source } from "./ConfigurationError.js"
+import * as Build from "./internal/config/build.js"
+import * as Key from "./internal/config/key.js"
+import * as Provider from "./internal/config/provider.js"
+import * as Read from "./internal/config/read.js"
+import * as Secrets from "./internal/config/secrets.js"
+
+/**
+ * A JSON file to read, relative to the content root. `{Environment}` is replaced by the
+ * environment name. Files are optional unless `optional: false`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type File = string | { readonly path: string; readonly optional?: boolean | undefined }
+
+/**
+ * How to build the configuration. Every field is optional; the defaults read the real process.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** Defaults in code, the lowest layer: `{ Database: { Port: 5432 } }` or `{ "Database:Port": 5432 }`. */
+  readonly values?: Readonly<Record<string, unknown>> | undefined
+  /** The environment name, fixed in code (wins over every source). */
+  readonly environmentName?: string | undefined
+  /** Where the files are looked up, fixed in code (wins over every source). Default: the cwd. */
+  readonly contentRoot?: string | undefined
+  /** Default `["appsettings.json", "appsettings.{Environment}.json"]`, both optional. */
+  readonly files?: ReadonlyArray<File> | undefined
+  /** The environment variables; default `process.env`, `false` for none. */
+  readonly env?: Readonly<Record<string, string | undefined>> | false | undefined
+  /** Read only variables starting with this prefix (any case), without it, e.g. `"MYAPP_"`. */
+  readonly envPrefix?: string | undefined
+  /** The command-line arguments; default `process.argv.slice(2)`, `false` for none. */
+  readonly args?: ReadonlyArray<string> | false | undefined
+  /** More keys whose values are secrets (masked in the debug view and in errors). */
+  readonly secrets?: ReadonlyArray<string> | undefined
+}
+
+/**
+ * The keys and variables read before the files.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const configKeys = {
+  /** The environment name: `--environment`, env `EFFECT_HOST_ENVIRONMENT` or `ENVIRONMENT`, code values, then `NODE_ENV`. */
+  environment: Build.keys.environment,
+  /** Where appsettings files are looked up: `--contentRoot`, env `EFFECT_HOST_CONTENTROOT` or `CONTENTROOT`, code values, then the cwd. */
+  contentRoot: Build.keys.contentRoot,
+  environmentVariable: Build.keys.environmentVariable,
+  contentRootVariable: Build.keys.contentRootVariable
+} as const
+
+/**
+ * The files read by default.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultFiles: ReadonlyArray<File> = Build.defaultFiles
+
+/**
+ * Builds the layered configuration as a `ConfigProvider`. Fails with a `ConfigurationError`
+ * naming file, line and column when a file is not valid JSON (or a required file is missing).
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { HostConfiguration } from "effect-host"
+ * import { Config, Effect } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const provider = yield* HostConfiguration.make({ values: { Database: { Port: 5432 } } })
+ *   return yield* Effect.withConfigProvider(Config.number("Database:Port"), provider)
+ * })
+ * ```
+ */
+export const make = (options: Options = {}): Effect.Effect<ConfigProvider.ConfigProvider, ConfigurationError> =>
+  Effect.suspend(() => {
+    const result = Build.build(options)
+    return "issues" in result
+      ? Effect.fail(new ConfigurationError({ issues: result.issues }))
+      : Effect.succeed(Provider.make(result.configuration))
+  }).pipe(Effect.withSpan("HostConfiguration.make"))
+
+/**
+ * A layer that installs the layered configuration as the `ConfigProvider`. Provide it outermost
+ * when layers built before the host (e.g. `Effect.provide(DbLive)` around `Host.launch`) must
+ * read it too; the host then reuses it instead of building its own.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options = {}): Layer.Layer<never, ConfigurationError> =>
+  Layer.unwrapEffect(Effect.map(make(options), Layer.setConfigProvider))
+
+/**
+ * `true` for a provider built by `make`.
+ *
+ * @since 0.1.0
+ * @category refinements
+ */
+export const isHostConfiguration = (provider: ConfigProvider.ConfigProvider): boolean =>
+  Provider.configurationOf(provider) !== undefined
+
+/** Effect's own default provider (environment variables only): the host replaces it. */
+const effectDefault = Context.get(DefaultServices.liveServices, ConfigProvider.ConfigProvider)
+
+/**
+ * Whether `provider` is Effect's built-in default (nobody installed a provider).
+ *
+ * @since 0.1.0
+ * @category refinements
+ */
+export const isEffectDefault = (provider: ConfigProvider.ConfigProvider): boolean => provider === effectDefault
+
+/**
+ * The environment name and content root the current configuration was built with, when the
+ * current provider is effect-host's.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const info: Effect.Effect<
+  Option.Option<{
+    readonly environmentName: string
+    readonly contentRootPath: string
+    readonly files: ReadonlyArray<{ readonly path: string; readonly loaded: boolean }>
+  }>
+> = Effect.configProviderWith((provider) => Effect.succeed(Option.fromNullable(Provider.configurationOf(provider))))
+
+/**
+ * One effective key in the debug view.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DebugEntry {
+  readonly key: string
+  /** The value, or `<redacted>` for a secret. */
+  readonly value: string
+  readonly source: Source
+  readonly secret: boolean
+}
+
+/**
+ * Every effective key below `section` (default: all) with its value (secrets masked) and its
+ * source, sorted by key.
+ *
+ * @since 0.1.0
+ * @category debugging
+ */
+export const entries = (options: { readonly section?: string | undefined } = {}): Effect.Effect<ReadonlyArray<DebugEntry>> =>
+  Effect.map(Read.current(Key.normalize([options.section ?? ""])), ({ secrets, store }) => {
+    const section = Key.lower(Key.normalize([options.section ?? ""]))
+    return store.entries()
+      .filter((entry) => Key.isUnder(Key.lower(entry.path), section))
+      .map((entry) => {
+        const secret = secrets.has(entry.path)
+        return { key: Key.display(entry.path), value: secret ? Secrets.mask : entry.value, source: entry.source, secret }
+      })
+  })
+
+// A value with line breaks or other control characters is quoted so every key stays one line.
+const printable = (value: string): string =>
+  [...value].some((c) => c.charCodeAt(0) < 0x20) ? JSON.stringify(value) : value
+
+/**
+ * The debug view as text: a header (environment, content root, files) and one line per key,
+ * `key = value  (source)`, secrets masked. Print it with `Console.log` or `Effect.log`.
+ *
+ * @since 0.1.0
+ * @category debugging
+ * @example
+ * ```ts
+ * import { HostConfiguration } from "effect-host"
+ * import { Console, Effect } from "effect"
+ *
+ * const printConfig = Effect.flatMap(HostConfiguration.debugView({ section: "Database" }), Console.log)
+ * ```
+ */
+export const debugView = (options: { readonly section?: string | undefined } = {}): Effect.Effect<string> =>
+  Effect.gen(function*() {
+    const rows = yield* entries(options)
+    const header = Option.match(yield* info, {
+      onNone: () => ["Configuration (from a ConfigProvider that is not effect-host's; sources unknown)"],
+      onSome: (i) => [
+        `Configuration: environment ${i.environmentName}, content root ${i.contentRootPath}`,
+        ...i.files.map((f) => `  ${f.loaded ? "loaded " : "missing"} ${f.path}`)
+      ]
+    })
+    const width = Math.min(48, rows.reduce((w, r) => Math.max(w, r.key.length), 0))
+    const lines = rows.map((r) => `${r.key.padEnd(width)} = ${printable(r.value)}  (${describeSource(r.source)})`)
+    return [...header, ...lines].join("\n")
+  }).pipe(Effect.withSpan("HostConfiguration.debugView"))

@@ -1,0 +1,128 @@
+/**
+ * Builds the layered configuration: resolves the environment name and the content root first
+ * (from code, the command line and the environment, never from the files they select), then
+ * reads the files and merges, later wins:
+ *
+ *   values in code < appsettings.json < appsettings.{Environment}.json < env < command line
+ *
+ * @internal
+ */
+import * as path from "node:path"
+import type { Issue } from "../../ConfigurationError.js"
+import * as Key from "./key.js"
+import type { Configuration, FileStatus } from "./provider.js"
+import * as Secrets from "./secrets.js"
+import * as Source from "./source.js"
+import * as Sources from "./sources.js"
+import { type Entry, type Layer, merge, type Store } from "./store.js"
+
+export interface FileSpec {
+  readonly path: string
+  readonly optional?: boolean | undefined
+}
+
+export interface BuildOptions {
+  readonly values?: Readonly<Record<string, unknown>> | undefined
+  readonly environmentName?: string | undefined
+  readonly contentRoot?: string | undefined
+  readonly files?: ReadonlyArray<string | FileSpec> | undefined
+  readonly env?: Readonly<Record<string, string | undefined>> | false | undefined
+  readonly envPrefix?: string | undefined
+  readonly args?: ReadonlyArray<string> | false | undefined
+  readonly secrets?: ReadonlyArray<string> | undefined
+  readonly cwd?: string | undefined
+}
+
+export const keys = {
+  environment: "environment",
+  contentRoot: "contentRoot",
+  environmentVariable: "EFFECT_HOST_ENVIRONMENT",
+  contentRootVariable: "EFFECT_HOST_CONTENTROOT"
+} as const
+
+export const defaultFiles: ReadonlyArray<string> = ["appsettings.json", "appsettings.{Environment}.json"]
+
+const known = ["Development", "Staging", "Production"]
+
+/** `development` (as NODE_ENV is usually written) reads as `Development`. */
+export const normalizeEnvironmentName = (name: string): string =>
+  known.find((n) => n.toLowerCase() === name.toLowerCase()) ?? name
+
+interface Candidate {
+  readonly value: string | undefined
+  readonly source: Source.Source
+}
+
+const first = (candidates: ReadonlyArray<Candidate>, fallback: Candidate): Candidate =>
+  candidates.find((c) => c.value !== undefined && c.value.trim() !== "") ?? fallback
+
+const valueIn = (store: Store, key: string): Candidate => {
+  const entry = store.get([key])
+  return { value: entry?.value, source: entry?.source ?? Source.code }
+}
+
+export const build = (options: BuildOptions): { configuration: Configuration } | { issues: ReadonlyArray<Issue> } => {
+  const cwd = options.cwd ?? process.cwd()
+  const fromCode = Sources.fromValues(options.values ?? {})
+  const env = options.env === false ? {} : (options.env ?? process.env)
+  const envLayer = Sources.fromEnv(env, options.envPrefix)
+  const argsLayer = Sources.fromArgs(options.args === false ? [] : (options.args ?? process.argv.slice(2)))
+
+  // The keys that select the files come from everything but the files.
+  const code = merge([fromCode.layer])
+  const envStore = merge([envLayer])
+  const args = merge([argsLayer])
+  const rawEnv = (name: string): Candidate => ({ value: env[name], source: Source.env(name) })
+
+  const environment = first([
+    { value: options.environmentName, source: Source.code },
+    valueIn(args, keys.environment),
+    rawEnv(keys.environmentVariable),
+    valueIn(envStore, keys.environment),
+    valueIn(code, keys.environment),
+    rawEnv("NODE_ENV")
+  ], { value: "Production", source: Source.fallback("no environment name configured") })
+  const environmentName = normalizeEnvironmentName((environment.value ?? "Production").trim())
+
+  const contentRoot = first([
+    { value: options.contentRoot, source: Source.code },
+    valueIn(args, keys.contentRoot),
+    rawEnv(keys.contentRootVariable),
+    valueIn(envStore, keys.contentRoot),
+    valueIn(code, keys.contentRoot)
+  ], { value: cwd, source: Source.fallback("current working directory") })
+  const contentRootPath = path.resolve(cwd, contentRoot.value ?? cwd)
+
+  const issues: Array<Issue> = []
+  const files: Array<FileStatus> = []
+  const fileLayers: Array<Layer> = []
+  for (const spec of options.files ?? defaultFiles) {
+    const { optional = true, path: name } = typeof spec === "string" ? { path: spec } : spec
+    const file = path.resolve(contentRootPath, name.replaceAll("{Environment}", environmentName))
+    const result = Sources.readJsonFile(file)
+    switch (result._tag) {
+      case "Loaded":
+        fileLayers.push(result.layer)
+        files.push({ path: file, loaded: true })
+        break
+      case "Missing":
+        if (!optional) issues.push({ message: `${file}: required configuration file not found`, source: Source.file(file) })
+        files.push({ path: file, loaded: false })
+        break
+      case "Invalid":
+        issues.push(result.issue)
+        files.push({ path: file, loaded: false })
+    }
+  }
+  if (issues.length > 0) return { issues }
+
+  // The resolved names are pinned so that everyone reading `environment` / `contentRoot`
+  // (HostEnvironment, user code) sees the values that selected the files.
+  const pinned: ReadonlyArray<Entry> = [
+    { path: [keys.environment], value: environmentName, source: environment.source, splittable: false },
+    { path: [keys.contentRoot], value: contentRootPath, source: contentRoot.source, splittable: false }
+  ]
+  const store = merge([fromCode.layer, ...fileLayers, envLayer, argsLayer, { entries: pinned, arrays: [] }])
+  const secrets = new Secrets.Secrets([...fromCode.secrets, ...(options.secrets ?? []).map((k) => Key.normalize([k]))])
+  return { configuration: { store, secrets, environmentName, contentRootPath, files } }
+}

@@ -1,0 +1,128 @@
+/**
+ * The merged store as an Effect `ConfigProvider`, so `Config.string("Database:Host")`,
+ * `Config.nested("Database")(...)`, `Config.array`, `Config.redacted` all read layered values.
+ * Built with Effect's own `ConfigProvider.fromFlat` / `makeFlat`; what we add is the lookup
+ * (case-insensitive, `:` paths, array rules) and error messages that name the value's source.
+ *
+ * @internal
+ */
+import * as ConfigError from "effect/ConfigError"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as PathPatch from "effect/ConfigProviderPathPatch"
+import * as Effect from "effect/Effect"
+import { globalValue } from "effect/GlobalValue"
+import * as HashSet from "effect/HashSet"
+import { describeSource } from "../../ConfigurationError.js"
+import * as Key from "./key.js"
+import type * as Secrets from "./secrets.js"
+import type { Source } from "./source.js"
+import type { Store } from "./store.js"
+
+export interface FileStatus {
+  readonly path: string
+  readonly loaded: boolean
+}
+
+/** A built configuration: the store, what is secret, and how the environment was resolved. */
+export interface Configuration {
+  readonly store: Store
+  readonly secrets: Secrets.Secrets
+  readonly environmentName: string
+  readonly contentRootPath: string
+  readonly files: ReadonlyArray<FileStatus>
+}
+
+// Keyed by the provider and by its flat form: `Effect.withConfigProvider` keeps the object.
+const registry = globalValue("effect-host/config/registry", () => new WeakMap<object, Configuration>())
+
+/** The configuration behind `provider`, when it is one of ours. */
+export const configurationOf = (provider: ConfigProvider.ConfigProvider): Configuration | undefined =>
+  registry.get(provider) ?? registry.get(provider.flattened)
+
+/** How a value's source is appended to a message; `stripSource` undoes it. */
+export const withSource = (message: string, source: Source): string => `${message} (from ${describeSource(source)})`
+
+export const stripSource = (message: string, source: Source | undefined): string => {
+  if (source === undefined) return message
+  const suffix = ` (from ${describeSource(source)})`
+  return message.endsWith(suffix) ? message.slice(0, -suffix.length) : message
+}
+
+export const make = (configuration: Configuration): ConfigProvider.ConfigProvider => {
+  const { secrets, store } = configuration
+
+  const load = <A>(path: ReadonlyArray<string>, primitive: { readonly parse: (text: string) => Effect.Effect<A, ConfigError.ConfigError>; readonly description: string }, split: boolean) => {
+    const segments = Key.normalize(path)
+    const entry = store.get(segments)
+    if (entry === undefined) {
+      return Effect.fail(ConfigError.MissingData([...path], `Expected ${Key.display(segments)} to be set: ${Key.whereToSet(segments)}`))
+    }
+    const last = segments[segments.length - 1]
+    const texts = split && entry.splittable && !(last !== undefined && Key.isIndex(last))
+      ? entry.value.split(",").map((s) => s.trim())
+      : [entry.value]
+    const secret = secrets.has(segments)
+    return Effect.forEach(texts, (text) =>
+      Effect.mapError(primitive.parse(text), (error) => {
+        const message = secret
+          ? `Expected ${primitive.description}; the value is a secret and not shown`
+          : error.message
+        return ConfigError.InvalidData([...path], withSource(message, entry.source))
+      }))
+  }
+
+  const enumerateChildren = (path: ReadonlyArray<string>) =>
+    Effect.sync(() =>
+      HashSet.fromIterable(
+        // Effect's sequences look for `[n]` children.
+        store.children(Key.normalize(path)).map((child) => (Key.isIndex(child) ? `[${child}]` : child))
+      )
+    )
+
+  const flat = ConfigProvider.makeFlat({ load, enumerateChildren, patch: PathPatch.empty })
+  const base = ConfigProvider.fromFlat(flat)
+  const provider = ConfigProvider.make({
+    load: (config) => {
+      markSecrets(config, [], secrets)
+      return base.load(config)
+    },
+    flattened: flat
+  })
+  registry.set(provider, configuration)
+  registry.set(flat, configuration)
+  return provider
+}
+
+/**
+ * Marks the keys a `Config` reads through `Config.redacted` as secrets, so the debug view masks
+ * them even when their names do not look secret. Effect does not expose the structure of a
+ * `Config`, so this walks its `_tag`s defensively: anything unknown is skipped, and a `Lazy`
+ * config is never evaluated (it may be recursive).
+ */
+const markSecrets = (config: unknown, prefix: ReadonlyArray<string>, secrets: Secrets.Secrets, secret = false): void => {
+  if (typeof config !== "object" || config === null || !("_tag" in config)) return
+  const op = config as { readonly _tag: unknown } & Record<string, unknown>
+  switch (op._tag) {
+    case "Nested":
+      return typeof op.name === "string" ? markSecrets(op.config, [...prefix, op.name], secrets, secret) : undefined
+    case "Redacted":
+      return markSecrets(op.original, prefix, secrets, true)
+    case "Primitive":
+      return secret && prefix.length > 0 ? secrets.add(prefix) : undefined
+    case "Sequence":
+    case "HashMap":
+      // Elements live below `prefix`; a secret collection is secret as a whole.
+      if (secret && prefix.length > 0) return secrets.add(prefix)
+      return markSecrets(op._tag === "Sequence" ? op.config : op.valueConfig, prefix, secrets, secret)
+    case "Described":
+      return markSecrets(op.config, prefix, secrets, secret)
+    case "MapOrFail":
+      return markSecrets(op.original, prefix, secrets, secret)
+    case "Fallback":
+      markSecrets(op.first, prefix, secrets, secret)
+      return markSecrets(op.second, prefix, secrets, secret)
+    case "ZipWith":
+      markSecrets(op.left, prefix, secrets, secret)
+      return markSecrets(op.right, prefix, secrets, secret)
+  }
+}

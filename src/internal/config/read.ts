@@ -1,0 +1,98 @@
+/**
+ * Reading through whatever `ConfigProvider` is current: effect-host's own (with sources and
+ * secrets), or any other one, snapshotted through Effect's flat interface (best effort: values
+ * are text, the source is just "ConfigProvider").
+ *
+ * @internal
+ */
+import * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
+import type * as ConfigProvider from "effect/ConfigProvider"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as HashSet from "effect/HashSet"
+import { ConfigurationError, type Issue } from "../../ConfigurationError.js"
+import * as Key from "./key.js"
+import { type Configuration, configurationOf, stripSource } from "./provider.js"
+import * as Secrets from "./secrets.js"
+import * as Source from "./source.js"
+import { type Entry, layer, merge, type Store } from "./store.js"
+
+/** What a reader needs: the values with their sources, and the secret keys. */
+export interface View {
+  readonly store: Store
+  readonly secrets: Secrets.Secrets
+  readonly configuration: Configuration | undefined
+}
+
+const stringAt = (path: Key.Path): Config.Config<string> =>
+  path.reduceRight<Config.Config<string>>((config, segment) => Config.nested(config, segment), Config.string())
+
+/** Snapshots everything at or below `root` of a foreign provider. */
+const snapshot = (provider: ConfigProvider.ConfigProvider, root: Key.Path): Effect.Effect<Store> =>
+  Effect.gen(function*() {
+    const entries: Array<Entry> = []
+    const walk = (path: ReadonlyArray<string>, depth: number): Effect.Effect<void> =>
+      Effect.gen(function*() {
+        if (path.length > 0) {
+          const value = yield* Effect.either(provider.load(stringAt(path)))
+          if (Either.isRight(value)) {
+            entries.push({ path: Key.normalize(path), value: value.right, source: Source.provider, splittable: true })
+          }
+        }
+        if (depth > 32) return
+        const children = yield* Effect.orElseSucceed(provider.flattened.enumerateChildren(path), () => HashSet.empty<string>())
+        for (const child of children) yield* walk([...path, child], depth + 1)
+      })
+    yield* walk(root, 0)
+    return merge([layer(entries)])
+  })
+
+/** The current provider as a `View`; a foreign provider is snapshotted below `root`. */
+export const current = (root: Key.Path = []): Effect.Effect<View> =>
+  Effect.configProviderWith((provider): Effect.Effect<View> => {
+    const configuration = configurationOf(provider)
+    if (configuration !== undefined) {
+      return Effect.succeed({ store: configuration.store, secrets: configuration.secrets, configuration })
+    }
+    return Effect.map(snapshot(provider, root), (store) => ({ store, secrets: new Secrets.Secrets(), configuration: undefined }))
+  })
+
+interface Leaf {
+  readonly path: ReadonlyArray<string>
+  readonly message: string
+}
+
+const leaves = (error: ConfigError.ConfigError): ReadonlyArray<Leaf> =>
+  ConfigError.reduceWithContext(error, undefined, {
+    andCase: (_, left: ReadonlyArray<Leaf>, right: ReadonlyArray<Leaf>) => [...left, ...right],
+    orCase: (_, left: ReadonlyArray<Leaf>, right: ReadonlyArray<Leaf>) => [...left, ...right],
+    invalidDataCase: (_, path, message) => [{ path, message }],
+    missingDataCase: (_, path, message) => [{ path, message }],
+    sourceUnavailableCase: (_, path, message) => [{ path, message }],
+    unsupportedCase: (_, path, message) => [{ path, message }]
+  })
+
+/**
+ * Turns Effect's `ConfigError` into a `ConfigurationError`: one issue per failing key, with the
+ * value's source when the provider is ours.
+ */
+export const fromConfigError = (error: ConfigError.ConfigError, configuration?: Configuration): ConfigurationError =>
+  new ConfigurationError({
+    issues: leaves(error).map((leaf): Issue => {
+      const path = Key.normalize(leaf.path)
+      const entry = configuration?.store.get(path)
+      return { key: Key.display(entry?.path ?? path), message: stripSource(leaf.message, entry?.source), source: entry?.source }
+    })
+  })
+
+/** Runs `effect`; a `ConfigError` becomes a `ConfigurationError` naming keys and sources. */
+export const withSources = <A, R>(
+  effect: Effect.Effect<A, ConfigError.ConfigError | ConfigurationError, R>
+): Effect.Effect<A, ConfigurationError, R> =>
+  Effect.catchIf(
+    effect,
+    ConfigError.isConfigError,
+    (error) =>
+      Effect.configProviderWith((provider) => Effect.fail(fromConfigError(error, configurationOf(provider))))
+  ) as Effect.Effect<A, ConfigurationError, R>

@@ -1,0 +1,169 @@
+/**
+ * The sources, each turned into a flat `Layer` of entries: values in code, JSON files, the
+ * environment, the command line.
+ *
+ * @internal
+ */
+import * as Redacted from "effect/Redacted"
+import * as fs from "node:fs"
+import type { Issue } from "../../ConfigurationError.js"
+import * as Json from "./json.js"
+import * as Key from "./key.js"
+import * as Source from "./source.js"
+import { type Entry, type Layer, layer } from "./store.js"
+
+// ---------------------------------------------------------------------------------------------
+// Values in code
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Values given in code, as a nested object (`{ Database: { Port: 5432 } }`) or with `:` keys
+ * (`{ "Database:Port": 5432 }`). `Redacted` values are unwrapped here and their keys reported
+ * as secrets. `null`/`undefined` mean "not set".
+ */
+export const fromValues = (values: Readonly<Record<string, unknown>>): { layer: Layer; secrets: ReadonlyArray<Key.Path> } => {
+  const entries: Array<Entry> = []
+  const arrays: Array<Key.Path> = []
+  const secrets: Array<Key.Path> = []
+  const visit = (path: Key.Path, value: unknown): void => {
+    if (value === null || value === undefined) return
+    if (Redacted.isRedacted(value)) {
+      secrets.push(path)
+      return visit(path, Redacted.value(value))
+    }
+    if (Array.isArray(value)) {
+      if (value.length === 0) arrays.push(path)
+      value.forEach((element, i) => visit([...path, String(i)], element))
+      return
+    }
+    if (typeof value === "object") {
+      for (const [k, v] of Object.entries(value)) visit([...path, ...Key.normalize([k])], v)
+      return
+    }
+    if (path.length === 0) return
+    entries.push({ path, value: String(value), source: Source.code, splittable: typeof value === "string" })
+  }
+  visit([], values)
+  return { layer: layer(entries, arrays), secrets }
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON files
+// ---------------------------------------------------------------------------------------------
+
+export type FileResult =
+  | { readonly _tag: "Loaded"; readonly layer: Layer }
+  | { readonly _tag: "Missing" }
+  | { readonly _tag: "Invalid"; readonly issue: Issue }
+
+const fromJson = (value: Json.JsonObject, source: Source.Source): Layer => {
+  const entries: Array<Entry> = []
+  const arrays: Array<Key.Path> = []
+  const visit = (path: Key.Path, v: Json.JsonValue): void => {
+    if (v === null) return
+    if (Array.isArray(v)) {
+      if (v.length === 0) arrays.push(path)
+      v.forEach((element: Json.JsonValue, i: number) => visit([...path, String(i)], element))
+    } else if (v instanceof Json.JsonNumber) {
+      entries.push({ path, value: v.text, source, splittable: false })
+    } else if (typeof v === "object") {
+      for (const [k, child] of Object.entries(v)) visit([...path, k], child)
+    } else {
+      entries.push({ path, value: String(v), source, splittable: false })
+    }
+  }
+  for (const [k, child] of Object.entries(value)) visit([k], child)
+  return layer(entries, arrays)
+}
+
+/** Reads one JSON file. A missing file is `Missing`; unreadable or malformed is `Invalid`. */
+export const readJsonFile = (path: string): FileResult => {
+  const source = Source.file(path)
+  let text: string
+  try {
+    text = fs.readFileSync(path, "utf8")
+  } catch (error) {
+    const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : ""
+    if (code === "ENOENT") return { _tag: "Missing" }
+    return { _tag: "Invalid", issue: { message: `${path}: cannot read the file (${error instanceof Error ? error.message : String(error)})`, source } }
+  }
+  try {
+    const value = Json.parse(text)
+    if (!Json.isObject(value)) {
+      return { _tag: "Invalid", issue: { message: `${path}:1:1: invalid configuration file: the top level must be a JSON object`, source } }
+    }
+    return { _tag: "Loaded", layer: fromJson(value, source) }
+  } catch (error) {
+    if (error instanceof Json.JsonSyntaxError) {
+      return {
+        _tag: "Invalid",
+        issue: { message: `${path}:${error.line}:${error.column}: invalid JSON: ${error.message}`, source }
+      }
+    }
+    throw error
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Environment variables
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Every variable is a key: `__` (or `:`) separates segments, `Database__Port`, any case.
+ * With a `prefix`, only variables starting with it (any case) are used, without it.
+ */
+export const fromEnv = (env: Readonly<Record<string, string | undefined>>, prefix?: string): Layer => {
+  const entries: Array<Entry> = []
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) continue
+    let keyText = name
+    if (prefix !== undefined && prefix !== "") {
+      if (!name.toLowerCase().startsWith(prefix.toLowerCase())) continue
+      keyText = name.slice(prefix.length)
+    }
+    const raw = keyText.split(/__|:/)
+    // `__CF_USER_TEXT_ENCODING` and the like cannot be addressed as keys: skip them.
+    if (raw.some((segment) => segment === "")) continue
+    entries.push({ path: Key.normalize(raw), value, source: Source.env(name), splittable: true })
+  }
+  return layer(entries)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Command line
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * `--Section:Key=value`, `--Section:Key value`, `--Section.Key=value`. A switch with no value
+ * (`--verbose` followed by another switch or nothing) is `true`. Arguments not starting with
+ * `--` are left to the program, and `--` ends the options.
+ */
+export const fromArgs = (args: ReadonlyArray<string>): Layer => {
+  const entries: Array<Entry> = []
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string // i < length
+    if (arg === "--") break
+    if (!arg.startsWith("--") || arg.length === 2) continue
+    const body = arg.slice(2)
+    const eq = body.indexOf("=")
+    let keyText: string
+    let value: string
+    if (eq >= 0) {
+      keyText = body.slice(0, eq)
+      value = body.slice(eq + 1)
+    } else {
+      keyText = body
+      const next = args[i + 1]
+      if (next !== undefined && !next.startsWith("--")) {
+        value = next
+        i++
+      } else {
+        value = "true"
+      }
+    }
+    const raw = keyText.split(/[:.]/)
+    if (raw.some((segment) => segment === "")) continue
+    entries.push({ path: Key.normalize(raw), value, source: Source.commandLine(`--${keyText}`), splittable: true })
+  }
+  return layer(entries)
+}

@@ -1,0 +1,140 @@
+/**
+ * The merged configuration: every effective key with its value and its source.
+ *
+ * Each source (code values, a file, the environment, the command line) becomes a `Layer` of flat
+ * entries; `merge` applies them lowest first, later wins, with two rules:
+ *
+ *   - keys match case-insensitively; a key keeps the spelling it was first seen with
+ *     (appsettings.json's `Database:Port` rather than the environment's `DATABASE:PORT`);
+ *   - arrays are replaced, never merged by index: a source that sets any element of an array
+ *     (`Servers:0:Host`, env `SERVERS__0__HOST`), or the array's key itself (`Servers=a,b`),
+ *     replaces the whole array of every lower source. .NET merges by index, so a two-element
+ *     override of a three-element array silently keeps the third; we do not.
+ *
+ * @internal
+ */
+import * as Key from "./key.js"
+import type { Source } from "./source.js"
+
+export interface Entry {
+  /** Display path as first seen (`Database`, `Port`). */
+  readonly path: Key.Path
+  readonly value: string
+  readonly source: Source
+  /**
+   * Whether a read as an array may split the value on commas: true for the environment, the
+   * command line and strings in code; never for JSON strings (JSON has real arrays) nor for
+   * array elements.
+   */
+  readonly splittable: boolean
+}
+
+export interface Layer {
+  readonly entries: ReadonlyArray<Entry>
+  /** Paths this layer declares as (possibly empty) arrays, besides those implied by its entries. */
+  readonly arrays: ReadonlyArray<Key.Path>
+}
+
+export const layer = (entries: ReadonlyArray<Entry>, arrays: ReadonlyArray<Key.Path> = []): Layer => ({ entries, arrays })
+
+export class Store {
+  private readonly byKey: ReadonlyMap<string, Entry>
+  private readonly childIndex = new Map<string, Map<string, string>>()
+
+  constructor(entries: Iterable<Entry>) {
+    const byKey = new Map<string, Entry>()
+    for (const entry of entries) byKey.set(Key.lower(entry.path), entry)
+    this.byKey = byKey
+    for (const entry of byKey.values()) {
+      for (let i = 0; i < entry.path.length; i++) {
+        const parent = Key.lower(entry.path.slice(0, i))
+        const segment = entry.path[i] as string // i < length
+        let children = this.childIndex.get(parent)
+        if (children === undefined) {
+          children = new Map()
+          this.childIndex.set(parent, children)
+        }
+        if (!children.has(segment.toLowerCase())) children.set(segment.toLowerCase(), segment)
+      }
+    }
+  }
+
+  get(path: Key.Path): Entry | undefined {
+    return this.byKey.get(Key.lower(path))
+  }
+
+  /** The direct children of `path`, spelled as first seen; array indices in numeric order. */
+  children(path: Key.Path): ReadonlyArray<string> {
+    const children = [...(this.childIndex.get(Key.lower(path))?.values() ?? [])]
+    return children.every(Key.isIndex) ? children.sort((a, b) => Number(a) - Number(b)) : children
+  }
+
+  /** Whether anything is set at or below `path`. */
+  has(path: Key.Path): boolean {
+    return this.get(path) !== undefined || this.childIndex.has(Key.lower(path))
+  }
+
+  /** Every effective entry, sorted by key. */
+  entries(): ReadonlyArray<Entry> {
+    return [...this.byKey.values()].sort((a, b) => compareKeys(Key.lower(a.path), Key.lower(b.path)))
+  }
+
+  /** A store with `entries` added on top (later wins, same rules as `merge`). */
+  with(entries: ReadonlyArray<Entry>): Store {
+    return merge([layer(this.entries()), layer(entries)])
+  }
+}
+
+// Numeric segments sort numerically so `Items:10` comes after `Items:9` in the debug view.
+const compareKeys = (a: string, b: string): number => {
+  const as = a.split(":")
+  const bs = b.split(":")
+  for (let i = 0; i < Math.min(as.length, bs.length); i++) {
+    const x = as[i] as string
+    const y = bs[i] as string
+    if (x === y) continue
+    if (Key.isIndex(x) && Key.isIndex(y)) return Number(x) - Number(y)
+    return x < y ? -1 : 1
+  }
+  return as.length - bs.length
+}
+
+/** Merges layers, lowest first. */
+export const merge = (layers: ReadonlyArray<Layer>): Store => {
+  const merged = new Map<string, Entry>()
+  // First spelling of every prefix, across all layers, so a replaced array keeps its spelling.
+  const spelling = new Map<string, string>()
+  for (const { arrays, entries } of layers) {
+    const replaced = new Set<string>(arrays.map(Key.lower))
+    for (const entry of entries) {
+      const key = Key.lower(entry.path)
+      // Every parent of an index segment is an array this layer sets.
+      entry.path.forEach((segment, i) => {
+        if (i > 0 && Key.isIndex(segment)) replaced.add(Key.lower(entry.path.slice(0, i)))
+      })
+      // A plain value for a key that is an array below replaces that array (`Servers=a,b`).
+      for (const existing of merged.keys()) {
+        if (existing.startsWith(`${key}:`) && Key.isIndex(existing.slice(key.length + 1).split(":")[0] ?? "")) {
+          replaced.add(key)
+          break
+        }
+      }
+    }
+    for (const root of replaced) {
+      for (const existing of [...merged.keys()]) {
+        if (Key.isUnder(existing, root)) merged.delete(existing)
+      }
+    }
+    for (const entry of entries) {
+      const respelled = entry.path.map((segment, i) => {
+        const prefix = Key.lower(entry.path.slice(0, i + 1))
+        const first = spelling.get(prefix)
+        if (first !== undefined) return first
+        spelling.set(prefix, segment)
+        return segment
+      })
+      merged.set(Key.lower(entry.path), { ...entry, path: respelled })
+    }
+  }
+  return new Store(merged.values())
+}

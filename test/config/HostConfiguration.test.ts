@@ -1,0 +1,274 @@
+/**
+ * The layered configuration: precedence, key syntaxes, case, arrays, files, environment name.
+ * Every provider here is built from explicit sources (temp directories, env and args objects),
+ * never from the real process.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Config, ConfigProvider, Effect, Option, Redacted } from "effect"
+import { ConfigurationError, HostConfiguration } from "effect-host"
+import * as path from "node:path"
+import { contentRoot, isolated, withConfig } from "./util.js"
+
+const readString = (key: string) => Config.string(key)
+
+describe("precedence: code < appsettings.json < appsettings.{Environment}.json < env < command line", () => {
+  // Each step: the key is set in every source up to and including `winner`.
+  const steps = ["code", "appsettings.json", "appsettings.Development.json", "env", "command line"] as const
+  for (const [i, winner] of steps.entries()) {
+    it.effect(`${winner} wins over everything below it`, () => {
+      const upTo = (step: (typeof steps)[number]) => steps.indexOf(step) <= i
+      const files: Record<string, unknown> = {}
+      if (upTo("appsettings.json")) files["appsettings.json"] = { App: { Name: "appsettings.json" } }
+      if (upTo("appsettings.Development.json")) files["appsettings.Development.json"] = { App: { Name: "appsettings.Development.json" } }
+      return withConfig(
+        {
+          environmentName: "Development",
+          contentRoot: contentRoot(files),
+          values: { App: { Name: "code" } },
+          env: upTo("env") ? { APP__NAME: "env" } : {},
+          args: upTo("command line") ? ["--App:Name=command line"] : []
+        },
+        readString("App:Name")
+      ).pipe(Effect.map((value) => expect(value).toBe(winner)))
+    })
+  }
+
+  it.effect("a key set only in a lower source is still visible (layers merge, they do not hide)", () =>
+    withConfig(
+      {
+        contentRoot: contentRoot({ "appsettings.json": { Db: { Host: "db.local", Port: 5432 } } }),
+        env: { DB__PORT: "6543" }
+      },
+      Effect.all([readString("Db:Host"), Config.number("Db:Port")])
+    ).pipe(Effect.map((values) => expect(values).toEqual(["db.local", 6543]))))
+})
+
+describe("key syntax", () => {
+  const cases: ReadonlyArray<readonly [string, HostConfiguration.Options]> = [
+    ["JSON object", { contentRoot: contentRoot({ "appsettings.json": { Section: { Key: "v" } } }) }],
+    ["JSON flat key with ':'", { contentRoot: contentRoot({ "appsettings.json": { "Section:Key": "v" } }) }],
+    ["env Section__Key", { env: { Section__Key: "v" } }],
+    ["env SECTION__KEY (upper case)", { env: { SECTION__KEY: "v" } }],
+    ["env section__key (lower case)", { env: { section__key: "v" } }],
+    ["--Section:Key=v", { args: ["--Section:Key=v"] }],
+    ["--Section:Key v", { args: ["--Section:Key", "v"] }],
+    ["--Section.Key=v", { args: ["--Section.Key=v"] }],
+    ["--section:key=v (lower case)", { args: ["--section:key=v"] }],
+    ["code, nested", { values: { Section: { Key: "v" } } }],
+    ["code, ':' key", { values: { "Section:Key": "v" } }]
+  ]
+  for (const [name, options] of cases) {
+    it.effect(name, () =>
+      Effect.gen(function*() {
+        // The same value through every way Effect code addresses a nested key.
+        const viaColon = yield* withConfig(options, readString("Section:Key"))
+        const viaNested = yield* withConfig(options, Config.nested(readString("Key"), "Section"))
+        const otherCase = yield* withConfig(options, readString("SECTION:key"))
+        expect([viaColon, viaNested, otherCase]).toEqual(["v", "v", "v"])
+      }))
+  }
+
+  it.effect("a command-line switch without a value is true; `--` ends the options; positionals are ignored", () =>
+    withConfig(
+      { args: ["serve", "--Verbose", "--Port", "80", "--", "--After=1"] },
+      Effect.all([Config.boolean("Verbose"), Config.number("Port"), Config.option(readString("After")), Config.option(readString("serve"))])
+    ).pipe(Effect.map((values) => expect(values).toEqual([true, 80, Option.none(), Option.none()]))))
+
+  it.effect("a negative number can follow a switch", () =>
+    withConfig({ args: ["--Offset", "-5"] }, Config.number("Offset")).pipe(Effect.map((n) => expect(n).toBe(-5))))
+
+  it.effect("keys keep the spelling they were first seen with (children enumerate that way)", () =>
+    withConfig(
+      { contentRoot: contentRoot({ "appsettings.json": { Features: { BetaSearch: true } } }), env: { FEATURES__BETASEARCH: "false", FEATURES__NEWUI: "true" } },
+      Config.hashMap(Config.boolean(), "Features")
+    ).pipe(Effect.map((map) => expect(Object.fromEntries(map)).toEqual({ BetaSearch: false, NEWUI: true }))))
+})
+
+describe("arrays", () => {
+  const json = { "appsettings.json": { Servers: ["a", "b", "c"], Endpoints: [{ Url: "http://one" }, { Url: "http://two" }], Greetings: ["Hello, world"] } }
+
+  it.effect("JSON arrays read with Config.array, also arrays of objects, without splitting strings on commas", () =>
+    withConfig(
+      { contentRoot: contentRoot(json) },
+      Effect.all([
+        Config.array(Config.string(), "Servers"),
+        Config.array(Config.string("Url"), "Endpoints"),
+        Config.array(Config.string(), "Greetings")
+      ])
+    ).pipe(Effect.map((values) => expect(values).toEqual([["a", "b", "c"], ["http://one", "http://two"], ["Hello, world"]]))))
+
+  it.effect("an element set in the environment replaces the whole array, not just that index", () =>
+    withConfig({ contentRoot: contentRoot(json), env: { SERVERS__0: "x" } }, Config.array(Config.string(), "Servers")).pipe(
+      Effect.map((servers) => expect(servers).toEqual(["x"]))
+    ))
+
+  it.effect("a comma list in the environment replaces a JSON array", () =>
+    withConfig({ contentRoot: contentRoot(json), env: { Servers: "x, y" } }, Config.array(Config.string(), "Servers")).pipe(
+      Effect.map((servers) => expect(servers).toEqual(["x", "y"]))
+    ))
+
+  it.effect("indexed elements from the environment and the command line form arrays", () =>
+    withConfig(
+      { env: { HOSTS__1: "two", HOSTS__0: "one", HOSTS__10: "eleven" }, args: ["--Ports:0=80", "--Ports:1=443"] },
+      Effect.all([Config.array(Config.string(), "Hosts"), Config.array(Config.integer(), "Ports")])
+    ).pipe(Effect.map((values) => expect(values).toEqual([["one", "two", "eleven"], [80, 443]]))))
+
+  it.effect("an array in appsettings.{Environment}.json replaces the one in appsettings.json", () =>
+    withConfig(
+      { environmentName: "Staging", contentRoot: contentRoot({ ...json, "appsettings.Staging.json": { Servers: ["s"] } }) },
+      Config.array(Config.string(), "Servers")
+    ).pipe(Effect.map((servers) => expect(servers).toEqual(["s"]))))
+})
+
+describe("files", () => {
+  it.effect("missing optional files are fine", () =>
+    withConfig({ contentRoot: contentRoot() }, Config.option(readString("Anything"))).pipe(
+      Effect.map((value) => expect(value).toEqual(Option.none()))
+    ))
+
+  it.effect("a missing required file is a ConfigurationError naming it", () =>
+    Effect.gen(function*() {
+      const dir = contentRoot()
+      const error = yield* Effect.flip(HostConfiguration.make(isolated({ contentRoot: dir, files: [{ path: "secrets.json", optional: false }] })))
+      expect(error).toBeInstanceOf(ConfigurationError)
+      expect(error.message).toContain(path.join(dir, "secrets.json"))
+    }))
+
+  it.effect("malformed JSON is a ConfigurationError naming file:line:column", () =>
+    Effect.gen(function*() {
+      const dir = contentRoot({ "appsettings.json": "{\n  \"Db\": {\n    \"Port\": 5432\n    \"Host\": \"x\"\n  }\n}\n" })
+      const error = yield* Effect.flip(HostConfiguration.make(isolated({ contentRoot: dir })))
+      expect(error._tag).toBe("ConfigurationError")
+      expect(error.message).toContain(`${path.join(dir, "appsettings.json")}:4:5`)
+      expect(error.message).toMatch(/expected ',' or '}'/)
+    }))
+
+  it.effect("the environment's file is checked too, and both bad files are reported together", () =>
+    Effect.gen(function*() {
+      const dir = contentRoot({ "appsettings.json": "{ \"A\": }", "appsettings.Production.json": "[1, 2" })
+      const error = yield* Effect.flip(HostConfiguration.make(isolated({ contentRoot: dir })))
+      expect(error.issues).toHaveLength(2)
+      expect(error.message).toContain(`${path.join(dir, "appsettings.json")}:1:8`)
+      expect(error.message).toContain(`${path.join(dir, "appsettings.Production.json")}:1:6`)
+    }))
+
+  it.effect("comments and trailing commas are accepted (as .NET does); duplicate keys are not", () =>
+    Effect.gen(function*() {
+      const ok = contentRoot({ "appsettings.json": "{\n // comment\n \"A\": 1, /* block */\n \"B\": [1, 2,],\n}" })
+      const values = yield* withConfig({ contentRoot: ok }, Effect.all([Config.number("A"), Config.array(Config.number(), "B")]))
+      expect(values).toEqual([1, [1, 2]])
+      const dup = contentRoot({ "appsettings.json": "{ \"Port\": 1, \"port\": 2 }" })
+      const error = yield* Effect.flip(HostConfiguration.make(isolated({ contentRoot: dup })))
+      expect(error.message).toContain(`${path.join(dup, "appsettings.json")}:1:14`)
+      expect(error.message).toContain("Duplicate key")
+    }))
+})
+
+describe("environment name and content root", () => {
+  const files = {
+    "appsettings.json": { Which: "base" },
+    "appsettings.Development.json": { Which: "Development" },
+    "appsettings.Staging.json": { Which: "Staging" },
+    "appsettings.Production.json": { Which: "Production" }
+  }
+  const which = (options: HostConfiguration.Options) =>
+    withConfig({ contentRoot: contentRoot(files), ...options }, Effect.all([readString("Which"), readString("environment")]))
+
+  it.effect("defaults to Production", () => which({}).pipe(Effect.map((v) => expect(v).toEqual(["Production", "Production"]))))
+
+  it.effect("NODE_ENV=development selects Development (name normalized)", () =>
+    which({ env: { NODE_ENV: "development" } }).pipe(Effect.map((v) => expect(v).toEqual(["Development", "Development"]))))
+
+  it.effect("the environment key beats NODE_ENV; EFFECT_HOST_ENVIRONMENT beats it; the command line beats both", () =>
+    Effect.gen(function*() {
+      expect(yield* which({ env: { NODE_ENV: "development", ENVIRONMENT: "Staging" } })).toEqual(["Staging", "Staging"])
+      expect(yield* which({ env: { ENVIRONMENT: "Development", EFFECT_HOST_ENVIRONMENT: "Staging" } })).toEqual(["Staging", "Staging"])
+      expect(yield* which({ env: { EFFECT_HOST_ENVIRONMENT: "Staging" }, args: ["--environment", "Development"] })).toEqual(["Development", "Development"])
+    }))
+
+  it.effect("code beats every source; files cannot change the name that selected them", () =>
+    Effect.gen(function*() {
+      expect(yield* which({ environmentName: "Staging", args: ["--environment=Development"] })).toEqual(["Staging", "Staging"])
+      const dir = contentRoot({ "appsettings.json": { environment: "Staging" }, "appsettings.Production.json": { Which: "Production" } })
+      expect(yield* withConfig({ contentRoot: dir }, Effect.all([readString("Which"), readString("environment")]))).toEqual(["Production", "Production"])
+    }))
+
+  it.effect("the content root comes from the command line or EFFECT_HOST_CONTENTROOT", () =>
+    Effect.gen(function*() {
+      const dir = contentRoot({ "appsettings.json": { Which: "here" } })
+      const options = { env: {}, args: [] }
+      const fromArgs = yield* Effect.flatMap(HostConfiguration.make({ ...options, args: [`--contentRoot=${dir}`] }), (p) => Effect.withConfigProvider(readString("Which"), p))
+      const fromEnv = yield* Effect.flatMap(HostConfiguration.make({ ...options, env: { EFFECT_HOST_CONTENTROOT: dir } }), (p) => Effect.withConfigProvider(readString("Which"), p))
+      expect([fromArgs, fromEnv]).toEqual(["here", "here"])
+    }))
+
+  it.effect("an environment-variable prefix limits (and strips) what the environment contributes", () =>
+    withConfig(
+      { envPrefix: "MYAPP_", env: { MYAPP_Db__Host: "mine", Db__Port: "1" } },
+      Effect.all([readString("Db:Host"), Config.option(Config.number("Db:Port"))])
+    ).pipe(Effect.map((v) => expect(v).toEqual(["mine", Option.none()]))))
+})
+
+describe("errors name the key and the source", () => {
+  it.effect("an invalid value names where it came from", () =>
+    withConfig({ env: { DB__PORT: "eighty" } }, Config.number("Db:Port")).pipe(
+      Effect.flip,
+      Effect.map((error) => {
+        expect(error.message).toContain("eighty")
+        expect(error.message).toContain("env DB__PORT")
+      })
+    ))
+
+  it.effect("a missing value says how to set it", () =>
+    withConfig({}, readString("Db:Host")).pipe(
+      Effect.flip,
+      Effect.map((error) => expect(error.message).toContain("DB__HOST"))
+    ))
+
+  it.effect("an invalid Config.redacted value is not quoted", () =>
+    withConfig({ env: { API__PIN: "12ab34" } }, Config.redacted(Config.integer("Api:Pin"))).pipe(
+      Effect.flip,
+      Effect.map((error) => {
+        expect(`${error.message} ${String(error)} ${JSON.stringify(error)}`).not.toContain("12ab34")
+        expect(error).toMatchObject({ _op: "InvalidData", path: ["Api:Pin"] })
+      })
+    ))
+})
+
+describe("debug view", () => {
+  it.effect("lists every effective key with value and source, secrets masked", () =>
+    Effect.gen(function*() {
+      const dir = contentRoot({ "appsettings.json": { Db: { Host: "db.local", Password: "hunter2hunter2", Pin: "4711" } } })
+      const view = yield* withConfig(
+        { contentRoot: dir, env: { DB__PORT: "5432" }, args: ["--Db:User=app"], values: { Db: { Timeout: 30, Token: Redacted.make("tok-secret") } } },
+        Effect.gen(function*() {
+          // Db:Pin does not look secret, but the program reads it as one.
+          yield* Config.redacted("Db:Pin")
+          return yield* HostConfiguration.debugView({ section: "Db" })
+        })
+      )
+      const file = path.join(dir, "appsettings.json")
+      expect(view).toMatch(/^Configuration: environment Production/)
+      expect(view).toMatch(new RegExp(`Db:Host +\\s= db\\.local  \\(file ${file.replace(/[.]/g, "\\.")}\\)`))
+      // Spelled as first seen: the file spelled `Db`, only the environment spelled `PORT`.
+      expect(view).toMatch(/Db:PORT += 5432 {2}\(env DB__PORT\)/)
+      expect(view).toMatch(/Db:User += app {2}\(command line --Db:User\)/)
+      expect(view).toMatch(/Db:Timeout +\s*= 30 {2}\(code\)/)
+      expect(view).toMatch(/Db:Password += <redacted>/)
+      expect(view).toMatch(/Db:Pin +\s*= <redacted>/)
+      expect(view).toMatch(/Db:Token +\s*= <redacted>/)
+      for (const secret of ["hunter2hunter2", "4711", "tok-secret"]) expect(view).not.toContain(secret)
+    }))
+
+  it.effect("entries are structured too, and a foreign provider is listed with an unknown source", () =>
+    Effect.gen(function*() {
+      const entries = yield* Effect.withConfigProvider(
+        HostConfiguration.entries(),
+        ConfigProvider.fromMap(new Map([["Db.Host", "h"], ["Db.Secret", "s3"]]))
+      )
+      expect(entries).toEqual([
+        { key: "Db:Host", value: "h", source: { _tag: "Provider" }, secret: false },
+        { key: "Db:Secret", value: "<redacted>", source: { _tag: "Provider" }, secret: true }
+      ])
+    }))
+})
