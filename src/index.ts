@@ -22,3 +22,5 @@ export { HostEnvironment } from "./HostEnvironment.js"
 export * as HostError from "./HostError.js"
 /** @since 0.1.0 */
 export * as HostOptions from "./HostOptions.js"
+/** @since 0.1.0 */
+export * as Settings from "./Settings.js"

@@ -82,7 +82,7 @@ export const fromConfigError = (error: ConfigError.ConfigError, configuration?: 
     issues: leaves(error).map((leaf): Issue => {
       const path = Key.normalize(leaf.path)
       const entry = configuration?.store.get(path)
-      return { key: Key.display(entry?.path ?? path), message: stripSource(leaf.message, entry?.source), source: entry?.source }
+      return { key: Key.display(path), message: stripSource(leaf.message, entry?.source), source: entry?.source }
     })
   })
 
