@@ -21,6 +21,10 @@ export { HostEnvironment } from "./HostEnvironment.js"
 /** @since 0.1.0 */
 export * as HostError from "./HostError.js"
 /** @since 0.1.0 */
+export * as HostLogger from "./HostLogger.js"
+/** @since 0.1.0 */
 export * as HostOptions from "./HostOptions.js"
+/** @since 0.1.0 */
+export * as ScheduledService from "./ScheduledService.js"
 /** @since 0.1.0 */
 export * as Settings from "./Settings.js"

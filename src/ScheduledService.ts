@@ -1,0 +1,382 @@
+/**
+ * Scheduled services (the "timed background task" of the .NET hosted-services docs), without its
+ * pitfalls: runs never overlap unless asked to, a slow or failing run never kills the timer, each
+ * run can get its own freshly built layer (`perRun`) that is released when the run ends, and the
+ * stop waits for the run in progress instead of abandoning it.
+ *
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Cron from "effect/Cron"
+import * as Data from "effect/Data"
+import type * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as FiberSet from "effect/FiberSet"
+import type * as Layer from "effect/Layer"
+import * as Metric from "effect/Metric"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import { detachedFiberSet, withFreshLayer } from "./internal/background/fibers.js"
+import { register } from "./internal/hostedService.js"
+
+/**
+ * What happens to a tick that fires while a run is still in progress.
+ *
+ * - `"skip"` (default): the tick is dropped (counted in `Stats.skipped` and the `skipped` metric).
+ * - `"queue"`: the tick waits; queued runs start one after another as soon as the previous run
+ *   ends. No tick is lost while the host runs; runs still queued at stop are dropped.
+ * - `"allow"`: a new run starts at once, concurrently with the running ones.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Overlap = "skip" | "queue" | "allow"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options<A, E, R, ROut = never, E2 = never, RIn = never> {
+  /**
+   * When to run: an Effect `Schedule` (its recurrences are the run times, so
+   * `Schedule.spaced("1 minute")` runs at 1, 2, 3 ... minutes after start), a `Cron`, or a
+   * cron string (5 fields, or 6 with seconds first). The schedule is stepped when each tick fires,
+   * not when a run ends: a slow run never shifts the timetable, `overlap` decides what happens
+   * to the ticks it covers.
+   */
+  readonly schedule: Schedule.Schedule<unknown> | Cron.Cron | string
+  /**
+   * Time zone for a cron string (an IANA name such as `"Europe/Berlin"`, or a `DateTime.TimeZone`).
+   * Without it, a cron string follows the system's local time, as the cron daemon does.
+   */
+  readonly timeZone?: DateTime.TimeZone | string | undefined
+  /** One run. May use `Scope` (closed when the run ends) and whatever `perRun` provides. */
+  readonly run: Effect.Effect<A, E, R>
+  /** Defaults to `"skip"`. */
+  readonly overlap?: Overlap | undefined
+  /** A layer built fresh for every run and released when that run ends (success, failure or interruption). */
+  readonly perRun?: Layer.Layer<ROut, E2, RIn> | undefined
+  /**
+   * What a failing run does to the service. `"continue"` (default): it is logged with its cause
+   * and the schedule goes on. `"stop"`: no more runs, and the failure is reported to the host like
+   * a `BackgroundService` failure (`backgroundServiceExceptionBehavior` decides whether the host stops).
+   */
+  readonly onFailure?: "continue" | "stop" | undefined
+}
+
+/**
+ * How one run ended.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunOutcome {
+  /** Start and end of the run, in epoch milliseconds (the `Clock`'s time, so `TestClock` time in tests). */
+  readonly startedAt: number
+  readonly endedAt: number
+  readonly outcome: "success" | "failure" | "interrupted"
+  readonly exit: Exit.Exit<unknown, unknown>
+}
+
+/**
+ * What a scheduled service has done since its layer was last built.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Stats {
+  /** Runs begun. */
+  readonly runs: number
+  readonly succeeded: number
+  readonly failed: number
+  /** Runs interrupted (by the shutdown deadline; a normal stop waits for the run). */
+  readonly interrupted: number
+  /** Ticks that did not lead to a run: skipped while running (`"skip"`), or still queued at stop (`"queue"`). */
+  readonly skipped: number
+  /** Runs in progress now. */
+  readonly running: number
+  readonly lastRun: Option.Option<RunOutcome>
+}
+
+/**
+ * A scheduled service: a hosted-service layer that also carries its `stats`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ScheduledService<E = never, R = never> extends Layer.Layer<never, E, R> {
+  readonly serviceName: string
+  /**
+   * The counters and last outcome of the most recent build of this layer (a fresh build, for
+   * example by another host, starts again from zero).
+   */
+  readonly stats: Effect.Effect<Stats>
+}
+
+/**
+ * A cron string that does not parse, or names an unknown time zone. The service's layer fails
+ * with it when it is built, so the host reports it before any service starts.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidScheduleError extends Data.TaggedError("InvalidScheduleError")<{
+  readonly service: string
+  readonly expression: string
+  readonly timeZone: string | undefined
+  readonly reason: string
+  readonly input: string | undefined
+}> {
+  override get message() {
+    return `scheduled service ${this.service}: invalid cron expression "${this.expression}"` +
+      (this.timeZone === undefined ? "" : ` (time zone "${this.timeZone}")`) +
+      `: ${this.reason}` +
+      (this.input === undefined || this.input === this.expression ? "" : ` (at "${this.input}")`)
+  }
+}
+
+/**
+ * Runs of scheduled services, tagged `service` (the service name) and `outcome`
+ * (`"success"`, `"failure"` or `"interrupted"`).
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const runsTotal: Metric.Metric.Counter<number> = Metric.counter("effect_host_scheduled_runs_total", {
+  description: "Runs of scheduled services, by service and outcome",
+  incremental: true
+})
+
+/**
+ * Ticks of scheduled services that did not lead to a run, tagged `service`.
+ *
+ * @since 0.1.0
+ * @category metrics
+ */
+export const skippedTotal: Metric.Metric.Counter<number> = Metric.counter("effect_host_scheduled_skipped_total", {
+  description: "Ticks of scheduled services skipped because a run was in progress, or dropped at stop",
+  incremental: true
+})
+
+const emptyStats: Stats = {
+  runs: 0,
+  succeeded: 0,
+  failed: 0,
+  interrupted: 0,
+  skipped: 0,
+  running: 0,
+  lastRun: Option.none()
+}
+
+const describeTimeZone = (timeZone: DateTime.TimeZone | string | undefined): string | undefined =>
+  timeZone === undefined ? undefined : typeof timeZone === "string" ? timeZone : String(timeZone)
+
+const toSchedule = (
+  name: string,
+  schedule: Schedule.Schedule<unknown> | Cron.Cron | string,
+  timeZone: DateTime.TimeZone | string | undefined
+): Either.Either<Schedule.Schedule<unknown>, InvalidScheduleError> => {
+  if (Schedule.isSchedule(schedule)) return Either.right(schedule)
+  if (Cron.isCron(schedule)) return Either.right(Schedule.cron(schedule))
+  return Cron.parse(schedule, timeZone).pipe(
+    Either.map((cron) => Schedule.cron(cron)),
+    Either.mapLeft((error) =>
+      new InvalidScheduleError({
+        service: name,
+        expression: schedule,
+        timeZone: describeTimeZone(timeZone),
+        reason: error.message,
+        input: error.input
+      })
+    )
+  )
+}
+
+/**
+ * A hosted service that runs `run` on a schedule.
+ *
+ * - The schedule starts with the `start` hook; the first run happens at the schedule's first
+ *   recurrence (not immediately).
+ * - Runs do not overlap by default (`overlap: "skip"`); see {@link Overlap}.
+ * - A failing run is logged with its cause and the schedule continues (unless `onFailure: "stop"`).
+ * - At `stop`, no new run begins, and the runs in progress are awaited (bounded by the host's
+ *   `shutdownTimeout`; at the deadline they are interrupted, and their `perRun` layers released).
+ * - An invalid cron string fails the layer's build with `InvalidScheduleError`.
+ * - Observability: `service.stats` (see {@link Stats}), and the metrics {@link runsTotal} and
+ *   {@link skippedTotal}, tagged with the service name.
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { Host, ScheduledService } from "effect-host"
+ * import { Context, Effect, Layer } from "effect"
+ *
+ * class Tx extends Context.Tag("Tx")<Tx, { readonly id: number }>() {}
+ * let next = 0
+ * const TxLive = Layer.scoped(Tx, Effect.acquireRelease(
+ *   Effect.sync(() => ({ id: next++ })),
+ *   (tx) => Effect.log(`tx ${tx.id} released`)
+ * ))
+ *
+ * const Cleanup = ScheduledService.make("Cleanup", {
+ *   schedule: "0 3 * * *",           // every day at 03:00
+ *   timeZone: "Europe/Berlin",
+ *   run: Effect.flatMap(Tx, (tx) => Effect.log(`cleaning in tx ${tx.id}`)),
+ *   perRun: TxLive                   // a fresh transaction per run, always released
+ * })
+ *
+ * Host.launch([Cleanup])
+ * ```
+ */
+export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
+  name: string,
+  options: Options<A, E, R, ROut, E2, RIn>
+): ScheduledService<InvalidScheduleError, Exclude<Exclude<R, Scope.Scope>, ROut> | RIn> => {
+  type Needs = Exclude<Exclude<R, Scope.Scope>, ROut> | RIn
+  const overlap: Overlap = options.overlap ?? "skip"
+  const stopOnFailure = options.onFailure === "stop"
+  // Parsed once, here; a bad cron string fails the layer's build, not a later tick.
+  const parsed = toSchedule(name, options.schedule, options.timeZone)
+  const runsByOutcome = {
+    success: runsTotal.pipe(Metric.tagged("service", name), Metric.tagged("outcome", "success")),
+    failure: runsTotal.pipe(Metric.tagged("service", name), Metric.tagged("outcome", "failure")),
+    interrupted: runsTotal.pipe(Metric.tagged("service", name), Metric.tagged("outcome", "interrupted"))
+  }
+  const skipped = skippedTotal.pipe(Metric.tagged("service", name))
+  let current: { -readonly [K in keyof Stats]: Stats[K] } | undefined
+
+  const layer = register(name, (host) =>
+    Effect.gen(function*() {
+      const schedule = yield* parsed
+      const context = yield* Effect.context<Needs>()
+      const runs = yield* detachedFiberSet<void, never>()
+      const stats = { ...emptyStats }
+      current = stats
+      let ticker: Fiber.RuntimeFiber<void> | undefined
+      let stopping = false
+      // Ticks waiting for the run in progress (overlap "queue").
+      let queued = 0
+
+      const addSkipped = (n: number) =>
+        Effect.suspend(() => {
+          stats.skipped += n
+          return Metric.incrementBy(skipped, n)
+        })
+
+      const record = (startedAt: number, exit: Exit.Exit<unknown, unknown>) =>
+        Effect.gen(function*() {
+          const endedAt = yield* Clock.currentTimeMillis
+          stats.running--
+          const outcome = Exit.isSuccess(exit) ? "success" : Cause.isInterruptedOnly(exit.cause) ? "interrupted" : "failure"
+          stats.lastRun = Option.some({ startedAt, endedAt, outcome, exit })
+          yield* Metric.increment(runsByOutcome[outcome])
+          if (outcome === "success") {
+            stats.succeeded++
+          } else if (outcome === "interrupted") {
+            stats.interrupted++
+            yield* Effect.logWarning(`Scheduled service ${name}: run interrupted after ${endedAt - startedAt}ms`)
+          } else if (Exit.isFailure(exit)) {
+            stats.failed++
+            if (stopOnFailure && !stopping) {
+              // The host logs the failure with its cause; we only stop scheduling.
+              yield* Effect.logError(`Scheduled service ${name}: run failed; no more runs (onFailure: "stop")`)
+              stopping = true
+              queued = 0
+              if (ticker !== undefined) yield* Fiber.interruptFork(ticker)
+              yield* host.reportBackgroundFailure(name, exit.cause)
+            } else {
+              yield* Effect.logError(`Scheduled service ${name}: run failed after ${endedAt - startedAt}ms`, exit.cause)
+            }
+          }
+        })
+
+      const runOnce: Effect.Effect<void> = Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
+        stats.runs++
+        stats.running++
+        return withFreshLayer(options.run, options.perRun).pipe(
+          Effect.provide(context),
+          Effect.withSpan("ScheduledService.run", { attributes: { "hosted_service.name": name } }),
+          Effect.onExit((exit) => record(startedAt, exit)),
+          // Already logged (or reported) by `record`.
+          Effect.catchAllCause(() => Effect.void)
+        )
+      })
+
+      // One fiber per run; with "queue" the fiber goes on with the queued ticks.
+      const runLoop: Effect.Effect<void> = Effect.zipRight(
+        runOnce,
+        Effect.suspend(() => {
+          if (queued > 0 && !stopping) {
+            queued--
+            return runLoop
+          }
+          return Effect.void
+        })
+      )
+
+      let active = 0
+      const launch = Effect.suspend(() => {
+        active++
+        return FiberSet.run(runs, Effect.ensuring(runLoop, Effect.sync(() => void active--)))
+      }).pipe(Effect.annotateLogs({ phase: "run" }))
+
+      const tick: Effect.Effect<void> = Effect.suspend(() => {
+        if (stopping) return Effect.void
+        if (active === 0 || overlap === "allow") return Effect.asVoid(launch)
+        if (overlap === "queue") {
+          queued++
+          return Effect.void
+        }
+        return Effect.zipRight(
+          addSkipped(1),
+          Effect.logDebug(`Scheduled service ${name}: tick skipped, the previous run is still in progress`)
+        )
+      })
+
+      const tickLoop = Effect.gen(function*() {
+        const driver = yield* Schedule.driver(schedule)
+        while (!stopping) {
+          const next = yield* Effect.either(driver.next(undefined))
+          if (Either.isLeft(next)) {
+            yield* Effect.logInfo(`Scheduled service ${name}: the schedule has no more recurrences`)
+            return
+          }
+          yield* tick
+        }
+      }).pipe(Effect.annotateLogs({ service: name, phase: "schedule" }))
+
+      const start = Effect.suspend(() => {
+        stopping = false
+        return Effect.forkDaemon(tickLoop)
+      }).pipe(Effect.map((fiber) => void (ticker = fiber)))
+
+      const stop = Effect.gen(function*() {
+        stopping = true
+        if (ticker !== undefined) yield* Fiber.interrupt(ticker)
+        if (queued > 0) {
+          yield* Effect.logInfo(`Scheduled service ${name}: ${queued} queued run(s) dropped at stop`)
+          yield* addSkipped(queued)
+          queued = 0
+        }
+        // No new run can begin now; wait for the ones in progress.
+        yield* FiberSet.awaitEmpty(runs)
+      }).pipe(
+        // Cut off by the shutdown deadline: interrupt the runs (their perRun layers are released)
+        // without making anyone wait for them.
+        Effect.onInterrupt(() => Effect.asVoid(Effect.forkDaemon(FiberSet.clear(runs))))
+      )
+
+      return { start, stop }
+    }))
+
+  return Object.assign(layer, {
+    serviceName: name,
+    stats: Effect.sync((): Stats => current === undefined ? emptyStats : { ...current })
+  })
+}
