@@ -271,11 +271,19 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
       yield* Effect.logDebug("Stopping hosted services")
       // The stop runs in its own fiber so the deadline can abandon it: interrupting a fiber that
       // never yields would hang us, so at the deadline we interrupt without waiting.
-      const worker = yield* Effect.forkDaemon(Effect.interruptible(stopWork))
-      // The stop runs uninterruptibly, and `timeout` runs its effect with the caller's
-      // interruptibility: without `interruptible` here the deadline could not interrupt the wait
-      // and would itself wait for the worker, i.e. never fire for a hook that never returns.
-      const finished = yield* Effect.timeoutOption(Effect.interruptible(Fiber.await(worker)), options.shutdownTimeout)
+      // Whichever comes first, the end of the stop work or the deadline, completes `finish`.
+      // Waiting on a Deferred needs no interruption, so this stays correct even when the fiber
+      // running the stop is itself interrupted (a scope closing under a watcher fiber): the
+      // stop is uninterruptible and always reaches the outcome below.
+      const finish = yield* Deferred.make<"finished" | "deadline">()
+      const worker = yield* Effect.forkDaemon(
+        Effect.interruptible(stopWork).pipe(Effect.ensuring(Deferred.succeed(finish, "finished")))
+      )
+      const timer = yield* Effect.forkDaemon(
+        Effect.sleep(options.shutdownTimeout).pipe(Effect.zipRight(Deferred.succeed(finish, "deadline")))
+      )
+      const finished = (yield* Deferred.await(finish)) === "finished" ? Option.some(undefined) : Option.none()
+      yield* Fiber.interruptFork(timer)
       let report: StopReport = { failures: stopFailures, deadline: undefined }
       if (Option.isNone(finished)) {
         const stuck = [...inFlight.keys()].map((s) => s.name)

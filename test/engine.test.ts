@@ -1,0 +1,42 @@
+import { expect, it } from "@effect/vitest"
+import { Effect, Exit, Fiber, TestClock } from "effect"
+import { ApplicationLifetime, Host, HostedService } from "effect-host"
+
+// The stop that stopApplication starts runs on a watcher fiber in the host's scope. When that
+// scope closes while the stop is still running (the program ends right after stopApplication,
+// or a signal arrives during a stop started by a background failure), the stop must still finish
+// and the closing must wait for it, instead of being cut short and leaving waiters hanging.
+it.effect("a stop in progress survives the host's scope closing under it", () =>
+  Effect.gen(function*() {
+    const log: Array<string> = []
+    const Slow = HostedService.make("Slow", {
+      start: Effect.sync(() => log.push("start")),
+      stop: Effect.sleep("2 seconds").pipe(Effect.zipRight(Effect.sync(() => log.push("stop"))))
+    })
+    const program = Effect.gen(function*() {
+      yield* ApplicationLifetime.stopApplication
+      // Let the watcher begin the stop, then end the program: the scope closes mid-stop.
+      yield* Effect.yieldNow()
+    }).pipe(Effect.provide(Host.make([Slow])))
+    const fiber = yield* Effect.fork(program)
+    yield* TestClock.adjust("1 second")
+    expect(log).toEqual(["start"])
+    yield* TestClock.adjust("1 second")
+    const exit = yield* Fiber.await(fiber)
+    expect(Exit.isSuccess(exit)).toBe(true)
+    expect(log).toEqual(["start", "stop"])
+  }))
+
+it.effect("the shutdown deadline abandons a stop hook that never yields to interruption", () =>
+  Effect.gen(function*() {
+    const Stuck = HostedService.make("Stuck", { stop: Effect.uninterruptible(Effect.never) })
+    const fiber = yield* Effect.fork(
+      Effect.gen(function*() {
+        yield* ApplicationLifetime.stopApplication
+        yield* ApplicationLifetime.stopped
+      }).pipe(Effect.provide(Host.make([Stuck], { shutdownTimeout: "5 seconds" })))
+    )
+    yield* TestClock.adjust("5 seconds")
+    const exit = yield* Fiber.await(fiber)
+    expect(Exit.isSuccess(exit)).toBe(true)
+  }))
