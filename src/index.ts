@@ -9,6 +9,8 @@ export { ApplicationLifetime } from "./ApplicationLifetime.js"
 /** @since 0.1.0 */
 export * as BackgroundService from "./BackgroundService.js"
 /** @since 0.1.0 */
+export { BackgroundTaskQueue, TaskQueueFullError, TaskQueueStoppedError } from "./BackgroundTaskQueue.js"
+/** @since 0.1.0 */
 export { ConfigurationError } from "./ConfigurationError.js"
 /** @since 0.1.0 */
 export * as Host from "./Host.js"

@@ -1,0 +1,228 @@
+/**
+ * A queue of background tasks worked off by a fixed number of workers (the "queued background
+ * tasks" of the .NET hosted-services docs), done so that queued work is never lost silently:
+ * producers feel back-pressure, the workers are a hosted service, the stop either completes the
+ * queued tasks within the shutdown budget or cancels them, and every task that was not completed
+ * is logged and handed to `onUnprocessed`. At any time after the stop,
+ * completed + reported-not-completed = enqueued.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as internal from "./internal/background/taskQueue.js"
+
+/**
+ * `enqueue` was called after the queue's stop began.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const TaskQueueStoppedError: typeof internal.TaskQueueStoppedError = internal.TaskQueueStoppedError
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type TaskQueueStoppedError = internal.TaskQueueStoppedError
+
+/**
+ * The queue was full and it was configured with `whenFull: "fail"`.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const TaskQueueFullError: typeof internal.TaskQueueFullError = internal.TaskQueueFullError
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type TaskQueueFullError = internal.TaskQueueFullError
+
+/**
+ * A task, requiring `R` (what the queue's `perTask` layer provides).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Task<R = never> = Effect.Effect<unknown, unknown, R>
+
+/**
+ * The queue as seen by producers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service<R = never> {
+  /**
+   * Adds a task. When the queue is full it waits for room (`whenFull: "wait"`, the default) or
+   * fails with `TaskQueueFullError` (`whenFull: "fail"`). Once the stop has begun it fails with
+   * `TaskQueueStoppedError`. An `enqueue` that succeeded guarantees the task will be completed or
+   * reported to `onUnprocessed`, never both and never neither.
+   */
+  readonly enqueue: (task: Task<R>) => Effect.Effect<void, TaskQueueFullError | TaskQueueStoppedError>
+  /** Tasks waiting for a worker (not counting those being processed). */
+  readonly size: Effect.Effect<number>
+  readonly capacity: number
+}
+
+/**
+ * A task that was not completed, with what happened to it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Unprocessed<R = never> {
+  readonly task: Task<R>
+  /** `"notStarted"`: still queued at stop; `"interrupted"`: it was running and was interrupted. */
+  readonly status: "notStarted" | "interrupted"
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options<R = never, ROut = never, E = never, RIn = never> {
+  /** How many tasks may wait. */
+  readonly capacity: number
+  /** How many tasks run at once. Defaults to 1. */
+  readonly workers?: number | undefined
+  /** The hosted service's name (in logs, spans and host errors). Defaults to the tag's name. */
+  readonly name?: string | undefined
+  /** What `enqueue` does when the queue is full: `"wait"` (default) for room, or `"fail"` at once. */
+  readonly whenFull?: "wait" | "fail" | undefined
+  /**
+   * At stop: `"complete"` (default) works off the queued tasks within the shutdown budget;
+   * `"cancel"` interrupts the running tasks and leaves the queued ones. Either way, what was not
+   * completed (also at the shutdown deadline) goes to `onUnprocessed`.
+   */
+  readonly drain?: "complete" | "cancel" | undefined
+  /** A layer built fresh for every task and released when the task ends (success, failure or interruption). */
+  readonly perTask?: Layer.Layer<ROut, E, RIn> | undefined
+  /**
+   * Receives every task that was not completed, once, at stop. Without it they are only logged.
+   * A failure of the handler is logged.
+   */
+  readonly onUnprocessed?: ((tasks: ReadonlyArray<Unprocessed<R>>) => Effect.Effect<unknown, unknown>) | undefined
+}
+
+/**
+ * A queue tag class: the tag, its `layer`, and accessors like `Effect.Tag`'s.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TagClass<Self, Id extends string, R> extends Context.TagClass<Self, Id, Service<R>> {
+  /**
+   * Provides the queue and registers its workers as a hosted service. Tasks may require `R`, so
+   * `perTask` must provide it.
+   */
+  readonly layer: <ROut = never, E = never, RIn = never>(
+    options: Options<R, ROut, E, RIn> & ([Exclude<R, ROut>] extends [never] ? unknown : { readonly perTask: MissingPerTask<Exclude<R, ROut>> })
+  ) => Layer.Layer<Self, never, RIn>
+  /** `enqueue` on the queue in the context. */
+  readonly enqueue: (task: Task<R>) => Effect.Effect<void, TaskQueueFullError | TaskQueueStoppedError, Self>
+  /** `size` of the queue in the context. */
+  readonly size: Effect.Effect<number, never, Self>
+}
+
+/**
+ * Shown by the compiler when tasks need services that `perTask` does not provide.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MissingPerTask<R> {
+  readonly "perTask must provide what the tasks require": R
+}
+
+/**
+ * Creates a queue tag whose tasks may require `R`, provided per task by the layer's `perTask`.
+ * Use it for a second queue, or for tasks that need a per-task service (a transaction, a
+ * request-scoped client).
+ *
+ * @since 0.1.0
+ * @category constructors
+ * @example
+ * ```ts
+ * import { BackgroundTaskQueue } from "effect-host"
+ * import { Context, Effect, Layer } from "effect"
+ *
+ * class Tx extends Context.Tag("Tx")<Tx, { readonly commit: Effect.Effect<void> }>() {}
+ * const TxLive = Layer.scoped(Tx, Effect.acquireRelease(
+ *   Effect.succeed({ commit: Effect.log("commit") }),
+ *   () => Effect.log("tx closed")
+ * ))
+ *
+ * class Emails extends BackgroundTaskQueue.Tag("app/Emails")<Emails, Tx>() {}
+ *
+ * const EmailsLive = Emails.layer({ capacity: 1000, workers: 4, perTask: TxLive })
+ * const send = Emails.enqueue(Effect.flatMap(Tx, (tx) => tx.commit))
+ * ```
+ */
+export const Tag = <const Id extends string>(id: Id) => <Self, R = never>(): TagClass<Self, Id, R> => {
+  const defaultName = id.slice(id.lastIndexOf("/") + 1)
+  class QueueTag extends Context.Tag(id)<Self, Service<R>>() {
+    static layer = <ROut = never, E = never, RIn = never>(options: Options<R, ROut, E, RIn>): Layer.Layer<Self, never, RIn> =>
+      Layer.unwrapEffect(Effect.map(
+        internal.makeQueue<R, ROut, E, RIn>(options.name ?? defaultName, options),
+        // A subclass a user declares has the same key, so `QueueTag` finds its service too.
+        (queue) => Layer.merge(Layer.succeed(QueueTag as unknown as Context.Tag<Self, Service<R>>, queue.service), queue.hostedService)
+      ))
+    static enqueue = (task: Task<R>) => Effect.flatMap(QueueTag, (queue) => queue.enqueue(task))
+    static size = Effect.flatMap(QueueTag, (queue) => queue.size)
+  }
+  return QueueTag as unknown as TagClass<Self, Id, R>
+}
+
+/**
+ * The application's background task queue: a `Context.Tag` for producers, and a `layer` that
+ * runs the workers as a hosted service (give it to `Host.make`/`Host.launch` like any service).
+ *
+ * @since 0.1.0
+ * @category tags
+ * @example
+ * ```ts
+ * import { BackgroundTaskQueue, Host } from "effect-host"
+ * import { Effect } from "effect"
+ *
+ * const Queue = BackgroundTaskQueue.layer({
+ *   capacity: 100,
+ *   workers: 4,
+ *   onUnprocessed: (tasks) => Effect.log(`${tasks.length} task(s) left for the next start`)
+ * })
+ *
+ * const Producer = BackgroundTaskQueue.enqueue(Effect.log("sending an email"))
+ *
+ * Host.launch([Queue])
+ * ```
+ */
+export class BackgroundTaskQueue extends Tag("effect-host/BackgroundTaskQueue")<BackgroundTaskQueue>() {
+  /** Creates another queue tag; see {@link Tag}. */
+  static readonly Tag = Tag
+  static readonly StoppedError = TaskQueueStoppedError
+  static readonly FullError = TaskQueueFullError
+}
+
+type Service_<R> = Service<R>
+type Options_<R, ROut, E, RIn> = Options<R, ROut, E, RIn>
+type Task_<R> = Task<R>
+type Unprocessed_<R> = Unprocessed<R>
+
+/**
+ * The queue's types, reachable from the class: `BackgroundTaskQueue.Unprocessed`, ...
+ *
+ * @since 0.1.0
+ */
+export declare namespace BackgroundTaskQueue {
+  /** @since 0.1.0 */
+  export type Service<R = never> = Service_<R>
+  /** @since 0.1.0 */
+  export type Options<R = never, ROut = never, E = never, RIn = never> = Options_<R, ROut, E, RIn>
+  /** @since 0.1.0 */
+  export type Task<R = never> = Task_<R>
+  /** @since 0.1.0 */
+  export type Unprocessed<R = never> = Unprocessed_<R>
+}
