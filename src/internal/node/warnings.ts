@@ -1,0 +1,35 @@
+/**
+ * Start-up warnings about process setups that silently break a graceful stop, each with its fix.
+ *
+ * @internal
+ */
+
+/** What the checks look at; `process` in production, a plain object in tests. */
+export interface ProcessInfo {
+  readonly pid: number
+  readonly env: Readonly<Record<string, string | undefined>>
+}
+
+/** PID 1 has no default signal actions and must reap orphans: that is an init's job, not Node's. */
+export const pid1Warning =
+  "This process runs as PID 1 without an init: the kernel applies no default action to signals " +
+  "sent to PID 1 and nothing reaps orphaned child processes. Run the container with an init: " +
+  "`docker run --init`, `init: true` in docker-compose, or tini as the entrypoint " +
+  "(ENTRYPOINT [\"tini\", \"--\", \"node\", \"main.js\"])."
+
+/** `npm start` (and `npm run`, yarn, pnpm) wraps node in a shell that often drops SIGTERM. */
+export const packageManagerWarning = (event: string) =>
+  `This process was started through a package manager script (\`npm run ${event}\`): npm does not ` +
+  "forward SIGTERM to the application in many container images, so the graceful stop never runs " +
+  "and the container is killed at the end of its grace period. Run node directly " +
+  "(CMD [\"node\", \"main.js\"] instead of CMD [\"npm\", \"start\"])."
+
+/** The warnings that apply to `info`, in the order they are logged. */
+export const processWarnings = (info: ProcessInfo): ReadonlyArray<string> => {
+  const warnings: Array<string> = []
+  // Node itself is PID 1 only when nothing (tini, dumb-init, docker --init) runs before it.
+  if (info.pid === 1) warnings.push(pid1Warning)
+  const event = info.env["npm_lifecycle_event"]
+  if (event !== undefined && event.length > 0) warnings.push(packageManagerWarning(event))
+  return warnings
+}

@@ -1,0 +1,182 @@
+/**
+ * `NodeHost.runMain` on real child processes with real signals: graceful stops, the bounded
+ * shutdown (host deadline and wall-clock guard), the forced second signal, exit codes, logged
+ * causes, status messages and start-up warnings. The fixture is test/fixtures/node/app.ts.
+ */
+import { afterEach, describe, expect, it } from "vitest"
+import { killLeftovers, linesMatching, start } from "./child.js"
+
+afterEach(killLeftovers)
+
+const READY = /^READY$/m
+const hookLines = (stdout: string) => linesMatching(stdout, /^(start|stopping|stop|stopped):/)
+
+describe.sequential("NodeHost.runMain", () => {
+  it("SIGINT: every stop hook in reverse order, status messages, exit 0", async () => {
+    const app = start(["graceful"])
+    await app.waitFor(READY)
+    // Status messages are log lines: the stream and format follow the host's logger settings.
+    expect(app.output()).toContain("Application started. Press Ctrl+C to shut down.")
+    expect(app.output()).toContain("Hosting environment: Production")
+    expect(app.output()).toMatch(/Content root path: \S+/)
+    expect(app.output()).not.toContain("Application is shutting down...")
+    const exit = await app.signal("SIGINT")
+    console.log(`SIGINT to exit: ${exit.elapsedMs} ms`)
+    expect(exit).toMatchObject({ code: 0, signal: null })
+    expect(hookLines(app.stdout())).toEqual([
+      "start:A", "start:B", "start:C",
+      "stopping:C", "stopping:B", "stopping:A",
+      "stop:C", "stop:B", "stop:A",
+      "stopped:C", "stopped:B", "stopped:A"
+    ])
+    expect(app.output()).toContain("Application is shutting down...")
+    expect(app.output()).not.toMatch(/ERROR/)
+  })
+
+  it("SIGTERM: graceful, exit 0; status messages suppressed by the config key", async () => {
+    const app = start(["graceful"], { suppressStatusMessages: "true" })
+    await app.waitFor(READY)
+    const exit = await app.signal("SIGTERM")
+    console.log(`SIGTERM to exit: ${exit.elapsedMs} ms`)
+    expect(exit).toMatchObject({ code: 0, signal: null })
+    expect(linesMatching(app.stdout(), /^stop:/)).toEqual(["stop:C", "stop:B", "stop:A"])
+    expect(app.output()).not.toMatch(/Application started|Hosting environment|Content root path|shutting down/)
+  })
+
+  it("SIGQUIT: graceful, exit 0; suppressed by the option; warns about npm start", async () => {
+    const app = start(["graceful", "--suppress"], { npm_lifecycle_event: "start" })
+    await app.waitFor(READY)
+    const exit = await app.signal("SIGQUIT")
+    console.log(`SIGQUIT to exit: ${exit.elapsedMs} ms`)
+    expect(exit).toMatchObject({ code: 0, signal: null })
+    expect(linesMatching(app.stdout(), /^stop:/)).toEqual(["stop:C", "stop:B", "stop:A"])
+    expect(app.output()).not.toMatch(/Application started|shutting down/)
+    expect(app.stderr()).toMatch(/WARN.*npm run start.*Run node directly/)
+  })
+
+  it("a stop hook that sleeps past shutdownTimeout: exit 124 at the deadline, the stuck service named", async () => {
+    const app = start(["stop-sleeps"])
+    await app.waitFor(READY)
+    const exit = await app.signal("SIGTERM")
+    console.log(`stop hook past a 1 s deadline, SIGTERM to exit: ${exit.elapsedMs} ms`)
+    expect(exit.code).toBe(124)
+    expect(exit.elapsedMs).toBeGreaterThanOrEqual(1000)
+    expect(exit.elapsedMs).toBeLessThan(3000)
+    expect(app.stderr()).toMatch(/Shutdown deadline of 1s reached; still stopping: Sleepy/)
+    expect(app.stderr()).toMatch(/never stopped: A/)
+    expect(app.stderr()).toMatch(/Host finished with ShutdownTimeoutError/)
+    expect(linesMatching(app.stdout(), /^stop:/)).toEqual(["stop:Sleepy"])
+  })
+
+  it("a stop hook that never yields (Effect.never): exit 124 at the deadline", async () => {
+    const app = start(["stop-never"])
+    await app.waitFor(READY)
+    const exit = await app.signal("SIGINT")
+    console.log(`Effect.never stop hook, 1 s deadline, SIGINT to exit: ${exit.elapsedMs} ms`)
+    expect(exit.code).toBe(124)
+    expect(exit.elapsedMs).toBeLessThan(3000)
+    expect(app.stderr()).toMatch(/still stopping: Stuck/)
+  })
+
+  it("a finalizer outside the host that never returns: the wall-clock guard exits 124", async () => {
+    const app = start(["release-hangs"])
+    await app.waitFor(READY)
+    const exit = await app.signal("SIGTERM")
+    console.log(`hanging release, 1 s deadline + 1 s guard margin, SIGTERM to exit: ${exit.elapsedMs} ms`)
+    expect(exit.code).toBe(124)
+    expect(exit.elapsedMs).toBeGreaterThanOrEqual(2000)
+    expect(exit.elapsedMs).toBeLessThan(4000)
+    expect(app.stdout()).toContain("release:hanging")
+    expect(app.stderr()).toMatch(/Shutdown did not finish within 1s \(\+1s margin\); no hosted service is in a hook/)
+  })
+
+  it("a second SIGINT during a slow stop exits at once with 130, naming the services still stopping", async () => {
+    const app = start(["slow-stop"])
+    await app.waitFor(READY)
+    app.child.kill("SIGINT")
+    await app.waitFor(/^stop:Slow$/m)
+    const exit = await app.signal("SIGINT")
+    console.log(`second SIGINT to exit: ${exit.elapsedMs} ms`)
+    expect(exit.code).toBe(130)
+    expect(exit.elapsedMs).toBeLessThan(1000)
+    expect(linesMatching(app.stderr(), /Received SIGINT while stopping/)).toEqual([
+      expect.stringMatching(/still stopping: Slow \(stop\); exiting now with code 130/)
+    ])
+    expect(app.stdout()).not.toContain("stop:A")
+  })
+
+  it("a second SIGTERM during a slow stop exits with 143", async () => {
+    const app = start(["slow-stop"])
+    await app.waitFor(READY)
+    app.child.kill("SIGTERM")
+    await app.waitFor(/^stop:Slow$/m)
+    const exit = await app.signal("SIGTERM")
+    expect(exit.code).toBe(143)
+  })
+
+  it("a failing start: rollback, exit 1, the cause on stderr", async () => {
+    const app = start(["start-fails"])
+    const exit = await app.exited
+    expect(exit.code).toBe(1)
+    expect(hookLines(app.stdout())).toEqual(["start:A", "start:Db", "stopping:A", "stop:A", "stopped:A"])
+    expect(app.stderr()).toMatch(/Hosted service Db failed in start[\s\S]*database unreachable/)
+    expect(linesMatching(app.stderr(), /Host finished with HostStartError/)).toHaveLength(1)
+    // The cause is logged once, by the host; the runner adds one summary line.
+    expect(app.stderr().match(/Error: database unreachable/g)).toHaveLength(1)
+  })
+
+  it("a failing background service: the host stops, exit 1, the cause on stderr", async () => {
+    const app = start(["background-fails"])
+    const exit = await app.exited
+    expect(exit.code).toBe(1)
+    expect(linesMatching(app.stdout(), /^stop:/)).toEqual(["stop:A"])
+    expect(app.stderr()).toMatch(/Background service Poller failed; stopping the host[\s\S]*poller lost its connection/)
+    expect(app.stderr()).toMatch(/Host finished with BackgroundServiceError/)
+  })
+
+  it("a failing stop hook after SIGTERM: every hook still runs, exit 1, the cause on stderr", async () => {
+    const app = start(["stop-fails"])
+    await app.waitFor(READY)
+    const exit = await app.signal("SIGTERM")
+    expect(exit.code).toBe(1)
+    expect(linesMatching(app.stdout(), /^stop:/)).toEqual(["stop:Flaky", "stop:A"])
+    expect(app.stderr()).toMatch(/Hosted service Flaky failed in stop[\s\S]*could not flush the buffer/)
+    expect(app.stderr()).toMatch(/Host finished with HostStopError/)
+  })
+
+  it("a finalizer that fails while the program is interrupted is logged (exit 1)", async () => {
+    const app = start(["release-fails"])
+    await app.waitFor(READY)
+    const exit = await app.signal("SIGINT")
+    expect(exit.code).toBe(1)
+    expect(app.stderr()).toMatch(/A finalizer failed while the program was stopping[\s\S]*release of the pool failed/)
+  })
+
+  it("a signal during a slow start: the start is interrupted, rolled back, exit 0", async () => {
+    const app = start(["slow-start"])
+    await app.waitFor(/^SLOW_START$/m)
+    const exit = await app.signal("SIGTERM")
+    console.log(`SIGTERM during start to exit: ${exit.elapsedMs} ms`)
+    expect(exit.code).toBe(0)
+    expect(exit.elapsedMs).toBeLessThan(2000)
+    expect(hookLines(app.stdout())).toEqual(["start:A", "start:Slow", "stopping:A", "stop:A", "stopped:A"])
+    expect(app.output()).not.toContain("READY")
+  })
+
+  it("invalid host configuration exits 78 with the key in the message", async () => {
+    const app = start(["config"], { shutdownTimeoutSeconds: "soon" })
+    const exit = await app.exited
+    expect(exit.code).toBe(78)
+    expect(app.stderr()).toMatch(/The configuration is invalid \(exit code 78\)[\s\S]*shutdownTimeoutSeconds/)
+    expect(app.stdout()).not.toContain("start:A")
+  })
+
+  it("a program that stops itself exits 0 without a signal; a defect exits 1 with its cause", async () => {
+    const itself = start(["stop-itself"])
+    const failing = start(["program-fails"])
+    expect((await itself.exited).code).toBe(0)
+    expect(linesMatching(itself.stdout(), /^stop:/)).toEqual(["stop:A"])
+    expect((await failing.exited).code).toBe(1)
+    expect(failing.stderr()).toMatch(/The program failed \(exit code 1\)[\s\S]*crashed before the host/)
+  })
+})
