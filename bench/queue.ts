@@ -7,7 +7,8 @@
  * - p-queue / fastq: the popular npm queues, for scale. Both are promise/callback queues without
  *   fibers; p-queue is given the same capacity (the producer waits for room), fastq is unbounded.
  */
-import { Deferred, Effect, Queue } from "effect"
+import { Context, Deferred, Effect, Layer, Logger, LogLevel, Queue } from "effect"
+import { BackgroundTaskQueue, Host } from "effect-host"
 import fastq from "fastq"
 import PQueue from "p-queue"
 import { type Benchmark, median, type Row, sideBySide } from "./lib.js"
@@ -27,6 +28,20 @@ const rawEffect = (tasks: number, workers: number) =>
     for (let i = 0; i < tasks; i++) yield* Queue.offer(queue, task)
     yield* Deferred.await(done)
   }))
+
+/** Ours: the same tasks through `BackgroundTaskQueue` (workers as a hosted service under a host). */
+const backgroundTaskQueue = (tasks: number, workers: number) =>
+  Effect.scoped(Effect.gen(function*() {
+    const done = yield* Deferred.make<void>()
+    let completed = 0
+    const task = Effect.suspend(() => ++completed === tasks ? Deferred.succeed(done, undefined) : Effect.void)
+    // Bound to a const first: written inline in `Host.make([...])`, the layer's input type is inferred as `any`.
+    const queueLayer = BackgroundTaskQueue.layer({ capacity, workers })
+    const context = yield* Layer.build(Host.make([queueLayer]))
+    const queue = Context.get(context, BackgroundTaskQueue)
+    for (let i = 0; i < tasks; i++) yield* queue.enqueue(task)
+    yield* Deferred.await(done)
+  })).pipe(Logger.withMinimumLogLevel(LogLevel.Warning))
 
 const pQueue = async (tasks: number, workers: number) => {
   const queue = new PQueue({ concurrency: workers })
@@ -56,10 +71,13 @@ const fastQueue = (tasks: number, workers: number) =>
     else queue.drain = finish
   })
 
-/** Extra programs (ours) are plugged in here once their module exists. */
-export type QueueProgram = (tasks: number, workers: number) => Promise<void>
+type QueueProgram = (tasks: number, workers: number) => Promise<void>
 
-export const makeQueueBench = (ours: Readonly<Record<string, QueueProgram>>): Benchmark => ({
+const ours: Readonly<Record<string, QueueProgram>> = {
+  BackgroundTaskQueue: (m, w) => Effect.runPromise(backgroundTaskQueue(m, w))
+}
+
+export const queue: Benchmark = {
   name: "queue",
   title: "Queue throughput, 1 and 4 workers",
   run: async ({ quick }) => {
@@ -98,8 +116,9 @@ export const makeQueueBench = (ours: Readonly<Record<string, QueueProgram>>): Be
       rows,
       notes: [
         "Each task increments a counter; the producer enqueues every task, the run ends when the last one has run.",
+        "BackgroundTaskQueue includes building and stopping its host (a few ms) in every run.",
         "p-queue gets the same capacity (the producer awaits room); fastq has no capacity (unbounded)."
       ]
     }
   }
-})
+}

@@ -11,9 +11,11 @@ import * as path from "node:path"
 import { type Benchmark, type BenchResult, describeMachine, resultsDir, toMarkdown, writeResult } from "./lib.js"
 import { startStop } from "./startstop.js"
 import { concurrentStop } from "./concurrent-stop.js"
-import { makeQueueBench } from "./queue.js"
+import { heap } from "./heap.js"
+import { queue } from "./queue.js"
+import { timerDrift } from "./timer-drift.js"
 
-const all: ReadonlyArray<Benchmark> = [startStop, concurrentStop, makeQueueBench({})]
+const all: ReadonlyArray<Benchmark> = [startStop, concurrentStop, queue, heap, timerDrift]
 
 const args = process.argv.slice(2)
 const quick = args.includes("--quick")

@@ -1,0 +1,114 @@
+/**
+ * Fixed-rate timer drift: 1,000 ticks of 10 ms (200 in `--quick`), all programs running at the
+ * same time in one process. Each tick records `performance.now()`; lateness of tick k is its time
+ * minus (first tick + (k − 1) × 10 ms), so start-up latency does not count, only drift.
+ *
+ * - setInterval(10): Node's timer re-arms from when the callback ran, so lateness accumulates.
+ * - Effect.repeat(Schedule.fixed): Effect's fixed-rate schedule, hand-written.
+ * - ScheduledService(Schedule.fixed): ours, a hosted service under `Host.launch`.
+ */
+import { Effect, Fiber, Logger, LogLevel, Schedule } from "effect"
+import { Host, ScheduledService } from "effect-host"
+import { type Benchmark, fmt, percentile, type Row } from "./lib.js"
+
+const interval = 10
+
+interface Recorder {
+  readonly record: () => void
+  readonly done: Promise<ReadonlyArray<number>>
+}
+
+const recorder = (ticks: number): Recorder => {
+  const times: Array<number> = []
+  let resolve: (times: ReadonlyArray<number>) => void = () => {}
+  const done = new Promise<ReadonlyArray<number>>((r) => (resolve = r))
+  return {
+    record: () => {
+      if (times.length < ticks) times.push(performance.now())
+      if (times.length === ticks) resolve(times)
+    },
+    done
+  }
+}
+
+const viaSetInterval = (ticks: number) => {
+  const r = recorder(ticks)
+  const handle = setInterval(r.record, interval)
+  return r.done.finally(() => clearInterval(handle))
+}
+
+const viaEffectRepeat = (ticks: number) => {
+  const r = recorder(ticks)
+  const fiber = Effect.runFork(Effect.repeat(Effect.sync(r.record), Schedule.fixed(`${interval} millis`)))
+  return r.done.finally(() => Effect.runFork(Fiber.interrupt(fiber)))
+}
+
+const viaScheduledService = (ticks: number) => {
+  const r = recorder(ticks)
+  const Ticker = ScheduledService.make("Ticker", { schedule: Schedule.fixed(`${interval} millis`), run: Effect.sync(r.record) })
+  const fiber = Effect.runFork(Host.launch([Ticker]).pipe(Logger.withMinimumLogLevel(LogLevel.Warning)))
+  return r.done.finally(() => Effect.runFork(Fiber.interrupt(fiber)))
+}
+
+/** Lateness of tick k against the grid anchored at the first tick: t_k − (t_1 + (k − 1) × interval). */
+const lateness = (times: ReadonlyArray<number>): Array<number> => {
+  const first = times[0] ?? 0
+  return times.map((t, k) => t - (first + k * interval))
+}
+
+/** Distance of each tick to the nearest grid point (t_1 + j × interval), whatever its index. */
+const gridOffset = (times: ReadonlyArray<number>): Array<number> => {
+  const first = times[0] ?? 0
+  return times.map((t) => {
+    const phase = (t - first) % interval
+    return Math.min(phase, interval - phase)
+  })
+}
+
+/** Ticks delivered minus ticks the elapsed time holds: > 0 means catch-up ticks, < 0 lost ticks. */
+const extraTicks = (times: ReadonlyArray<number>): number =>
+  times.length - 1 - Math.round(((times[times.length - 1] ?? 0) - (times[0] ?? 0)) / interval)
+
+const minGap = (times: ReadonlyArray<number>): number =>
+  Math.min(...times.slice(1).map((t, i) => t - (times[i] ?? 0)))
+
+export const timerDrift: Benchmark = {
+  name: "timer-drift",
+  title: "Fixed-rate timer drift, 10 ms ticks",
+  run: async ({ quick }) => {
+    const ticks = quick ? 200 : 1000
+    const programs: Record<string, (ticks: number) => Promise<ReadonlyArray<number>>> = {
+      "setInterval": viaSetInterval,
+      "Effect.repeat(Schedule.fixed)": viaEffectRepeat,
+      "ScheduledService(Schedule.fixed)": viaScheduledService
+    }
+    const names = Object.keys(programs)
+    // Side by side: all timers run at once, so they see the same machine noise.
+    const results = await Promise.all(names.map((n) => programs[n]?.(ticks) ?? Promise.resolve([])))
+    const times = Object.fromEntries(names.map((n, i) => [n, results[i] ?? []]))
+    const row = (label: string, f: (xs: ReadonlyArray<number>) => number): Row => ({
+      case: label,
+      values: Object.fromEntries(names.map((n) => [n, f(times[n] ?? [])]))
+    })
+    const rows = [
+      row(`drift at tick ${ticks} (ms)`, (xs) => lateness(xs)[xs.length - 1] ?? Number.NaN),
+      row("ticks off the timetable (+ extra, − lost)", extraTicks),
+      row("mean distance to the 10 ms grid (ms)", (xs) => gridOffset(xs).reduce((a, b) => a + b, 0) / xs.length),
+      row("p99 distance to the grid (ms)", (xs) => percentile(gridOffset(xs), 99)),
+      row("shortest gap between ticks (ms)", minGap)
+    ]
+    const drift = (n: string) => fmt(rows[0]?.values[n] ?? Number.NaN)
+    return {
+      name: "timer-drift",
+      title: "Fixed-rate timer drift, 10 ms ticks",
+      unit: `${ticks.toLocaleString("en-US")} ticks each, all running at once`,
+      programs: names,
+      rows,
+      notes: [
+        `setInterval drifted ${drift("setInterval")} ms over ${ticks} ticks; ScheduledService ${drift("ScheduledService(Schedule.fixed)")} ms.`,
+        "Drift is the last tick's time minus (first tick + (N − 1) × 10 ms): positive = late, negative = ahead because of extra ticks.",
+        "Effect's Schedule.fixed fires a catch-up tick at once whenever it wakes more than one interval after its previous run, which shows as extra ticks and a short gap."
+      ]
+    }
+  }
+}
