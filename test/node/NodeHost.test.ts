@@ -90,6 +90,14 @@ describe.sequential("NodeHost.runMain", () => {
     expect(app.stderr()).toMatch(/Shutdown did not finish within 1s \(\+1s margin\); no hosted service is in a hook/)
   })
 
+  it("a stop without any signal (stopApplication) is bounded by the guard too", async () => {
+    const app = start(["stop-itself-hangs"])
+    await app.waitFor(/^release:hanging$/m)
+    const exit = await app.exited
+    expect(exit.code).toBe(124)
+    expect(app.stderr()).toMatch(/Shutdown did not finish within 1s \(\+1s margin\)/)
+  })
+
   it("a second SIGINT during a slow stop exits at once with 130, naming the services still stopping", async () => {
     const app = start(["slow-stop"])
     await app.waitFor(READY)
