@@ -1,0 +1,184 @@
+/**
+ * Health checks: a registry shared by every check and endpoint of one host, the lifecycle gate
+ * (readiness follows `ApplicationLifetime`), and the run of one probe with per-check timeouts.
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
+import { ApplicationLifetime } from "../../ApplicationLifetime.js"
+
+/** Which probe a check belongs to (Kubernetes' liveness, readiness and startup probes). */
+export type Kind = "live" | "ready" | "startup"
+
+/** The state of the host, as the probes see it. */
+export type Lifecycle = "Starting" | "Started" | "Stopping"
+
+export type Status = "Healthy" | "Unhealthy"
+
+export interface Check {
+  readonly name: string
+  readonly tags: ReadonlyArray<Kind>
+  readonly timeout: Duration.Duration
+  /** Succeeds when healthy; any failure, defect or the timeout makes the check unhealthy. */
+  readonly run: Effect.Effect<unknown, unknown>
+}
+
+export interface CheckResult {
+  readonly name: string
+  readonly status: Status
+  readonly durationMs: number
+  readonly tags: ReadonlyArray<Kind>
+  readonly error?: string
+}
+
+export interface Report {
+  readonly probe: Kind
+  readonly status: Status
+  readonly lifecycle: Lifecycle
+  readonly durationMs: number
+  /** Set when the host's state alone decided the answer (then no check was run). */
+  readonly reason?: string
+  readonly checks: ReadonlyArray<CheckResult>
+}
+
+export interface Registry {
+  readonly register: (check: Check) => Effect.Effect<void>
+  readonly checks: Effect.Effect<ReadonlyArray<Check>>
+  readonly lifecycle: Effect.Effect<Lifecycle>
+}
+
+export const Registry = Context.GenericTag<Registry>("effect-host/http/Health/Registry")
+
+export const defaultTimeout: Duration.Duration = Duration.seconds(5)
+
+/**
+ * One registry per host: the layer is a module constant, so the host's memo map builds it once
+ * and every check, and the `HttpHost`, share it. Its lifetime callbacks are registered when it is
+ * built, which is before the `HttpHost`'s own (the host depends on it), so readiness flips to
+ * failing before the HTTP drain begins.
+ */
+export const layer: Layer.Layer<Registry, never, ApplicationLifetime> = Layer.effect(
+  Registry,
+  Effect.gen(function*() {
+    const lifetime = yield* ApplicationLifetime
+    const checks: Array<Check> = []
+    let lifecycle: Lifecycle = "Starting"
+    yield* lifetime.onStarted(Effect.sync(() => {
+      if (lifecycle === "Starting") lifecycle = "Started"
+    }))
+    yield* lifetime.onStopping(Effect.sync(() => {
+      lifecycle = "Stopping"
+    }))
+    return Registry.of({
+      register: (check) => Effect.sync(() => void checks.push(check)),
+      checks: Effect.sync(() => [...checks]),
+      lifecycle: Effect.sync(() => lifecycle)
+    })
+  })
+)
+
+/** A short, single-line description of why a check failed (the full cause goes to the log). */
+export const describeCause = (cause: Cause.Cause<unknown>): string => {
+  const failure = Cause.failureOption(cause)
+  if (Option.isSome(failure)) return describeError(failure.value)
+  const defect = Cause.dieOption(cause)
+  if (Option.isSome(defect)) return describeError(defect.value)
+  return Cause.isInterruptedOnly(cause) ? "interrupted" : Cause.pretty(cause).split("\n")[0] ?? "failed"
+}
+
+const describeError = (error: unknown): string => {
+  const message = Predicate.hasProperty(error, "message") && typeof error.message === "string" && error.message.length > 0
+    ? error.message
+    : undefined
+  if (Predicate.hasProperty(error, "_tag") && typeof error._tag === "string") {
+    return message === undefined ? error._tag : `${error._tag}: ${message}`
+  }
+  if (error instanceof Error) return message === undefined ? error.name : `${error.name}: ${message}`
+  if (typeof error === "string") return error
+  try {
+    return JSON.stringify(error) ?? String(error)
+  } catch {
+    return String(error)
+  }
+}
+
+/** Marker for the timeout, so it is told apart from a check that failed on its own. */
+class CheckTimedOut {
+  readonly _tag = "CheckTimedOut"
+}
+
+/**
+ * Runs one check. The check is disconnected before the timeout so that a check which ignores
+ * interruption cannot hold the probe's answer: it is cut at the timeout and finishes in the
+ * background.
+ */
+const runCheck = (check: Check, lastStatus: Map<string, Status>): Effect.Effect<CheckResult> =>
+  Effect.gen(function*() {
+    const startedAt = yield* Clock.currentTimeMillis
+    const exit = yield* check.run.pipe(
+      Effect.disconnect,
+      Effect.timeoutFail({ duration: check.timeout, onTimeout: () => new CheckTimedOut() }),
+      Effect.exit
+    )
+    const durationMs = (yield* Clock.currentTimeMillis) - startedAt
+    const base = { name: check.name, durationMs, tags: check.tags }
+    const previous = lastStatus.get(check.name)
+    if (Exit.isSuccess(exit)) {
+      lastStatus.set(check.name, "Healthy")
+      if (previous === "Unhealthy") yield* Effect.logInfo(`Health check ${check.name} is healthy again`)
+      return { ...base, status: "Healthy" } satisfies CheckResult
+    }
+    const timedOut = Option.exists(Cause.failureOption(exit.cause), (e) => e instanceof CheckTimedOut)
+    const error = timedOut ? `timed out after ${Duration.format(check.timeout)}` : describeCause(exit.cause)
+    lastStatus.set(check.name, "Unhealthy")
+    // Logged on the transition only: probes run every few seconds and would flood the log.
+    if (previous !== "Unhealthy") {
+      yield* Effect.logWarning(`Health check ${check.name} is unhealthy: ${error}`, exit.cause)
+    }
+    return { ...base, status: "Unhealthy", error } satisfies CheckResult
+  }).pipe(Effect.withSpan("Health.check", { attributes: { "health.check": check.name } }))
+
+const lastStatusByRegistry = new WeakMap<Registry, Map<string, Status>>()
+
+/** Whether the host's state alone decides the probe (the checks are not run). */
+const gate = (probe: Kind, lifecycle: Lifecycle): string | undefined => {
+  switch (probe) {
+    case "live":
+      // Liveness says "do not restart me": true while starting and while stopping.
+      return undefined
+    case "ready":
+      return lifecycle === "Started" ? undefined : lifecycle === "Starting" ? "the host is starting" : "the host is stopping"
+    case "startup":
+      return lifecycle === "Starting" ? "the host is starting" : undefined
+  }
+}
+
+export const report = (probe: Kind): Effect.Effect<Report, never, Registry> =>
+  Effect.gen(function*() {
+    const registry = yield* Registry
+    const startedAt = yield* Clock.currentTimeMillis
+    const lifecycle = yield* registry.lifecycle
+    const reason = gate(probe, lifecycle)
+    if (reason !== undefined) {
+      return { probe, status: "Unhealthy", lifecycle, durationMs: 0, reason, checks: [] } satisfies Report
+    }
+    let lastStatus = lastStatusByRegistry.get(registry)
+    if (lastStatus === undefined) {
+      lastStatus = new Map()
+      lastStatusByRegistry.set(registry, lastStatus)
+    }
+    const known = lastStatus
+    const checks = (yield* registry.checks).filter((c) => c.tags.includes(probe))
+    const results = yield* Effect.forEach(checks, (c) => runCheck(c, known), { concurrency: "unbounded" })
+    const durationMs = (yield* Clock.currentTimeMillis) - startedAt
+    const status: Status = results.every((r) => r.status === "Healthy") ? "Healthy" : "Unhealthy"
+    return { probe, status, lifecycle, durationMs, checks: results } satisfies Report
+  }).pipe(Effect.withSpan("Health.report", { attributes: { "health.probe": probe } }))

@@ -1,0 +1,205 @@
+/**
+ * The HTTP server of an `HttpHost`: listens when told to (after every hosted service started)
+ * and drains when told to (when the stop begins), in the order of DESIGN.md:
+ *
+ *   readiness fails (the health registry's own stopping callback, which runs first)
+ *   -> every response asks for `Connection: close`
+ *   -> drain delay (the load balancer notices the failing readiness)
+ *   -> the listener closes; idle connections are closed at once
+ *   -> in-flight requests finish, their connections close after their response
+ *   -> at the deadline: the remaining requests are logged and interrupted, every connection destroyed
+ *
+ * The Node server itself comes from `NodeHttpServer.make` (so requests, WebSocket upgrades and
+ * responses behave exactly as with `NodeHttpServer.layer`); this module adds the bookkeeping
+ * that lets the stop be bounded (`Connections`).
+ *
+ * @internal
+ */
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpServer from "@effect/platform/HttpServer"
+import type * as HttpServerError from "@effect/platform/HttpServerError"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
+import * as Context from "effect/Context"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type { LazyArg } from "effect/Function"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import * as Tracer from "effect/Tracer"
+import type * as Http from "node:http"
+import { Connections } from "./connections.js"
+
+export interface Settings {
+  readonly name: string
+  readonly port: number
+  readonly host: string | undefined
+  readonly drainDelay: Duration.Duration
+  /** Budget of the whole HTTP stop (drain delay included), from the moment the stop begins. */
+  readonly shutdownTimeout: Duration.Duration
+  readonly createServer: LazyArg<Http.Server>
+}
+
+export interface Server {
+  /** Starts listening; does nothing when the stop has already begun. */
+  readonly listen: Effect.Effect<void, HttpServerError.ServeError>
+  /** The graceful, bounded stop. Never fails; idempotent. */
+  readonly drain: Effect.Effect<void>
+  /** Waits until the server listens. */
+  readonly address: Effect.Effect<HttpServer.Address>
+  /** The address once listening. */
+  readonly addressOption: Effect.Effect<Option.Option<HttpServer.Address>>
+  /** Requests in flight now. */
+  readonly inFlight: Effect.Effect<number>
+}
+
+interface Listening {
+  readonly node: Http.Server
+  readonly connections: Connections
+  readonly scope: Scope.CloseableScope
+  readonly closed: Deferred.Deferred<void>
+}
+
+/**
+ * Waits for `effect`, at most `millis` of real time, whatever the `Clock`: these waits only give
+ * sockets a moment to flush, which needs I/O to happen, not (test) time to pass. Both sides are
+ * made interruptible: the caller runs uninterruptibly, and a race's loser inherits that, so it
+ * would otherwise be waited for instead of cut.
+ */
+const atMost = (effect: Effect.Effect<void>, millis: number) =>
+  Effect.raceFirst(
+    Effect.interruptible(effect),
+    Effect.interruptible(Effect.async<void>((resume) => {
+      const timer = setTimeout(() => resume(Effect.void), millis)
+      return Effect.sync(() => clearTimeout(timer))
+    }))
+  )
+
+const whenIdle = (connections: Connections) =>
+  Effect.async<void>((resume) => Effect.sync(connections.onceIdle(() => resume(Effect.void))))
+
+/** Registers the request's fiber (for the deadline) and lets the application be interrupted. */
+const tracked = <E, R>(app: HttpApp.Default<E, R>, connections: Connections): HttpApp.Default<E, R> =>
+  Effect.withFiberRuntime((fiber) => {
+    const request = Context.unsafeGet(fiber.currentContext, HttpServerRequest.HttpServerRequest)
+    connections.attachFiber(NodeHttpServerRequest.toIncomingMessage(request), fiber)
+    // `HttpApp.toHandled` runs the whole app uninterruptibly; routers re-open it per route, a
+    // bare `HttpApp` would otherwise outlive the deadline.
+    return Effect.interruptible(app)
+  })
+
+export const make = <E, R>(app: HttpApp.Default<E, R>, settings: Settings): Effect.Effect<Server, never, R> =>
+  Effect.gen(function*() {
+    const context = yield* Effect.context<R>()
+    const listened = yield* Deferred.make<HttpServer.Address>()
+    // Serializes listen and drain: a stop that begins while `listen` runs waits for it.
+    const lock = yield* Effect.makeSemaphore(1)
+    let stopRequested = false
+    let current: Listening | undefined
+
+    const listen: Effect.Effect<void, HttpServerError.ServeError> = lock.withPermits(1)(Effect.gen(function*() {
+      if (stopRequested || current !== undefined) return
+      const scope = yield* Scope.make()
+      const node = settings.createServer()
+      const connections = new Connections(node)
+      const closed = yield* Deferred.make<void>()
+      node.once("close", () => Deferred.unsafeDone(closed, Exit.void))
+      const server = yield* NodeHttpServer.make(() => node, { port: settings.port, host: settings.host }).pipe(
+        Scope.extend(scope),
+        Effect.tapErrorCause((cause) => Scope.close(scope, Exit.failCause(cause)))
+      )
+      // The handler's runtime is taken from here: without the lifetime callback's span (every
+      // request would otherwise become its child) and with interruption enabled.
+      // `HttpServer.serve` erases the app's requirements; they are provided right here.
+      const served = tracked(app, connections) as HttpApp.Default<unknown>
+      yield* server.serve(served).pipe(
+        Effect.mapInputContext((ctx: Context.Context<R | Scope.Scope>) => Context.omit(Tracer.ParentSpan)(ctx)),
+        Effect.provide(context),
+        Scope.extend(scope),
+        Effect.interruptible
+      )
+      current = { node, connections, scope, closed }
+      yield* Deferred.succeed(listened, server.address)
+      yield* Effect.logInfo(`Now listening on: ${HttpServer.formatAddress(server.address)}`)
+    })).pipe(Effect.uninterruptible)
+
+    /** Closes the listener (no new connections) and the idle connections. */
+    const closeListener = (live: Listening) => {
+      if (live.node.listening) live.node.close()
+      live.connections.closeIdle()
+    }
+
+    const abort = (live: Listening, reason: string) =>
+      Effect.gen(function*() {
+        closeListener(live)
+        const now = Date.now()
+        // Logged first: at the host's deadline the process may end right after this.
+        for (const { request, startedAt } of live.connections.requests.values()) {
+          yield* Effect.logError(
+            `Interrupting ${request.method ?? "?"} ${request.url ?? "?"}: still running after ${now - startedAt}ms at ${reason}`
+          )
+        }
+        live.connections.interruptAll(yield* Effect.fiberId)
+        // Interrupted handlers answer 503 (with Connection: close) if they had not answered yet.
+        yield* atMost(whenIdle(live.connections), 100)
+        live.connections.destroyAll()
+        yield* atMost(Deferred.await(live.closed), 1000)
+        yield* Scope.close(live.scope, Exit.void)
+      }).pipe(Effect.uninterruptible)
+
+    const runDrain = Effect.gen(function*() {
+      stopRequested = true
+      const live = yield* lock.withPermits(1)(Effect.sync(() => current))
+      if (live === undefined) return
+      // Keep-alive clients re-resolve (and leave this instance) as soon as they can.
+      live.connections.askClientsToClose()
+      let aborted = false
+      const abortOnce = (reason: string) =>
+        Effect.suspend(() => {
+          if (aborted) return Effect.void
+          aborted = true
+          return abort(live, reason)
+        })
+      const graceful = Effect.gen(function*() {
+        if (Duration.greaterThan(settings.drainDelay, Duration.zero)) {
+          yield* Effect.logInfo(`Draining: readiness is failing; closing the listener in ${Duration.format(settings.drainDelay)}`)
+          yield* Effect.sleep(settings.drainDelay)
+        }
+        closeListener(live)
+        const pending = live.connections.size
+        yield* Effect.logInfo(
+          pending > 0
+            ? `No longer accepting connections; waiting for ${pending} request(s) in flight`
+            : "No longer accepting connections"
+        )
+        yield* Deferred.await(live.closed)
+      })
+      const finished = yield* graceful.pipe(
+        Effect.timeoutOption(settings.shutdownTimeout),
+        // The host's own deadline interrupts this callback without waiting for it.
+        Effect.onInterrupt(() => abortOnce("the host's shutdown deadline"))
+      )
+      if (Option.isNone(finished)) {
+        yield* abortOnce(`the HTTP shutdown deadline of ${Duration.format(settings.shutdownTimeout)}`)
+      } else {
+        yield* Scope.close(live.scope, Exit.void)
+      }
+      yield* Effect.logInfo("HTTP server stopped")
+    })
+
+    // Once per server: later callers wait for the first drain.
+    const drain = yield* Effect.cached(runDrain)
+
+    return {
+      listen,
+      drain,
+      address: Deferred.await(listened),
+      addressOption: Deferred.poll(listened).pipe(
+        Effect.flatMap(Option.match({ onNone: () => Effect.succeedNone, onSome: Effect.asSome }))
+      ),
+      inFlight: Effect.sync(() => current?.connections.size ?? 0)
+    } satisfies Server
+  })

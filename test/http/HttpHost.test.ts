@@ -1,0 +1,298 @@
+/**
+ * HttpHost over real sockets on 127.0.0.1: when it listens, the stop order (readiness, drain
+ * delay, listener, in-flight requests, then the other services), idle keep-alive connections,
+ * the deadline, configuration and a failure to listen.
+ *
+ * Real sockets need the live clock; every wait is tiny and only lets I/O happen.
+ */
+import { HttpRouter, HttpServerResponse } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { Cause, ConfigProvider, Context, Deferred, Effect, Exit, Fiber, Layer } from "effect"
+import { ApplicationLifetime, Host, HostedService } from "effect-host"
+import { HttpHost } from "effect-host/http"
+import * as Http from "node:http"
+import * as Net from "node:net"
+import {
+  attempt,
+  baseUrl,
+  captureLogs,
+  eventually,
+  freePort,
+  get,
+  getEffect,
+  portOf,
+  probe,
+  probeEffect
+} from "../fixtures/http/client.js"
+
+const hello = HttpRouter.empty.pipe(HttpRouter.get("/", HttpServerResponse.text("hello")))
+
+/**
+ * Builds and starts `Host.make(services)` in the test's scope (closing it stops the host) and
+ * returns the host's context: its lifetime and the services' outputs (the HttpHost tag).
+ */
+const buildHost = <const S extends ReadonlyArray<Layer.Layer.Any>>(
+  services: S,
+  options?: Host.Options,
+  logs = captureLogs()
+) => Effect.map(Layer.build(Host.make(services, options)).pipe(Effect.provide(logs.layer)), (context) => ({ context }))
+
+/**
+ * The HttpHost from a host's context. `unsafeGet` because `Host.make`'s output type is `never`
+ * for a list mixing services with different requirements (reported); it is there at runtime.
+ */
+const httpHostOf = <S>(context: Context.Context<S>) => Context.unsafeGet(context, HttpHost.HttpHost)
+
+/** Runs `Host.launch` in a fiber and hands back the fiber and the host's lifetime. */
+const launch = <const S extends ReadonlyArray<Layer.Layer.Any>>(services: S, options?: Host.Options) =>
+  Effect.gen(function*() {
+    const lifetime = yield* Deferred.make<ApplicationLifetime["Type"]>()
+    const Grab = Layer.effectDiscard(Effect.flatMap(ApplicationLifetime, (l) => Deferred.succeed(lifetime, l)))
+    const fiber = yield* Effect.fork(Host.launch([Grab, ...services], options))
+    const handle = { fiber, lifetime: yield* Deferred.await(lifetime) }
+    // `started` fires after the lifetime callbacks, the server's listen among them.
+    yield* handle.lifetime.started
+    return handle
+  })
+
+/** Requests a stop and waits until it has finished. */
+const stopHost = (context: Context.Context<ApplicationLifetime>) =>
+  Effect.gen(function*() {
+    const lifetime = Context.get(context, ApplicationLifetime)
+    yield* lifetime.stopApplication
+    yield* lifetime.stopped
+  })
+
+describe("HttpHost", () => {
+  it.scopedLive("listens only after every other hosted service has started", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(freePort)
+      const seen: Array<string> = []
+      // Registered after HttpHost, and its `started` hook is the last hook of the start.
+      const Probe = HostedService.make("Probe", {
+        start: Effect.promise(() => probe(port)).pipe(Effect.map((r) => seen.push(`start: ${r}`))),
+        started: Effect.promise(() => probe(port)).pipe(Effect.map((r) => seen.push(`started: ${r}`)))
+      })
+      const { context } = yield* buildHost([HttpHost.layer(hello, { port, host: "127.0.0.1" }), Probe])
+      expect(seen).toEqual(["start: ECONNREFUSED", "started: ECONNREFUSED"])
+      const address = yield* httpHostOf(context).address
+      expect(portOf(address)).toBe(port)
+      const answer = yield* getEffect(`${baseUrl(address)}/`)
+      expect(answer).toMatchObject({ status: 200, body: "hello" })
+    }))
+
+  it.scopedLive("port 0 binds a free port, exposed through the HttpHost tag and logged", () =>
+    Effect.gen(function*() {
+      const logs = captureLogs()
+      const { context } = yield* buildHost([HttpHost.layer(hello, { port: 0, host: "127.0.0.1" })], {}, logs)
+      const address = yield* httpHostOf(context).address
+      expect(portOf(address)).toBeGreaterThan(0)
+      expect(logs.lines.map((l) => l.message)).toContain(`Now listening on: ${baseUrl(address)}`)
+      expect((yield* getEffect(`${baseUrl(address)}/`)).status).toBe(200)
+    }))
+
+  it.scopedLive("stop: readiness fails, drain delay, listener closes, in-flight request ends with Connection: close, then the other services stop", () =>
+    Effect.gen(function*() {
+      const release = yield* Deferred.make<void>()
+      const order: Array<string> = []
+      const router = hello.pipe(
+        HttpRouter.get(
+          "/slow",
+          Deferred.await(release).pipe(
+            Effect.tap(() => order.push("handler done")),
+            Effect.as(HttpServerResponse.text("slow done"))
+          )
+        )
+      )
+      let port = 0
+      // Registered first, so it would stop last anyway: the point is that it stops after the
+      // server has closed, whatever the order.
+      const Other = HostedService.make("Other", {
+        stopping: Effect.promise(() => probe(port)).pipe(Effect.map((r) => order.push(`Other.stopping (new connection: ${r})`)))
+      })
+      const { context } = yield* buildHost([
+        Other,
+        HttpHost.layer(router, { port: 0, host: "127.0.0.1", drainDelay: "400 millis" })
+      ])
+      const host = httpHostOf(context)
+      const url = baseUrl(yield* host.address)
+      port = portOf(yield* host.address)
+
+      // A request in flight, on a keep-alive connection.
+      const agent = new Http.Agent({ keepAlive: true })
+      const slow = get(`${url}/slow`, agent)
+      yield* eventually(Effect.map(host.inFlight, (n) => n === 1))
+
+      const lifetime = Context.get(context, ApplicationLifetime)
+      yield* lifetime.stopApplication
+      // From the signal on: readiness 503, liveness 200, new requests still served (drain delay)
+      // but asked to close their connection.
+      yield* eventually(Effect.map(Effect.promise(() => get(`${url}/health/ready`)), (a) => a.status === 503))
+      const live = yield* getEffect(`${url}/health/live`)
+      expect(live.status).toBe(200)
+      const during = yield* getEffect(`${url}/`)
+      expect(during).toMatchObject({ status: 200, body: "hello" })
+      expect(during.headers.connection).toBe("close")
+
+      // After the drain delay the listener is closed; the slow request is still running and the
+      // other service has not begun to stop.
+      yield* eventually(Effect.map(probeEffect(port), (r) => r === "ECONNREFUSED"))
+      expect(order).toEqual([])
+
+      yield* Deferred.succeed(release, undefined)
+      const answer = yield* Effect.promise(() => slow)
+      expect(answer).toMatchObject({ status: 200, body: "slow done" })
+      expect(answer.headers.connection).toBe("close")
+      yield* lifetime.stopped
+      // The response was written and its connection closed before the other service began to stop.
+      expect(order).toEqual(["handler done", "Other.stopping (new connection: ECONNREFUSED)"])
+      agent.destroy()
+    }))
+
+  it.scopedLive("an idle keep-alive connection and a silent connection do not delay the stop", () =>
+    Effect.gen(function*() {
+      const { context } = yield* buildHost([HttpHost.layer(hello, { port: 0, host: "127.0.0.1" })])
+      const address = yield* httpHostOf(context).address
+      const agent = new Http.Agent({ keepAlive: true })
+      const answer = yield* getEffect(`${baseUrl(address)}/`, agent)
+      expect(answer.headers.connection).toBe("keep-alive")
+      const closed: Array<string> = []
+      const sockets = Object.values(agent.freeSockets).flat()
+      expect(sockets.length).toBe(1)
+      sockets[0]?.once("close", () => closed.push("keep-alive"))
+      // A connection that never sends a request: Node's own close would wait for it forever.
+      const silent = Net.connect(portOf(address), "127.0.0.1")
+      silent.on("error", () => {})
+      silent.once("close", () => closed.push("silent"))
+      yield* Effect.promise(() => new Promise((resolve) => silent.once("connect", resolve)))
+
+      const startedAt = Date.now()
+      yield* stopHost(context)
+      const elapsed = Date.now() - startedAt
+      yield* eventually(Effect.sync(() => closed.length === 2))
+      expect(closed.sort()).toEqual(["keep-alive", "silent"])
+      // Node's keep-alive timeout is 5 s; a stop that waited for it would take at least that.
+      expect(elapsed).toBeLessThan(2_500)
+      agent.destroy()
+    }))
+
+  describe("at the deadline", () => {
+    /** A route that never answers; records when it begins and when it is interrupted. */
+    const never = (seen: Array<string>) =>
+      hello.pipe(HttpRouter.get(
+        "/never",
+        Effect.sync(() => seen.push("handler began")).pipe(
+          Effect.zipRight(Effect.never),
+          Effect.onInterrupt(() => Effect.sync(() => seen.push("handler interrupted")))
+        )
+      ))
+
+    it.scopedLive("HttpHost's own shutdownTimeout interrupts and logs the request; the others then stop gracefully", () =>
+      Effect.gen(function*() {
+        const logs = captureLogs()
+        const port = yield* Effect.promise(freePort)
+        const seen: Array<string> = []
+        const Other = HostedService.make("Other", { stop: Effect.sync(() => seen.push("Other.stop")) })
+        const host = yield* launch([
+          Other,
+          HttpHost.layer(never(seen), { port, host: "127.0.0.1", shutdownTimeout: "300 millis" })
+        ]).pipe(Effect.provide(logs.layer))
+        const answer = attempt(`http://127.0.0.1:${port}/never`)
+        yield* eventually(Effect.sync(() => seen.includes("handler began")))
+
+        yield* host.lifetime.stopApplication
+        const exit = yield* Fiber.await(host.fiber)
+
+        expect(Exit.isSuccess(exit)).toBe(true)
+        // The interrupted handler still answered: 503, and the connection closes.
+        expect(yield* Effect.promise(() => answer)).toMatchObject({ status: 503, headers: { connection: "close" } })
+        expect(seen).toEqual(["handler began", "handler interrupted", "Other.stop"])
+        const errors = logs.lines.filter((l) => l.level === "ERROR").map((l) => l.message)
+        expect(errors).toEqual([
+          expect.stringMatching(/^Interrupting GET \/never: still running after \d+ms at the HTTP shutdown deadline of 300ms$/)
+        ])
+      }))
+
+    it.scopedLive("by default the host's shutdownTimeout bounds the requests: interrupted, logged, ShutdownTimeoutError", () =>
+      Effect.gen(function*() {
+        const logs = captureLogs()
+        const port = yield* Effect.promise(freePort)
+        const seen: Array<string> = []
+        const host = yield* launch([HttpHost.layer(never(seen), { port, host: "127.0.0.1" })], {
+          shutdownTimeout: "300 millis"
+        }).pipe(Effect.provide(logs.layer))
+        const answer = attempt(`http://127.0.0.1:${port}/never`)
+        yield* eventually(Effect.sync(() => seen.includes("handler began")))
+
+        yield* host.lifetime.stopApplication
+        const exit = yield* Fiber.await(host.fiber)
+
+        expect(exit).toMatchObject({ _tag: "Failure", cause: { _tag: "Fail", error: { _tag: "ShutdownTimeoutError" } } })
+        // The host does not wait for the cleanup after its deadline; it follows at once.
+        yield* eventually(Effect.sync(() => seen.includes("handler interrupted")))
+        const answered = yield* Effect.promise(() => answer)
+        expect("error" in answered || answered.status === 503).toBe(true)
+        yield* eventually(Effect.map(probeEffect(port), (r) => r === "ECONNREFUSED"))
+        expect(logs.lines.map((l) => l.message)).toContainEqual(
+          expect.stringMatching(/^Interrupting GET \/never: still running after \d+ms at the host's shutdown deadline$/)
+        )
+      }))
+  })
+
+  describe("configuration", () => {
+    it.scopedLive("Http:Port, Http:Host and Http:DrainDelaySeconds come from configuration; code wins", () =>
+      Effect.gen(function*() {
+        const port = yield* Effect.promise(freePort)
+        const provider = ConfigProvider.fromJson({ Http: { Port: port, Host: "127.0.0.1", DrainDelaySeconds: 0.2 } })
+        const logs = captureLogs()
+        const { context } = yield* buildHost([HttpHost.layer(hello)], {}, logs).pipe(Effect.withConfigProvider(provider))
+        expect(yield* httpHostOf(context).address).toEqual({
+          _tag: "TcpAddress",
+          hostname: "127.0.0.1",
+          port
+        })
+        yield* stopHost(context)
+        expect(logs.lines.map((l) => l.message)).toContain("Draining: readiness is failing; closing the listener in 200ms")
+
+        const { context: second } = yield* buildHost([HttpHost.layer(hello, { port: 0 })]).pipe(
+          Effect.withConfigProvider(provider)
+        )
+        expect(portOf(yield* httpHostOf(second).address)).not.toBe(port)
+      }))
+
+    it.effect("invalid keys fail the build with every key named, before anything listens", () =>
+      Effect.gen(function*() {
+        const provider = ConfigProvider.fromJson({ Http: { Port: 70000, DrainDelaySeconds: "soon" } })
+        const exit = yield* Host.launch([HttpHost.layer(hello)]).pipe(
+          Effect.withConfigProvider(provider),
+          Effect.provide(captureLogs().layer),
+          Effect.exit
+        )
+        expect(exit._tag).toBe("Failure")
+        const message = Exit.isFailure(exit) ? Cause.pretty(exit.cause) : ""
+        expect(message).toMatch(/Http.Port/)
+        expect(message).toMatch(/Http.DrainDelaySeconds/)
+      }))
+  })
+
+  it.scopedLive("a port in use stops the host with a BackgroundServiceError naming the HttpHost", () =>
+    Effect.gen(function*() {
+      const blocker = Net.createServer()
+      yield* Effect.acquireRelease(
+        Effect.promise(() => new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve))),
+        () => Effect.promise(() => new Promise<void>((resolve) => blocker.close(() => resolve())))
+      )
+      const address = blocker.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      const logs = captureLogs()
+      const exit = yield* Host.launch([HttpHost.layer(hello, { port, host: "127.0.0.1" })]).pipe(
+        Effect.provide(logs.layer),
+        Effect.exit
+      )
+      expect(exit).toMatchObject({
+        _tag: "Failure",
+        cause: { _tag: "Fail", error: { _tag: "BackgroundServiceError", service: "HttpHost" } }
+      })
+      expect(logs.lines.map((l) => l.message)).toContain(`Could not listen on port ${port}`)
+    }))
+})
