@@ -13,9 +13,10 @@ import { startStop } from "./startstop.js"
 import { concurrentStop } from "./concurrent-stop.js"
 import { heap } from "./heap.js"
 import { queue } from "./queue.js"
+import { sigterm } from "./sigterm.js"
 import { timerDrift } from "./timer-drift.js"
 
-const all: ReadonlyArray<Benchmark> = [startStop, concurrentStop, queue, heap, timerDrift]
+const all: ReadonlyArray<Benchmark> = [startStop, concurrentStop, sigterm, queue, heap, timerDrift]
 
 const args = process.argv.slice(2)
 const quick = args.includes("--quick")

@@ -9,9 +9,9 @@
  *
  * Run: `npx tsx examples/lifecycle-hooks.ts`, then press Ctrl+C.
  */
-import { NodeRuntime } from "@effect/platform-node"
 import { Console, Effect, Layer } from "effect"
 import { ApplicationLifetime, Host, HostedService } from "effect-host"
+import { NodeHost } from "effect-host/node"
 
 let step = 0
 // Suspended so the step number is taken when the hook runs, not when it is defined.
@@ -38,5 +38,5 @@ const LifetimeEvents = Layer.effectDiscard(Effect.gen(function*() {
 
 Console.log("lifecycle-hooks: one service with all six hooks, plus lifetime events").pipe(
   Effect.zipRight(Host.launch([LifetimeEvents, Lifecycle])),
-  NodeRuntime.runMain
+  NodeHost.runMain
 )

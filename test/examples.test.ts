@@ -100,4 +100,35 @@ describe("examples", () => {
       /9\. ApplicationLifetime\.stopped/
     ])
   })
+
+  it("timed-worker counts its executions and reports them at stop", async () => {
+    const app = start("timed-worker.ts")
+    await app.waitFor(/Count: 2\b/)
+    expect(await interrupt(app)).toBe(0)
+    expectInOrder(app.output(), [
+      /Timed Hosted Service running/,
+      /Timed Hosted Service is working\. Count: 1\b/,
+      /Timed Hosted Service is working\. Count: 2\b/,
+      /Timed Hosted Service stopped after \d+ run\(s\), 0 skipped\./
+    ])
+  })
+
+  it("scoped-worker opens and releases one scope per run, also for the run that fails", async () => {
+    const app = start("scoped-worker.ts")
+    await app.waitFor(/scope #4 released/)
+    expect(await interrupt(app)).toBe(0)
+    const output = app.output()
+    expectInOrder(output, [
+      /scope #1 opened \(open scopes: 1\)/,
+      /scope #1 doing work/,
+      /scope #1 released \(open scopes: 0\)/,
+      /scope #3 opened/,
+      /scope #3 released \(open scopes: 0\)/,
+      /scope #3: simulated failure/,
+      /scope #4 opened \(open scopes: 1\)/
+    ])
+    // Never two scopes at once, and every scope opened was released.
+    expect(output).not.toMatch(/open scopes: 2/)
+    expect(output.match(/scope #\d+ opened/g)?.length).toBe(output.match(/scope #\d+ released/g)?.length)
+  })
 })
