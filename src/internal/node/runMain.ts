@@ -19,7 +19,11 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
 import { constVoid, identity } from "effect/Function"
+import type * as HashSet from "effect/HashSet"
+import type * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as os from "node:os"
 import { ExitCode } from "../../ExitCode.js"
@@ -34,6 +38,9 @@ import { processWarnings } from "./warnings.js"
 /** The signals that start a graceful stop (and, the second time, force the exit). */
 export const signals = ["SIGINT", "SIGTERM", "SIGQUIT"] as const
 export type Signal = (typeof signals)[number]
+
+/** The log category (annotation `category`) of the runner's own lines. */
+export const category = "effect-host.NodeHost"
 
 /**
  * Time the guard grants after `shutdownTimeout`: the host itself completes at its deadline, the
@@ -55,8 +62,16 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: Options = {}): v
   let guard: ReturnType<typeof setTimeout> | undefined
 
   const withLogger = options.disablePrettyLogger === true ? identity : withConsoleLogger
+  // The loggers the (first) host logs with: the runner's own lines then have the same format
+  // and destination as the host's (JSON in production), not the console logger's.
+  let hostLoggers: HashSet.HashSet<Logger.Logger<unknown, unknown>> | undefined
   // Log lines written from outside the main fiber (signal handlers, the guard, the final report).
-  const logNow = (log: Effect.Effect<void>) => Effect.runSync(withLogger(log))
+  const logNow = (log: Effect.Effect<void>) => {
+    const annotated = Effect.annotateLogs(log, "category", category)
+    Effect.runSync(
+      hostLoggers === undefined ? withLogger(annotated) : Effect.locally(annotated, FiberRef.currentLoggers, hostLoggers)
+    )
+  }
 
   const stillStopping = (): string => {
     const busy = hosts.flatMap((host) => host.inFlight()).map(({ phase, service }) => `${service} (${phase})`)
@@ -94,6 +109,10 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: Options = {}): v
   const observer: HostObserver = {
     onHost: (handle) => {
       hosts.push(handle)
+      // Called synchronously by the host's fiber, after it installed its logger.
+      hostLoggers ??= Option.getOrUndefined(
+        Option.map(Fiber.getCurrentFiber(), (fiber) => fiber.getFiberRef(FiberRef.currentLoggers))
+      )
       StatusMessages.install(handle, options.suppressStatusMessages)
       // Any stop (signal, stopApplication, a failed background service) is bounded.
       Effect.runSync(handle.lifetime.onStopping(Effect.sync(armGuard)))
@@ -105,7 +124,9 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: Options = {}): v
 
   const warnings = options.suppressProcessWarnings === true
     ? Effect.void
-    : Effect.forEach(processWarnings(process), (warning) => Effect.logWarning(warning), { discard: true })
+    : Effect.forEach(processWarnings(process), (warning) => Effect.logWarning(warning), { discard: true }).pipe(
+      Effect.annotateLogs("category", category)
+    )
 
   const fiber = Effect.runFork(
     warnings.pipe(

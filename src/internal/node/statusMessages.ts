@@ -12,6 +12,9 @@ import * as Effect from "effect/Effect"
 import * as HostEnvironment from "../../HostEnvironment.js"
 import type { HostHandle } from "../observer.js"
 
+/** The log category (annotation `category`) of the status messages. */
+export const category = "effect-host.Lifetime"
+
 /** Configuration key that turns the status messages off (`suppressStatusMessages=true`). */
 export const configKey = "suppressStatusMessages"
 
@@ -52,6 +55,8 @@ export const install = (handle: HostHandle, suppress: boolean | undefined): void
     yield* Effect.logInfo(messages.environment(environment.environmentName))
     yield* Effect.logInfo(messages.contentRoot(environment.contentRootPath))
   })
-  Effect.runSync(handle.lifetime.onStarted(unlessSuppressed(started)))
-  Effect.runSync(handle.lifetime.onStopping(unlessSuppressed(Effect.logInfo(messages.stopping))))
+  // As .NET's "Microsoft.Hosting.Lifetime": a category a logging configuration can raise.
+  const inCategory = Effect.annotateLogs("category", category)
+  Effect.runSync(handle.lifetime.onStarted(inCategory(unlessSuppressed(started))))
+  Effect.runSync(handle.lifetime.onStopping(inCategory(unlessSuppressed(Effect.logInfo(messages.stopping)))))
 }
