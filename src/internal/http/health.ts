@@ -126,6 +126,9 @@ const runCheck = (check: Check, lastStatus: Map<string, Status>): Effect.Effect<
     const exit = yield* check.run.pipe(
       Effect.disconnect,
       Effect.timeoutFail({ duration: check.timeout, onTimeout: () => new CheckTimedOut() }),
+      // HTTP handlers run uninterruptibly (`HttpApp.toHandled`): without this the timeout could
+      // not cut the check and would wait for it.
+      Effect.interruptible,
       Effect.exit
     )
     const durationMs = (yield* Clock.currentTimeMillis) - startedAt
