@@ -5,29 +5,50 @@
  *
  * @since 0.1.0
  */
-import type { ConfigError } from "effect/ConfigError"
+import * as Cause from "effect/Cause"
+import type * as ConfigProvider from "effect/ConfigProvider"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
+import type * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import { ApplicationLifetime } from "./ApplicationLifetime.js"
+import { ConfigurationError } from "./ConfigurationError.js"
+import type * as HostConfiguration from "./HostConfiguration.js"
 import * as HostEnvironment from "./HostEnvironment.js"
 import type { HostError } from "./HostError.js"
-import * as HostOptions from "./HostOptions.js"
+import type * as HostOptions from "./HostOptions.js"
+import * as HostSetup from "./internal/config/hostSetup.js"
 import * as Engine from "./internal/engine.js"
 import { currentHostContext } from "./internal/hostContext.js"
 import { currentObserver } from "./internal/observer.js"
 
 /**
- * Host options: `HostOptions` plus the environment values fixed in code.
+ * Host options: `HostOptions` plus the environment values fixed in code, the configuration and
+ * the logger.
  *
  * @since 0.1.0
  * @category models
  */
 export interface Options extends HostOptions.HostOptions {
   readonly environment?: HostEnvironment.Settings | undefined
+  /**
+   * Where configuration comes from. Default: the layered configuration (`HostConfiguration`:
+   * code < appsettings.json < appsettings.{Environment}.json < env < command line), unless the
+   * program already installed a `ConfigProvider` of its own, which is then used as is.
+   * `HostConfiguration.Options` build the layered configuration with those options; a
+   * `ConfigProvider` is used as is; `false` leaves the current provider alone.
+   */
+  readonly configuration?: HostConfiguration.Options | ConfigProvider.ConfigProvider | false | undefined
+  /**
+   * The logger for everything the host runs. Default (`true`): `HostLogger` configured from the
+   * `Logging` section, in place of Effect's default logger (a logger the program installed in its
+   * place is kept). A `Logger` replaces the default logger; `false` leaves logging alone.
+   */
+  readonly logger?: boolean | Logger.Logger<unknown, unknown> | undefined
 }
 
 /**
@@ -44,7 +65,7 @@ type Member<S extends Services> = S extends ReadonlyArray<Layer.Layer.Any> ? S[n
 /** @internal */
 type Out<S extends Services> = Provided | Layer.Layer.Success<Member<S>>
 /** @internal */
-type Err<S extends Services> = Layer.Layer.Error<Member<S>> | HostError | ConfigError
+type Err<S extends Services> = Layer.Layer.Error<Member<S>> | HostError | ConfigurationError
 /** @internal */
 type In<S extends Services> = Exclude<Layer.Layer.Context<Member<S>>, Provided>
 
@@ -58,8 +79,11 @@ const toArray = (services: Services): ReadonlyArray<Layer.Layer.Any> =>
  */
 const build = <S extends Services>(services: S, options: Options = {}) =>
   Effect.gen(function*() {
-    const resolved = yield* HostOptions.resolve(options)
-    const environment = yield* HostEnvironment.resolve(options.environment)
+    // Installs the configuration and the logger for the rest of the scope; invalid host
+    // configuration is reported below, together with the services' configuration errors.
+    const setup = yield* HostSetup.prepare(options)
+    const resolved = setup.options
+    const environment = setup.environment
     const observer = Option.getOrUndefined(yield* FiberRef.get(currentObserver))
     const engine = yield* Engine.make({
       options: resolved,
@@ -75,13 +99,25 @@ const build = <S extends Services>(services: S, options: Options = {}) =>
     const memoMap = yield* Layer.makeMemoMap
     const scope = yield* Effect.scope
     let context: Context.Context<never> = provided as Context.Context<never>
+    const configErrors: Array<ConfigurationError> = setup.error === undefined ? [] : [setup.error]
     for (const service of toArray(services)) {
-      const output = yield* Layer.buildWithMemoMap(service as Layer.Layer<never, unknown, unknown>, memoMap, scope).pipe(
+      const exit = yield* Layer.buildWithMemoMap(service as Layer.Layer<never, unknown, unknown>, memoMap, scope).pipe(
         Effect.provide(provided),
-        Effect.locally(currentHostContext, Option.some(engine.hostContext))
+        Effect.locally(currentHostContext, Option.some(engine.hostContext)),
+        Effect.exit
       )
-      context = Context.merge(context, output)
+      if (Exit.isSuccess(exit)) {
+        context = Context.merge(context, exit.value)
+        continue
+      }
+      // Invalid configuration: keep building the other services so that every invalid key is
+      // reported at once, still before any service starts. Anything else fails at once.
+      const onlyFailures = !Cause.isDie(exit.cause) && !Cause.isInterrupted(exit.cause)
+      const configError = yield* HostSetup.asConfigurationError(onlyFailures ? [...Cause.failures(exit.cause)] : [])
+      if (Option.isNone(configError)) return yield* Effect.failCause(exit.cause)
+      configErrors.push(configError.value)
     }
+    if (configErrors.length > 0) return yield* Effect.fail(ConfigurationError.merge(configErrors))
     // Added after the services were built, so the stop runs before their layers are released.
     yield* Effect.addFinalizer(() => engine.stop)
     yield* Effect.forkScoped(Effect.zipRight(engine.stopRequested, engine.stop))

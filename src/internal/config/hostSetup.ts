@@ -1,0 +1,112 @@
+/**
+ * What the host does with configuration before it builds a single service:
+ *
+ *   1. choose the `ConfigProvider` (the layered one by default) and install it for the scope;
+ *   2. read `HostOptions`, `HostEnvironment` and the `Logging` section together, so every invalid
+ *      key is known at once (a failure falls back to defaults and is reported after the services'
+ *      layers were built, together with their own configuration errors);
+ *   3. install the host's logger.
+ *
+ * @internal
+ */
+import * as ConfigError from "effect/ConfigError"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type * as Logger from "effect/Logger"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
+import { ConfigurationError } from "../../ConfigurationError.js"
+import * as HostConfiguration from "../../HostConfiguration.js"
+import * as HostEnvironment from "../../HostEnvironment.js"
+import * as HostLogger from "../../HostLogger.js"
+import * as HostOptions from "../../HostOptions.js"
+import { configurationOf } from "./provider.js"
+import * as Read from "./read.js"
+
+/** The configuration-related host options (see `Host.Options`). */
+export interface SetupOptions extends HostOptions.HostOptions {
+  readonly environment?: HostEnvironment.HostEnvironment.Settings | undefined
+  readonly configuration?: HostConfiguration.Options | ConfigProvider.ConfigProvider | false | undefined
+  readonly logger?: boolean | Logger.Logger<unknown, unknown> | undefined
+}
+
+export interface Setup {
+  readonly options: HostOptions.Resolved
+  readonly environment: HostEnvironment.Environment
+  /** Invalid host configuration, to be reported with the services' configuration errors. */
+  readonly error: ConfigurationError | undefined
+}
+
+const isProvider = (u: unknown): u is ConfigProvider.ConfigProvider =>
+  typeof u === "object" && u !== null && ConfigProvider.ConfigProviderTypeId in u
+
+/**
+ * The provider the host uses: an explicit one; `false`: whatever is current; options: a layered
+ * provider built from them; nothing: the current provider when the program installed one (ours
+ * via `HostConfiguration.layer`, or its own), else a layered provider with the defaults.
+ */
+const chooseProvider = (options: SetupOptions): Effect.Effect<ConfigProvider.ConfigProvider | undefined, ConfigurationError> => {
+  const configuration = options.configuration
+  if (configuration === false) return Effect.succeed(undefined)
+  if (isProvider(configuration)) return Effect.succeed(configuration)
+  // `environment` fixed in code is what HostEnvironment reports, so it also selects the files.
+  const fromCode = {
+    environmentName: options.environment?.environmentName ?? configuration?.environmentName,
+    contentRoot: options.environment?.contentRootPath ?? configuration?.contentRoot
+  }
+  if (configuration !== undefined) return HostConfiguration.make({ ...configuration, ...fromCode })
+  return Effect.configProviderWith((current) =>
+    HostConfiguration.isEffectDefault(current) ? HostConfiguration.make(fromCode) : Effect.succeed(undefined)
+  )
+}
+
+export const prepare = (options: SetupOptions): Effect.Effect<Setup, ConfigurationError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const provider = yield* chooseProvider(options)
+    if (provider !== undefined) yield* Effect.withConfigProviderScoped(provider)
+
+    const [hostOptions, environment, logging] = yield* Effect.all([
+      Effect.either(Read.withSources(HostOptions.resolve(options))),
+      Effect.either(Read.withSources(HostEnvironment.resolve(options.environment))),
+      Effect.either(HostLogger.settings)
+    ])
+    const errors = [Either.getLeft(hostOptions), Either.getLeft(environment), Either.getLeft(logging)].flatMap(Option.toArray)
+    const env = Either.getOrElse(environment, () => HostEnvironment.make({
+      applicationName: options.environment?.applicationName ?? "app",
+      environmentName: options.environment?.environmentName ?? HostEnvironment.Environments.Production,
+      contentRootPath: options.environment?.contentRootPath ?? process.cwd()
+    }))
+
+    if (options.logger !== false) {
+      const settings = Either.getOrElse(logging, () => HostLogger.defaults)
+      const logger = options.logger === undefined || options.logger === true
+        ? HostLogger.make(settings, env)
+        : options.logger
+      // With the default, a logger the program installed in place of Effect's is respected.
+      yield* HostLogger.install(logger, settings, { replaceDefaultOnly: options.logger === undefined || options.logger === true })
+    }
+
+    return {
+      options: Either.getOrElse(hostOptions, () => HostOptions.defaults),
+      environment: env,
+      error: errors.length > 0 ? ConfigurationError.merge(errors) : undefined
+    }
+  }).pipe(Effect.withSpan("Host.configure"))
+
+/**
+ * The failures of a service layer that did not build, as one `ConfigurationError`, when they are
+ * all configuration errors (the host then keeps building the other services to report every
+ * invalid key at once); `None` when anything else went wrong.
+ */
+export const asConfigurationError = (failures: ReadonlyArray<unknown>): Effect.Effect<Option.Option<ConfigurationError>> =>
+  Effect.configProviderWith((provider) => {
+    if (failures.length === 0) return Effect.succeed(Option.none())
+    const errors: Array<ConfigurationError> = []
+    for (const failure of failures) {
+      if (failure instanceof ConfigurationError) errors.push(failure)
+      else if (ConfigError.isConfigError(failure)) errors.push(Read.fromConfigError(failure, configurationOf(provider)))
+      else return Effect.succeed(Option.none())
+    }
+    return Effect.succeed(Option.some(ConfigurationError.merge(errors)))
+  })

@@ -1,0 +1,127 @@
+/**
+ * The host's logger: format by environment (overridable), stderr by default, levels from
+ * `Logging:LogLevel:*` with per-category levels, and secrets never written.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Logger, Redacted, Schema } from "effect"
+import type { HostConfiguration} from "effect-host";
+import { HostLogger, Settings } from "effect-host"
+import { captureConsole, withConfig } from "./util.js"
+
+/** Runs `effect` under the host logger configured from `options`, capturing the console. */
+const logged = (
+  options: HostConfiguration.Options,
+  effect: Effect.Effect<void>,
+  environment = { isDevelopment: false }
+) =>
+  Effect.gen(function*() {
+    const captured = captureConsole()
+    yield* withConfig(
+      options,
+      Effect.gen(function*() {
+        const settings = yield* HostLogger.settings
+        yield* Effect.scoped(Effect.zipRight(HostLogger.install(HostLogger.make(settings, environment), settings), effect))
+      })
+    ).pipe(Effect.withConsole(captured.console))
+    return captured
+  })
+
+const json = (line: string): Record<string, unknown> => JSON.parse(line) as Record<string, unknown>
+
+describe("format and output", () => {
+  it.effect("Production: one JSON object per line on stderr, with annotations", () =>
+    Effect.gen(function*() {
+      const out = yield* logged({}, Effect.logInfo("hello").pipe(Effect.annotateLogs("service", "Worker")))
+      expect(out.stdout).toEqual([])
+      expect(out.stderr).toHaveLength(1)
+      expect(json(out.stderr[0] as string)).toMatchObject({ message: "hello", logLevel: "INFO", annotations: { service: "Worker" } })
+    }))
+
+  it.effect("Development: human-readable lines on stderr", () =>
+    Effect.gen(function*() {
+      const out = yield* logged({}, Effect.logWarning("careful"), { isDevelopment: true })
+      expect(out.stderr.join("\n")).toMatch(/WARN .*careful/)
+      expect(() => JSON.parse(out.stderr[0] as string)).toThrow()
+    }))
+
+  it.effect("Logging:Format and Logging:Output override the defaults", () =>
+    Effect.gen(function*() {
+      const out = yield* logged({ env: { LOGGING__FORMAT: "logfmt", LOGGING__OUTPUT: "stdout" } }, Effect.logInfo("hi"), { isDevelopment: true })
+      expect(out.stderr).toEqual([])
+      expect(out.stdout.join("\n")).toMatch(/level=INFO .*message=hi/)
+    }))
+})
+
+describe("levels", () => {
+  const all = Effect.all([
+    Effect.logDebug("plain debug"),
+    Effect.logInfo("plain info"),
+    Effect.logWarning("plain warning"),
+    Effect.logDebug("worker debug").pipe(Effect.annotateLogs("service", "Worker")),
+    Effect.logTrace("worker trace").pipe(Effect.annotateLogs("service", "Worker")),
+    Effect.logWarning("db warning").pipe(Effect.annotateLogs("category", "Db")),
+    Effect.logError("db error").pipe(Effect.annotateLogs("category", "Db"))
+  ], { discard: true })
+  const messages = (lines: ReadonlyArray<string>) => lines.map((l) => json(l).message)
+
+  it.effect("the default minimum is Information", () =>
+    logged({}, all).pipe(Effect.map((out) => expect(messages(out.stderr)).toEqual(["plain info", "plain warning", "db warning", "db error"]))))
+
+  it.effect("Logging:LogLevel:Default sets the minimum; a category's level applies to its service or category annotation", () =>
+    logged(
+      {
+        values: { Logging: { LogLevel: { Default: "Warning", worker: "Debug" } } },
+        env: { LOGGING__LOGLEVEL__DB: "Error" }
+      },
+      all
+    ).pipe(Effect.map((out) => expect(messages(out.stderr)).toEqual(["plain warning", "worker debug", "db error"]))))
+
+  it.effect(".NET and Effect level names are both accepted, any case", () =>
+    Effect.forEach(
+      [["information", "Info"], ["Critical", "Fatal"], ["TRACE", "Trace"], ["none", "None"], ["warn", "Warning"]] as const,
+      ([text, tag]) => Effect.sync(() => expect(HostLogger.parseLevel(text)).toMatchObject({ value: { _tag: tag } }))
+    ))
+
+  it.effect("an invalid level is a ConfigurationError naming the key and its source", () =>
+    withConfig({ env: { Logging__LogLevel__Worker: "Loud" }, args: ["--Logging:Format=xml"] }, HostLogger.settings).pipe(
+      Effect.flip,
+      Effect.map((error) => {
+        expect(error._tag).toBe("ConfigurationError")
+        expect(error.keys).toEqual(["Logging:Format", "Logging:LogLevel:Worker"])
+        expect(error.message).toContain("(from env Logging__LogLevel__Worker)")
+        expect(error.message).toContain("(from command line --Logging:Format)")
+      })
+    ))
+})
+
+describe("secrets never reach the log", () => {
+  const secret = "p@ss-0123456789"
+  const Db = Schema.Struct({ Host: Schema.String, Password: Schema.Redacted(Schema.String) })
+  const logSecrets = Effect.gen(function*() {
+    const db = yield* Settings.section("Db", Db)
+    yield* Effect.logInfo("settings", db)
+    yield* Effect.logInfo(db.Password)
+    yield* Effect.logInfo("with annotation").pipe(Effect.annotateLogs("password", db.Password))
+    yield* Effect.logError("failed", db)
+  }).pipe(Effect.orDie)
+
+  for (const isDevelopment of [false, true]) {
+    it.effect(`${isDevelopment ? "pretty" : "JSON"} logger`, () =>
+      Effect.gen(function*() {
+        const out = yield* logged({ env: { DB__HOST: "h", DB__PASSWORD: secret } }, logSecrets, { isDevelopment })
+        const text = [...out.stdout, ...out.stderr].join("\n")
+        expect(text).toContain("<redacted>")
+        expect(text).not.toContain(secret)
+      }))
+  }
+
+  it.effect("Effect's own loggers redact too (the host's logger is not the only line of defence)", () =>
+    Effect.gen(function*() {
+      const captured = captureConsole()
+      yield* Effect.logInfo("token", Redacted.make(secret)).pipe(
+        Effect.provide(Logger.json),
+        Effect.withConsole(captured.console)
+      )
+      expect(captured.stdout.join("")).not.toContain(secret)
+    }))
+})
