@@ -237,6 +237,23 @@ describe("HttpHost", () => {
           expect.stringMatching(/^Interrupting GET \/never: still running after \d+ms at the host's shutdown deadline$/)
         )
       }))
+    it.scopedLive("a bare HttpApp (not a router) that never answers is interrupted too", () =>
+      Effect.gen(function*() {
+        const logs = captureLogs()
+        const seen: Array<string> = []
+        const app = Effect.sync(() => seen.push("handler began")).pipe(
+          Effect.zipRight(Effect.never),
+          Effect.onInterrupt(() => Effect.sync(() => seen.push("handler interrupted"))),
+          Effect.as(HttpServerResponse.text("unreachable"))
+        )
+        const { context } = yield* buildHost([HttpHost.layer(app, { port: 0, host: "127.0.0.1", shutdownTimeout: "200 millis" })], {}, logs)
+        const address = yield* httpHostOf(context).address
+        const answer = attempt(`${baseUrl(address)}/anything`)
+        yield* eventually(Effect.sync(() => seen.includes("handler began")))
+        yield* stopHost(context)
+        expect(seen).toEqual(["handler began", "handler interrupted"])
+        expect(yield* Effect.promise(() => answer)).toMatchObject({ status: 503 })
+      }))
   })
 
   describe("configuration", () => {
@@ -294,5 +311,19 @@ describe("HttpHost", () => {
         cause: { _tag: "Fail", error: { _tag: "BackgroundServiceError", service: "HttpHost" } }
       })
       expect(logs.lines.map((l) => l.message)).toContain(`Could not listen on port ${port}`)
+    }))
+
+  it.scopedLive("a stop requested during the start: the server never listens", () =>
+    Effect.gen(function*() {
+      const logs = captureLogs()
+      const port = yield* Effect.promise(freePort)
+      const Quitter = HostedService.make("Quitter", { start: ApplicationLifetime.stopApplication })
+      const exit = yield* Host.launch([HttpHost.layer(hello, { port, host: "127.0.0.1" }), Quitter]).pipe(
+        Effect.provide(logs.layer),
+        Effect.exit
+      )
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(yield* probeEffect(port)).toBe("ECONNREFUSED")
+      expect(logs.lines.map((l) => l.message).filter((m) => m.includes("listening"))).toEqual([])
     }))
 })
