@@ -15,7 +15,9 @@ describe.sequential("NodeHost.runMain", () => {
   it("SIGINT: every stop hook in reverse order, status messages, exit 0", async () => {
     const app = start(["graceful"])
     await app.waitFor(READY)
-    // Status messages are log lines: the stream and format follow the host's logger settings.
+    // Status messages are log lines: the stream and format follow the host's logger settings
+    // (stderr, JSON in Production), so they may arrive after READY on stdout.
+    await app.waitFor(/Content root path/)
     expect(app.output()).toContain("Application started. Press Ctrl+C to shut down.")
     expect(app.output()).toContain("Hosting environment: Production")
     expect(app.output()).toMatch(/Content root path: \S+/)
