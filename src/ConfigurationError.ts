@@ -85,6 +85,13 @@ export const describeSource = (source: Source): string => {
 export class ConfigurationError extends Data.TaggedError("ConfigurationError")<{
   readonly issues: ReadonlyArray<Issue>
 }> {
+  constructor(args: { readonly issues: ReadonlyArray<Issue> }) {
+    super(args)
+    // The problem is in the configuration, not in the code: a stack trace would only hide the
+    // list of keys in the log.
+    this.stack = `ConfigurationError: ${this.message}`
+  }
+
   override get message(): string {
     const n = this.issues.length
     return `Invalid configuration (${n} problem${n === 1 ? "" : "s"}):\n` +
