@@ -90,7 +90,7 @@ const build = <S extends Services>(services: S, options: Options = {}) =>
       onEvent: observer?.onEvent ?? (() => {}),
       onOutcome: observer?.onOutcome ?? (() => {})
     })
-    observer?.onHost?.(engine.handle)
+    observer?.onHost?.({ ...engine.handle, environment })
 
     const provided = Context.make(ApplicationLifetime, engine.lifetime).pipe(
       Context.add(HostEnvironment.HostEnvironment, environment)
