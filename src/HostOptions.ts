@@ -5,9 +5,10 @@
  * @since 0.1.0
  */
 import * as Config from "effect/Config"
-import type { ConfigError } from "effect/ConfigError"
+import * as ConfigError from "effect/ConfigError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 
 /**
@@ -84,6 +85,17 @@ const seconds = (key: string) =>
     Config.option
   )
 
+const behaviors: ReadonlyArray<BackgroundServiceExceptionBehavior> = ["StopHost", "Ignore"]
+
+// Case-insensitive, as .NET binds enums: `stophost` in an environment variable is `StopHost`.
+const behavior = (key: string) =>
+  Config.mapOrFail(Config.string(key), (text) => {
+    const found = behaviors.find((b) => b.toLowerCase() === text.trim().toLowerCase())
+    return found !== undefined
+      ? Either.right(found)
+      : Either.left(ConfigError.InvalidData([], `Expected one of ${behaviors.join(", ")}, actual ${JSON.stringify(text)}`))
+  })
+
 /**
  * Reads the options from the current `ConfigProvider`. Missing keys are `None`; present but
  * invalid keys fail with a `ConfigError` naming the key (all of them, together).
@@ -96,9 +108,7 @@ export const config = Config.all({
   startupTimeout: seconds(configKeys.startupTimeout),
   servicesStartConcurrently: Config.option(Config.boolean(configKeys.servicesStartConcurrently)),
   servicesStopConcurrently: Config.option(Config.boolean(configKeys.servicesStopConcurrently)),
-  backgroundServiceExceptionBehavior: Config.option(
-    Config.literal("StopHost", "Ignore")(configKeys.backgroundServiceExceptionBehavior)
-  )
+  backgroundServiceExceptionBehavior: Config.option(behavior(configKeys.backgroundServiceExceptionBehavior))
 })
 
 /**
@@ -107,7 +117,7 @@ export const config = Config.all({
  * @since 0.1.0
  * @category constructors
  */
-export const resolve = (options: HostOptions = {}): Effect.Effect<Resolved, ConfigError> =>
+export const resolve = (options: HostOptions = {}): Effect.Effect<Resolved, ConfigError.ConfigError> =>
   Effect.map(config, (fromConfig) => ({
     shutdownTimeout: options.shutdownTimeout !== undefined
       ? Duration.decode(options.shutdownTimeout)

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Config, ConfigProvider, Duration, Effect, Exit, FiberRef, HashSet, Layer, Logger, Option, Schema } from "effect"
-import type { Host} from "effect-host";
-import { ConfigurationError, HostConfiguration, HostedService, HostEnvironment, Settings } from "effect-host"
+import { ConfigurationError, Host, HostConfiguration, HostedService, HostEnvironment, Settings } from "effect-host"
 import { TestHost } from "effect-host/testing"
 import * as path from "node:path"
+import { settle } from "../util/host.js"
 import { captureConsole, contentRoot, isolated } from "./util.js"
 
 /** A service recording each of its hooks into `trace`. */
@@ -75,6 +75,17 @@ describe("the configuration provider", () => {
     }))
 })
 
+describe("Host.make", () => {
+  it.effect("the program using the host as a layer runs with the host's configuration", () =>
+    Effect.gen(function*() {
+      const dir = contentRoot({ "appsettings.json": { Greeting: "hi" } })
+      const value = yield* Config.string("Greeting").pipe(
+        Effect.provide(Host.make([HostedService.make("A", {})], { configuration: isolated({ contentRoot: dir }) }))
+      )
+      expect(value).toBe("hi")
+    }))
+})
+
 describe("HostOptions from configuration", () => {
   const stuck = (trace: Array<string>) => recorded(trace, "Stuck", { stop: Effect.never })
 
@@ -113,6 +124,19 @@ describe("HostOptions from configuration", () => {
       })
       yield* host.advance(Duration.seconds(5))
       expect(yield* host.trace).toContain("lifetime.started")
+      yield* host.stop
+    }))
+
+  it.scoped("enum and boolean values are case-insensitive, as .NET binds them", () =>
+    Effect.gen(function*() {
+      // With backgroundServiceExceptionBehavior "ignore" an injected failure does not stop the host.
+      const host = yield* TestHost.start([HostedService.make("A", {})], {
+        configuration: isolated({ env: { BACKGROUNDSERVICEEXCEPTIONBEHAVIOR: "ignore", SERVICESSTOPCONCURRENTLY: "True" } })
+      })
+      yield* host.started
+      yield* host.injectFailure("Worker", "boom")
+      yield* settle
+      expect(Option.isNone(yield* host.poll)).toBe(true)
       yield* host.stop
     }))
 

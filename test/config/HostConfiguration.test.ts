@@ -74,6 +74,11 @@ describe("key syntax", () => {
       Effect.all([Config.boolean("Verbose"), Config.number("Port"), Config.option(readString("After")), Config.option(readString("serve"))])
     ).pipe(Effect.map((values) => expect(values).toEqual([true, 80, Option.none(), Option.none()]))))
 
+  it.effect("booleans as .NET writes them (True, FALSE) read with Config.boolean", () =>
+    withConfig({ env: { A: "True", B: "FALSE" }, args: ["--C=Yes"] }, Effect.all([Config.boolean("A"), Config.boolean("B"), Config.boolean("C")])).pipe(
+      Effect.map((values) => expect(values).toEqual([true, false, true]))
+    ))
+
   it.effect("a negative number can follow a switch", () =>
     withConfig({ args: ["--Offset", "-5"] }, Config.number("Offset")).pipe(Effect.map((n) => expect(n).toBe(-5))))
 

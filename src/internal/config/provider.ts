@@ -62,8 +62,15 @@ export const make = (configuration: Configuration): ConfigProvider.ConfigProvide
       ? entry.value.split(",").map((s) => s.trim())
       : [entry.value]
     const secret = secrets.has(segments)
+    const parse = (text: string) => {
+      const lowered = text.trim().toLowerCase()
+      // .NET writes `True`/`False`; Effect's booleans only know lower case. On failure the
+      // original text is what the error reports.
+      if (lowered === text) return primitive.parse(text)
+      return Effect.catchAll(primitive.parse(text), (error) => Effect.orElseFail(primitive.parse(lowered), () => error))
+    }
     return Effect.forEach(texts, (text) =>
-      Effect.mapError(primitive.parse(text), (error) => {
+      Effect.mapError(parse(text), (error) => {
         const message = secret
           ? `Expected ${primitive.description}; the value is a secret and not shown`
           : error.message
