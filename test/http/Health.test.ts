@@ -6,7 +6,7 @@
  */
 import { HttpApp, HttpServerResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Data, Effect, Fiber, Layer, Option, TestClock } from "effect"
+import { Context, Data, Deferred, Effect, Fiber, Layer, Option, TestClock } from "effect"
 import { ApplicationLifetime, Host, HostedService } from "effect-host"
 import { Health } from "effect-host/http"
 import { TestHost } from "effect-host/testing"
@@ -89,6 +89,25 @@ describe("Health", () => {
         "stopping: ready Unhealthy (Stopping), live Healthy",
         "stopped: ready Unhealthy (Stopping), live Healthy"
       ])
+    }))
+
+  it.scoped("readiness fails from the first instant of the stop, before any stopping callback registered earlier has finished", () =>
+    Effect.gen(function*() {
+      const entered = yield* Deferred.make<void>()
+      const release = yield* Deferred.make<void>()
+      // Registered before the health registry exists: its callback runs first and blocks.
+      const Early = Layer.effectDiscard(Effect.flatMap(
+        ApplicationLifetime,
+        (lifetime) => lifetime.onStopping(Effect.zipRight(Deferred.succeed(entered, undefined), Deferred.await(release)))
+      ))
+      const { lifetime, registry } = yield* startHost([Early, Health.check("db", Effect.void)])
+      const ready = Health.report("ready").pipe(Effect.provideService(Health.Registry, registry))
+      expect((yield* ready).status).toBe("Healthy")
+      yield* lifetime.stopApplication
+      yield* Deferred.await(entered)
+      expect(yield* ready).toMatchObject({ status: "Unhealthy", lifecycle: "Stopping", reason: "the host is stopping" })
+      yield* Deferred.succeed(release, undefined)
+      yield* lifetime.stopped
     }))
 
   const logs = captureLogs()

@@ -10,10 +10,12 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import { ApplicationLifetime } from "../../ApplicationLifetime.js"
+import { currentHostContext } from "../hostContext.js"
 
 /** Which probe a check belongs to (Kubernetes' liveness, readiness and startup probes). */
 export type Kind = "live" | "ready" | "startup"
@@ -61,26 +63,32 @@ export const defaultTimeout: Duration.Duration = Duration.seconds(5)
 
 /**
  * One registry per host: the layer is a module constant, so the host's memo map builds it once
- * and every check, and the `HttpHost`, share it. Its lifetime callbacks are registered when it is
- * built, which is before the `HttpHost`'s own (the host depends on it), so readiness flips to
- * failing before the HTTP drain begins.
+ * and every check, and the `HttpHost`, share it.
+ *
+ * "Stopping" is read from the host itself (`isStopping`, true from the first instant of the
+ * stop), not only from an `onStopping` callback, which would run after any callback registered
+ * before it: readiness must fail before anything else happens.
  */
 export const layer: Layer.Layer<Registry, never, ApplicationLifetime> = Layer.effect(
   Registry,
   Effect.gen(function*() {
     const lifetime = yield* ApplicationLifetime
+    const host = Option.getOrUndefined(yield* FiberRef.get(currentHostContext))
     const checks: Array<Check> = []
-    let lifecycle: Lifecycle = "Starting"
+    let started = false
+    let stopping = false
     yield* lifetime.onStarted(Effect.sync(() => {
-      if (lifecycle === "Starting") lifecycle = "Started"
+      started = true
     }))
     yield* lifetime.onStopping(Effect.sync(() => {
-      lifecycle = "Stopping"
+      stopping = true
     }))
     return Registry.of({
       register: (check) => Effect.sync(() => void checks.push(check)),
       checks: Effect.sync(() => [...checks]),
-      lifecycle: Effect.sync(() => lifecycle)
+      lifecycle: Effect.sync((): Lifecycle =>
+        stopping || host?.isStopping() === true ? "Stopping" : started ? "Started" : "Starting"
+      )
     })
   })
 )
