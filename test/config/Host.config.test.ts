@@ -181,6 +181,17 @@ describe("all configuration errors at once, before any service starts", () => {
       expect(trace).toEqual([])
     }))
 
+  it.scoped("a malformed appsettings file fails the host before any hook, naming file:line:column", () =>
+    Effect.gen(function*() {
+      const trace: Array<string> = []
+      const dir = contentRoot({ "appsettings.json": "{\n  \"A\": 1,\n  \"B\" 2\n}" })
+      const host = yield* TestHost.start([recorded(trace, "A")], { configuration: isolated({ contentRoot: dir }) })
+      const error = failureOf(yield* host.exit) as ConfigurationError
+      expect(error._tag).toBe("ConfigurationError")
+      expect(error.message).toContain(`${path.join(dir, "appsettings.json")}:3:7`)
+      expect(trace).toEqual([])
+    }))
+
   it.scoped("a failure that is not about configuration is not held back", () =>
     Effect.gen(function*() {
       const Broken = Layer.fail("boom")

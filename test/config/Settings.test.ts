@@ -71,6 +71,23 @@ describe("Settings.section", () => {
       expect(error.message).toMatch(/^Invalid configuration \(4 problems\)/)
     }))
 
+  it.effect("classes, records, renamed keys and a scalar section work like structs", () =>
+    Effect.gen(function*() {
+      class Endpoint extends Schema.Class<Endpoint>("Endpoint")({ Url: Schema.String, TimeoutMs: Schema.Number }) {}
+      const Api = Schema.Struct({
+        Primary: Endpoint,
+        Headers: Schema.Record({ key: Schema.String, value: Schema.String }),
+        retries: Schema.propertySignature(Schema.Number).pipe(Schema.fromKey("RetryCount"))
+      })
+      const options = {
+        env: { API__PRIMARY__URL: "http://a", API__PRIMARY__TIMEOUTMS: "250", API__HEADERS__X_Trace: "on", Api__RetryCount: "3", PORT: "8080" }
+      }
+      const api = yield* withConfig(options, Settings.section("Api", Api))
+      expect(api.Primary).toBeInstanceOf(Endpoint)
+      expect(api).toMatchObject({ Primary: { Url: "http://a", TimeoutMs: 250 }, Headers: { X_Trace: "on" }, retries: 3 })
+      expect(yield* withConfig(options, Settings.section("Port", Schema.Number))).toBe(8080)
+    }))
+
   it.effect("array elements are reported with their index", () =>
     withConfig(
       { env: { LIMITS__0: "1", LIMITS__1: "two" } },
