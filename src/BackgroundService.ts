@@ -103,7 +103,9 @@ export const make = <A, E, R>(
 
       const start = Effect.suspend(() => {
         stopping = false
-        return Effect.forkDaemon(supervise)
+        // Explicitly interruptible: a fork inherits the caller's interruptibility, and the stop
+        // must be able to interrupt this fiber whatever region `start` was called from.
+        return Effect.forkDaemon(Effect.interruptible(supervise))
       }).pipe(Effect.map((forked) => void (fiber = forked)))
 
       const stop = Effect.suspend(() => {

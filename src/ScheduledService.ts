@@ -296,12 +296,16 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
           }
         })
 
+      // Built once: running it builds `perRun` afresh and opens a new span every time.
+      const body = withFreshLayer(options.run, options.perRun).pipe(
+        Effect.provide(context),
+        Effect.withSpan("ScheduledService.run", { attributes: { "hosted_service.name": name } })
+      )
+
       const runOnce: Effect.Effect<void> = Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
         stats.runs++
         stats.running++
-        return withFreshLayer(options.run, options.perRun).pipe(
-          Effect.provide(context),
-          Effect.withSpan("ScheduledService.run", { attributes: { "hosted_service.name": name } }),
+        return body.pipe(
           Effect.onExit((exit) => record(startedAt, exit)),
           // Already logged (or reported) by `record`.
           Effect.catchAllCause(() => Effect.void)
@@ -323,7 +327,7 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
       let active = 0
       const launch = Effect.suspend(() => {
         active++
-        return FiberSet.run(runs, Effect.ensuring(runLoop, Effect.sync(() => void active--)))
+        return FiberSet.run(runs, Effect.interruptible(Effect.ensuring(runLoop, Effect.sync(() => void active--))))
       }).pipe(Effect.annotateLogs({ phase: "run" }))
 
       const tick: Effect.Effect<void> = Effect.suspend(() => {
@@ -353,7 +357,8 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
 
       const start = Effect.suspend(() => {
         stopping = false
-        return Effect.forkDaemon(tickLoop)
+        // Forks inherit the caller's interruptibility; the stop must be able to interrupt these.
+        return Effect.forkDaemon(Effect.interruptible(tickLoop))
       }).pipe(Effect.map((fiber) => void (ticker = fiber)))
 
       const stop = Effect.gen(function*() {

@@ -98,9 +98,12 @@ export const makeQueue = <R, ROut, E, RIn>(
         let stopsOffered = false
         let reported = false
 
-        // The guard on `TagClass.layer` makes sure `perTask` provides what tasks require.
-        const provided = (task: Task<R>) =>
-          Effect.provide(withFreshLayer(task, options.perTask), context) as Effect.Effect<unknown, unknown>
+        // The guard on `TagClass.layer` makes sure `perTask` provides what tasks require; without
+        // `perTask`, `R` is `never` and the task runs as it is (no scope, nothing to provide).
+        const perTask = options.perTask
+        const provided = perTask === undefined
+          ? (task: Task<R>) => task as Effect.Effect<unknown, unknown>
+          : (task: Task<R>) => Effect.provide(withFreshLayer(task, perTask), context) as Effect.Effect<unknown, unknown>
 
         const runTask = (task: Task<R>, restore: <A, E1, R1>(effect: Effect.Effect<A, E1, R1>) => Effect.Effect<A, E1, R1>) =>
           Effect.flatMap(Effect.exit(restore(provided(task))), (exit): Effect.Effect<void> => {
@@ -180,7 +183,9 @@ export const makeQueue = <R, ROut, E, RIn>(
 
         const start = Effect.forEach(
           Array.from({ length: workerCount }, (_, i) => i + 1),
-          (id) => FiberSet.run(workers, worker(id)),
+          // `interruptible`: the worker's `restore` must make tasks interruptible whatever
+          // region `start` was called from.
+          (id) => FiberSet.run(workers, Effect.interruptible(worker(id))),
           { discard: true }
         )
 
