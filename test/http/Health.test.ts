@@ -101,6 +101,9 @@ describe("Health", () => {
         (lifetime) => lifetime.onStopping(Effect.zipRight(Deferred.succeed(entered, undefined), Deferred.await(release)))
       ))
       const { lifetime, registry } = yield* startHost([Early, Health.check("db", Effect.void)])
+      // Released however the test ends (this finalizer runs before the host's stop), so that a
+      // failed assertion does not hang the stop.
+      yield* Effect.addFinalizer(() => Deferred.succeed(release, undefined))
       const ready = Health.report("ready").pipe(Effect.provideService(Health.Registry, registry))
       expect((yield* ready).status).toBe("Healthy")
       yield* lifetime.stopApplication
