@@ -36,7 +36,10 @@ const LifetimeEvents = Layer.effectDiscard(Effect.gen(function*() {
   yield* lifetime.onStopped(say("ApplicationLifetime.stopped  (last)"))
 }))
 
+// Development by default, for human-readable logs (`--environment Production` logs JSON lines).
+const options = { configuration: { values: { environment: "Development" } } }
+
 Console.log("lifecycle-hooks: one service with all six hooks, plus lifetime events").pipe(
-  Effect.zipRight(Host.launch([LifetimeEvents, Lifecycle])),
+  Effect.zipRight(Host.launch([LifetimeEvents, Lifecycle], options)),
   NodeHost.runMain
 )

@@ -50,7 +50,10 @@ const ScopedWorker = ScheduledService.make("ScopedWorker", {
   perRun: ScopedProcessingLive
 })
 
+// Development by default, for human-readable logs (`--environment Production` logs JSON lines).
+const options = { configuration: { values: { environment: "Development" } } }
+
 Console.log("scoped-worker: a fresh ScopedProcessing per run, always released").pipe(
-  Effect.zipRight(Host.launch([ScopedWorker])),
+  Effect.zipRight(Host.launch([ScopedWorker], options)),
   NodeHost.runMain
 )

@@ -32,4 +32,7 @@ const Announce = Layer.effectDiscard(Effect.gen(function*() {
   }))
 }))
 
-Host.launch([Announce, TimedWorker]).pipe(NodeHost.runMain)
+// Development by default, for human-readable logs (`--environment Production` logs JSON lines).
+const options = { configuration: { values: { environment: "Development" } } }
+
+Host.launch([Announce, TimedWorker], options).pipe(NodeHost.runMain)

@@ -16,16 +16,27 @@ interface Running {
   readonly output: () => string
   /** Resolves once `pattern` has appeared in the output (rejects after `timeoutMs`). */
   readonly waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<void>
-  /** Resolves with the exit code once the process has ended. */
-  readonly exited: Promise<number | null>
+  /** Resolves with the exit code (null when ended by a signal) and the signal once the process has ended. */
+  readonly exited: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>
 }
 
-const start = (example: string, env: Record<string, string> = {}, args: ReadonlyArray<string> = []): Running => {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join("examples", example), ...args], {
+interface StartOptions {
+  readonly args?: ReadonlyArray<string>
+  readonly env?: Readonly<Record<string, string>>
+  /** Run `npm start -- <args>` instead of the file, in its own process group (like a terminal). */
+  readonly viaNpmStart?: boolean
+}
+
+const start = (example: string, { args = [], env = {}, viaNpmStart = false }: StartOptions = {}): Running => {
+  const [command, commandArgs] = viaNpmStart
+    ? ["npm", ["start", "--silent", "--", ...args]] as const
+    : [process.execPath, ["--import", "tsx", path.join("examples", example), ...args]] as const
+  const child = spawn(command, commandArgs, {
     cwd: root,
-    // NO_COLOR keeps the output greppable; CI-like environment otherwise.
+    // NO_COLOR keeps the output greppable.
     env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env },
-    stdio: ["ignore", "pipe", "pipe"]
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: viaNpmStart
   })
   let output = ""
   const waiters = new Set<() => void>()
@@ -35,7 +46,9 @@ const start = (example: string, env: Record<string, string> = {}, args: Readonly
   }
   child.stdout?.on("data", onData)
   child.stderr?.on("data", onData)
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal }))
+  )
   const waitFor = (pattern: RegExp, timeoutMs = 15_000) =>
     new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -62,10 +75,21 @@ const start = (example: string, env: Record<string, string> = {}, args: Readonly
   return { child, output: () => output, waitFor, exited }
 }
 
-/** Sends Ctrl+C and waits for the exit code (kills the child if it does not exit in time). */
-const interrupt = async (running: Running, timeoutMs = 15_000): Promise<number | null> => {
-  running.child.kill("SIGINT")
-  const timer = setTimeout(() => running.child.kill("SIGKILL"), timeoutMs)
+/**
+ * Sends Ctrl+C and waits for the exit code (kills the child if it does not exit in time). With
+ * `group`, the signal goes to the whole process group, as a terminal's Ctrl+C does.
+ */
+const interrupt = async (
+  running: Running,
+  { group = false, timeoutMs = 15_000 } = {}
+): Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }> => {
+  const pid = running.child.pid
+  if (group && pid !== undefined) process.kill(-pid, "SIGINT")
+  else running.child.kill("SIGINT")
+  const timer = setTimeout(() => {
+    if (group && pid !== undefined) process.kill(-pid, "SIGKILL")
+    else running.child.kill("SIGKILL")
+  }, timeoutMs)
   try {
     return await running.exited
   } finally {
@@ -83,11 +107,18 @@ const expectInOrder = (output: string, patterns: ReadonlyArray<RegExp>) => {
   }
 }
 
+/** The port from the HTTP server's "Now listening on: http://0.0.0.0:PORT" line. */
+const listeningPort = (output: string): number => {
+  const match = /Now listening on: https?:\/\/(?:\[[^\]]*\]|[^\s":/]+):(\d+)/.exec(output)
+  if (match?.[1] === undefined) throw new Error(`no "Now listening on" line in:\n${output}`)
+  return Number(match[1])
+}
+
 describe("examples", () => {
   it("lifecycle-hooks prints the 9 steps in the documented order and exits 0", async () => {
     const app = start("lifecycle-hooks.ts")
     await app.waitFor(/ApplicationLifetime\.started/)
-    expect(await interrupt(app)).toBe(0)
+    expect((await interrupt(app)).code).toBe(0)
     expectInOrder(app.output(), [
       /1\. Lifecycle\.starting/,
       /2\. Lifecycle\.start\b/,
@@ -104,7 +135,7 @@ describe("examples", () => {
   it("timed-worker counts its executions and reports them at stop", async () => {
     const app = start("timed-worker.ts")
     await app.waitFor(/Count: 2\b/)
-    expect(await interrupt(app)).toBe(0)
+    expect((await interrupt(app)).code).toBe(0)
     expectInOrder(app.output(), [
       /Timed Hosted Service running/,
       /Timed Hosted Service is working\. Count: 1\b/,
@@ -116,7 +147,7 @@ describe("examples", () => {
   it("scoped-worker opens and releases one scope per run, also for the run that fails", async () => {
     const app = start("scoped-worker.ts")
     await app.waitFor(/scope #4 released/)
-    expect(await interrupt(app)).toBe(0)
+    expect((await interrupt(app)).code).toBe(0)
     const output = app.output()
     expectInOrder(output, [
       /scope #1 opened \(open scopes: 1\)/,
@@ -130,5 +161,63 @@ describe("examples", () => {
     // Never two scopes at once, and every scope opened was released.
     expect(output).not.toMatch(/open scopes: 2/)
     expect(output.match(/scope #\d+ opened/g)?.length).toBe(output.match(/scope #\d+ released/g)?.length)
+  })
+
+  it("queued-work completes the queued tasks after Ctrl+C, then exits 0", async () => {
+    const app = start("queued-work.ts", { args: ["--Http:Port=0"] })
+    await app.waitFor(/Now listening on/)
+    const base = `http://127.0.0.1:${listeningPort(app.output())}`
+    expect((await fetch(base)).status).toBe(200)
+    for (const id of [1, 2]) {
+      const response = await fetch(`${base}/tasks`, { method: "POST" })
+      expect(response.status).toBe(202)
+      expect(await response.json()).toEqual({ id })
+    }
+    await app.waitFor(/Task 2 queued/)
+    expect((await interrupt(app)).code).toBe(0)
+    expectInOrder(app.output(), [
+      /Application is shutting down/,
+      /HTTP server stopped/,
+      /Queued Background Task 1 is complete\./,
+      /Queued work item 2 is running\. 3\/3/,
+      /Queued Background Task 2 is complete\./,
+      /Hosted service BackgroundTaskQueue stopped/
+    ])
+    expect(app.output()).not.toMatch(/could not be completed/)
+  })
+
+  it("main-app: jobs over HTTP, health, a timed report, and a Ctrl+C that finishes the running job", async () => {
+    const app = start("main-app.ts", { args: ["--Http:Port=0", "--Jobs:ReportIntervalSeconds=0.5"] })
+    await app.waitFor(/Try: /)
+    const base = `http://127.0.0.1:${listeningPort(app.output())}`
+    expect((await fetch(`${base}/health/live`)).status).toBe(200)
+    const ready = await fetch(`${base}/health/ready`)
+    expect(ready.status).toBe(200)
+    expect(await ready.text()).toContain("queue-not-full")
+    expect((await fetch(`${base}/jobs?ms=1500`, { method: "POST" })).status).toBe(202)
+    expect((await fetch(`${base}/jobs?ms=oops`, { method: "POST" })).status).toBe(400)
+    await app.waitFor(/job 1: working for 1500 ms/)
+    await app.waitFor(/jobs: 0 queued \(0 waiting for a worker\), 1 running/)
+    expect(await (await fetch(`${base}/jobs`)).json()).toEqual({ queued: 0, running: 1, completed: 0, failed: 0 })
+    expect((await interrupt(app)).code).toBe(0)
+    expectInOrder(app.output(), [
+      /Application started\. Press Ctrl\+C to shut down\./,
+      /Application is shutting down\.\.\./,
+      /HTTP server stopped/,
+      /job 1: done/,
+      /Hosted service Jobs stopped/
+    ])
+  })
+
+  it("`npm start` runs the main app, and a terminal's Ctrl+C stops it gracefully", async () => {
+    const app = start("main-app.ts", { viaNpmStart: true, args: ["--Http:Port=0"] })
+    await app.waitFor(/Try: /)
+    const base = `http://127.0.0.1:${listeningPort(app.output())}`
+    expect((await fetch(`${base}/`)).status).toBe(200)
+    // A terminal sends SIGINT to the whole foreground process group: npm, tsx and the app.
+    // npm then ends itself by SIGINT (a shell shows 130) once the app has exited.
+    const { code, signal } = await interrupt(app, { group: true })
+    expect(code === 0 || signal === "SIGINT").toBe(true)
+    expectInOrder(app.output(), [/Application is shutting down/, /HTTP server stopped/, /Hosted service Jobs stopped/])
   })
 })
