@@ -14,7 +14,7 @@ import type { Configuration, FileStatus } from "./provider.js"
 import * as Secrets from "./secrets.js"
 import * as Source from "./source.js"
 import * as Sources from "./sources.js"
-import { type Entry, type Layer, merge, type Store } from "./store.js"
+import { type Entry, type Layer, merge } from "./store.js"
 
 export interface FileSpec {
   readonly path: string
@@ -56,8 +56,12 @@ interface Candidate {
 const first = (candidates: ReadonlyArray<Candidate>, fallback: Candidate): Candidate =>
   candidates.find((c) => c.value !== undefined && c.value.trim() !== "") ?? fallback
 
-const valueIn = (store: Store, key: string): Candidate => {
-  const entry = store.get([key])
+/** The value a single layer gives a top-level key (the last one wins, as in a merge). */
+const valueIn = (layer: Layer, key: string): Candidate => {
+  let entry: Entry | undefined
+  for (const e of layer.entries) {
+    if (e.path.length === 1 && e.path[0]?.toLowerCase() === key.toLowerCase()) entry = e
+  }
   return { value: entry?.value, source: entry?.source ?? Source.code }
 }
 
@@ -69,27 +73,24 @@ export const build = (options: BuildOptions): { configuration: Configuration } |
   const argsLayer = Sources.fromArgs(options.args === false ? [] : (options.args ?? process.argv.slice(2)))
 
   // The keys that select the files come from everything but the files.
-  const code = merge([fromCode.layer])
-  const envStore = merge([envLayer])
-  const args = merge([argsLayer])
   const rawEnv = (name: string): Candidate => ({ value: env[name], source: Source.env(name) })
 
   const environment = first([
     { value: options.environmentName, source: Source.code },
-    valueIn(args, keys.environment),
+    valueIn(argsLayer, keys.environment),
     rawEnv(keys.environmentVariable),
-    valueIn(envStore, keys.environment),
-    valueIn(code, keys.environment),
+    valueIn(envLayer, keys.environment),
+    valueIn(fromCode.layer, keys.environment),
     rawEnv("NODE_ENV")
   ], { value: "Production", source: Source.fallback("no environment name configured") })
   const environmentName = normalizeEnvironmentName((environment.value ?? "Production").trim())
 
   const contentRoot = first([
     { value: options.contentRoot, source: Source.code },
-    valueIn(args, keys.contentRoot),
+    valueIn(argsLayer, keys.contentRoot),
     rawEnv(keys.contentRootVariable),
-    valueIn(envStore, keys.contentRoot),
-    valueIn(code, keys.contentRoot)
+    valueIn(envLayer, keys.contentRoot),
+    valueIn(fromCode.layer, keys.contentRoot)
   ], { value: cwd, source: Source.fallback("current working directory") })
   const contentRootPath = path.resolve(cwd, contentRoot.value ?? cwd)
 

@@ -46,15 +46,16 @@ export class Store {
     for (const entry of entries) byKey.set(Key.lower(entry.path), entry)
     this.byKey = byKey
     for (const entry of byKey.values()) {
-      for (let i = 0; i < entry.path.length; i++) {
-        const parent = Key.lower(entry.path.slice(0, i))
-        const segment = entry.path[i] as string // i < length
+      let parent = ""
+      for (const segment of entry.path) {
+        const lower = segment.toLowerCase()
         let children = this.childIndex.get(parent)
         if (children === undefined) {
           children = new Map()
           this.childIndex.set(parent, children)
         }
-        if (!children.has(segment.toLowerCase())) children.set(segment.toLowerCase(), segment)
+        if (!children.has(lower)) children.set(lower, segment)
+        parent = parent === "" ? lower : `${parent}:${lower}`
       }
     }
   }
@@ -99,6 +100,25 @@ const compareKeys = (a: string, b: string): number => {
   return as.length - bs.length
 }
 
+/** Every proper prefix of `key` (lower-cased, `:`-joined), shortest first. */
+const prefixes = (key: string): Array<string> => {
+  const out: Array<string> = []
+  for (let i = key.indexOf(":"); i !== -1; i = key.indexOf(":", i + 1)) out.push(key.slice(0, i))
+  return out
+}
+
+/** The keys that are arrays in `keys`: parents of a numeric segment. */
+const arrayParents = (keys: Iterable<string>): Set<string> => {
+  const out = new Set<string>()
+  for (const key of keys) {
+    const segments = key.split(":")
+    for (let i = 1; i < segments.length; i++) {
+      if (Key.isIndex(segments[i] as string)) out.add(segments.slice(0, i).join(":"))
+    }
+  }
+  return out
+}
+
 /** Merges layers, lowest first. */
 export const merge = (layers: ReadonlyArray<Layer>): Store => {
   const merged = new Map<string, Entry>()
@@ -106,28 +126,23 @@ export const merge = (layers: ReadonlyArray<Layer>): Store => {
   const spelling = new Map<string, string>()
   for (const { arrays, entries } of layers) {
     const replaced = new Set<string>(arrays.map(Key.lower))
+    // Every parent of an index segment is an array this layer sets.
+    for (const parent of arrayParents(entries.map((e) => Key.lower(e.path)))) replaced.add(parent)
+    // A plain value for a key that is an array below replaces that array (`Servers=a,b`).
+    const lowerArrays = arrayParents(merged.keys())
     for (const entry of entries) {
       const key = Key.lower(entry.path)
-      // Every parent of an index segment is an array this layer sets.
-      entry.path.forEach((segment, i) => {
-        if (i > 0 && Key.isIndex(segment)) replaced.add(Key.lower(entry.path.slice(0, i)))
-      })
-      // A plain value for a key that is an array below replaces that array (`Servers=a,b`).
-      for (const existing of merged.keys()) {
-        if (existing.startsWith(`${key}:`) && Key.isIndex(existing.slice(key.length + 1).split(":")[0] ?? "")) {
-          replaced.add(key)
-          break
-        }
-      }
+      if (lowerArrays.has(key)) replaced.add(key)
     }
-    for (const root of replaced) {
+    if (replaced.size > 0) {
       for (const existing of [...merged.keys()]) {
-        if (Key.isUnder(existing, root)) merged.delete(existing)
+        if (replaced.has(existing) || prefixes(existing).some((p) => replaced.has(p))) merged.delete(existing)
       }
     }
     for (const entry of entries) {
-      const respelled = entry.path.map((segment, i) => {
-        const prefix = Key.lower(entry.path.slice(0, i + 1))
+      let prefix = ""
+      const respelled = entry.path.map((segment) => {
+        prefix = prefix === "" ? segment.toLowerCase() : `${prefix}:${segment.toLowerCase()}`
         const first = spelling.get(prefix)
         if (first !== undefined) return first
         spelling.set(prefix, segment)
