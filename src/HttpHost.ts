@@ -20,8 +20,9 @@
 import type * as Etag from "@effect/platform/Etag"
 import type * as HttpApp from "@effect/platform/HttpApp"
 import type * as HttpPlatform from "@effect/platform/HttpPlatform"
-import type * as HttpServer from "@effect/platform/HttpServer"
+import * as HttpServer from "@effect/platform/HttpServer"
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Config from "effect/Config"
@@ -175,6 +176,12 @@ const resolveSettings = (
   createServer: options.createServer ?? (() => Http.createServer())
 })
 
+/** The address asked for, until the server has bound one (port 0 becomes a real port then). */
+const requestedAddress = (options: Options, fromConfig: Config.Config.Success<ReturnType<typeof config>>): HttpServer.Address => {
+  const { host, port } = resolveSettings(options, fromConfig, Duration.zero)
+  return { _tag: "TcpAddress", hostname: host === undefined || host === "::" ? "0.0.0.0" : host, port }
+}
+
 const make = <E, R>(app: HttpApp.Default<E, R>, options: Options) =>
   Effect.gen(function*() {
     const name = options.name ?? "HttpHost"
@@ -184,18 +191,20 @@ const make = <E, R>(app: HttpApp.Default<E, R>, options: Options) =>
     const context = yield* Effect.context<Exclude<R, Provided> | Health.Registry>()
     const served = options.health === false ? app : Health.withEndpoints(app, options.health)
     const server = yield* Deferred.make<Server.Server>()
+    let instance: Server.Server | undefined
     yield* Layer.buildWithScope(
       register(name, (host) =>
         Effect.gen(function*() {
           const settings = resolveSettings(options, fromConfig, host.options.shutdownTimeout)
           // Cast: TypeScript cannot reduce `Exclude<R, Provided>` plus what is provided here back
           // to `R`; `Provided` lists exactly what the platform adds per request or here.
-          const instance = yield* Server.make(served, settings).pipe(
+          const made = yield* Server.make(served, settings).pipe(
             Effect.provide(Context.merge(context, platform))
           ) as Effect.Effect<Server.Server>
-          yield* Deferred.succeed(server, instance)
+          instance = made
+          yield* Deferred.succeed(server, made)
           // Listening is the last step of the start: `started` hooks have all run.
-          yield* lifetime.onStarted(instance.listen.pipe(
+          yield* lifetime.onStarted(made.listen.pipe(
             Effect.catchAllCause((cause) =>
               Effect.zipRight(
                 Effect.logError(`Could not listen on port ${settings.port}`, cause),
@@ -205,7 +214,7 @@ const make = <E, R>(app: HttpApp.Default<E, R>, options: Options) =>
             Effect.annotateLogs({ service: name })
           ))
           // The first step of the stop: the other services stop only after the server closed.
-          yield* lifetime.onStopping(instance.drain.pipe(
+          yield* lifetime.onStopping(made.drain.pipe(
             Effect.annotateLogs({ service: name }),
             Effect.withSpan("HttpHost.drain", { attributes: { "hosted_service.name": name } })
           ))
@@ -214,18 +223,24 @@ const make = <E, R>(app: HttpApp.Default<E, R>, options: Options) =>
       yield* Effect.scope
     )
     const awaitServer = Deferred.await(server)
-    return HttpHost.of({
+    const handle = HttpHost.of({
       name,
       address: Effect.flatMap(awaitServer, (s) => s.address),
       addressOption: Effect.flatMap(Deferred.poll(server), Option.match({
         onNone: () => Effect.succeedNone,
-        onSome: (s) => Effect.flatMap(s, (instance) => instance.addressOption)
+        onSome: (s) => Effect.flatMap(s, (made) => made.addressOption)
       })),
       inFlight: Effect.flatMap(Deferred.poll(server), Option.match({
         onNone: () => Effect.succeed(0),
-        onSome: (s) => Effect.flatMap(s, (instance) => instance.inFlight)
+        onSome: (s) => Effect.flatMap(s, (made) => made.inFlight)
       }))
     })
+    const requested = requestedAddress(options, fromConfig)
+    return {
+      handle,
+      platform,
+      currentAddress: () => instance?.unsafeAddress() ?? requested
+    }
   })
 
 /**
@@ -271,5 +286,80 @@ export const layer: {
     app: HttpApp.Default<E, R>,
     options: Options = {}
   ): Layer.Layer<HttpHost | Health.Registry, ConfigError, ApplicationLifetime | Exclude<R, Provided>> =>
-    Layer.scoped(HttpHost, make(app, options)).pipe(Layer.provideMerge(Health.layer))
+    Layer.scoped(HttpHost, Effect.map(make(app, options), ({ handle }) => handle)).pipe(
+      Layer.provideMerge(Health.layer)
+    )
 )
+
+const notServed = Effect.succeed(HttpServerResponse.empty({ status: 404 }))
+
+/**
+ * HttpHost as an `HttpServer.HttpServer`: a drop-in replacement for `NodeHttpServer.layer` under
+ * the layers that serve through the platform's server — `HttpApiBuilder.serve()`,
+ * `HttpRouter.Default.serve()`, `HttpServer.serve(app)`. The app given to `serve` is what
+ * HttpHost serves, with the same start and stop order as `layer`. It also provides what
+ * `NodeHttpServer.layer` provides (`HttpPlatform`, `Etag.Generator`, `NodeContext`), the
+ * `HttpHost` tag and the `Health.Registry`.
+ *
+ * One app per server: a second `serve` is a defect. Middleware given to `serve` wraps the app
+ * (after the health endpoints). Until the server listens, `HttpServer#address` is the address
+ * asked for (with port 0 as given); from then on the bound one.
+ *
+ * @since 0.1.0
+ * @category layers
+ * @example
+ * ```ts
+ * import { Host } from "effect-host"
+ * import { HttpHost } from "effect-host/http"
+ * import { HttpRouter, HttpServerResponse } from "@effect/platform"
+ * import { Layer } from "effect"
+ *
+ * const Routes = HttpRouter.Default.use((router) =>
+ *   router.get("/", HttpServerResponse.text("hello"))
+ * )
+ *
+ * const Http = HttpRouter.Default.serve().pipe(
+ *   Layer.provide(Routes),
+ *   Layer.provide(HttpHost.layerServer({ port: 8080 }))
+ * )
+ *
+ * Host.launch([Http])
+ * ```
+ */
+export const layerServer = (options: Options = {}): Layer.Layer<
+  | HttpServer.HttpServer
+  | HttpHost
+  | Health.Registry
+  | HttpPlatform.HttpPlatform
+  | Etag.Generator
+  | NodeContext.NodeContext,
+  ConfigError,
+  ApplicationLifetime
+> =>
+  Layer.scopedContext(Effect.gen(function*() {
+    let served: HttpApp.Default<unknown> | undefined
+    const { currentAddress, handle, platform } = yield* make(Effect.suspend(() => served ?? notServed), options)
+    const server = HttpServer.make({
+      address: currentAddress(),
+      serve: (app, middleware) =>
+        Effect.gen(function*() {
+          if (served !== undefined) {
+            return yield* Effect.dieMessage(`${handle.name} serves one app: HttpServer.serve was called a second time`)
+          }
+          // The app runs on the server's runtime; what it needs comes from where it was served.
+          const context = yield* Effect.context<never>()
+          served = Effect.provide(middleware === undefined ? app : middleware(app), context) as HttpApp.Default<unknown>
+          yield* Effect.addFinalizer(() =>
+            Effect.sync(() => {
+              served = undefined
+            })
+          )
+        })
+    })
+    // The platform's server has a fixed address; this one learns its port when it listens.
+    Object.defineProperty(server, "address", { get: currentAddress, enumerable: true })
+    return Context.make(HttpHost, handle).pipe(
+      Context.add(HttpServer.HttpServer, server),
+      Context.merge(platform)
+    )
+  })).pipe(Layer.provideMerge(Health.layer))

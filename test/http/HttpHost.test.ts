@@ -5,9 +5,17 @@
  *
  * Real sockets need the live clock; every wait is tiny and only lets I/O happen.
  */
-import { HttpRouter, HttpServerResponse } from "@effect/platform"
+import {
+  HttpApi,
+  HttpApiBuilder,
+  HttpApiEndpoint,
+  HttpApiGroup,
+  HttpRouter,
+  HttpServer,
+  HttpServerResponse
+} from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, ConfigProvider, Context, Deferred, Effect, Exit, Fiber, Layer } from "effect"
+import { Cause, ConfigProvider, Context, Deferred, Effect, Exit, Fiber, Layer, Schema } from "effect"
 import { ApplicationLifetime, Host, HostedService } from "effect-host"
 import { HttpHost } from "effect-host/http"
 import * as Http from "node:http"
@@ -326,4 +334,59 @@ describe("HttpHost", () => {
       expect(yield* probeEffect(port)).toBe("ECONNREFUSED")
       expect(logs.lines.map((l) => l.message).filter((m) => m.includes("listening"))).toEqual([])
     }))
+
+  describe("layerServer (an HttpServer for HttpRouter.Default.serve(), HttpApiBuilder.serve(), ...)", () => {
+    it.scopedLive("serves the platform's served app, with health endpoints, in the same order", () =>
+      Effect.gen(function*() {
+        const logs = captureLogs()
+        const Routes = HttpRouter.Default.use((router) => router.get("/", HttpServerResponse.text("from the router")))
+        const seen: Array<string> = []
+        let port = 0
+        const Other = HostedService.make("Other", {
+          started: Effect.promise(() => probe(port)).pipe(Effect.map((r) => seen.push(`Other.started: ${r}`))),
+          stop: Effect.promise(() => probe(port)).pipe(Effect.map((r) => seen.push(`Other.stop: ${r}`)))
+        })
+        port = yield* Effect.promise(freePort)
+        const Http = HttpRouter.Default.serve().pipe(
+          Layer.provide(Routes),
+          Layer.provideMerge(HttpHost.layerServer({ port, host: "127.0.0.1" }))
+        )
+        const { context } = yield* buildHost([Http, Other], {}, logs)
+        const server = Context.unsafeGet(context, HttpServer.HttpServer)
+        expect(server.address).toEqual({ _tag: "TcpAddress", hostname: "127.0.0.1", port })
+        const url = baseUrl(yield* httpHostOf(context).address)
+        expect(yield* getEffect(`${url}/`)).toMatchObject({ status: 200, body: "from the router" })
+        expect((yield* getEffect(`${url}/health/ready`)).status).toBe(200)
+        expect((yield* getEffect(`${url}/nothing`)).status).toBe(404)
+        yield* stopHost(context)
+        expect(seen).toEqual(["Other.started: ECONNREFUSED", "Other.stop: ECONNREFUSED"])
+      }))
+
+    it.scopedLive("with port 0 the HttpServer address is the bound one once listening", () =>
+      Effect.gen(function*() {
+        const Http = HttpServer.serve(hello).pipe(Layer.provideMerge(HttpHost.layerServer({ port: 0, host: "127.0.0.1" })))
+        const { context } = yield* buildHost([Http])
+        const server = Context.unsafeGet(context, HttpServer.HttpServer)
+        const bound = yield* httpHostOf(context).address
+        expect(portOf(bound)).toBeGreaterThan(0)
+        expect(server.address).toEqual(bound)
+        expect(yield* getEffect(`${baseUrl(bound)}/`)).toMatchObject({ status: 200, body: "hello" })
+      }))
+
+    it.scopedLive("serves an HttpApi through HttpApiBuilder.serve()", () =>
+      Effect.gen(function*() {
+        const Api = HttpApi.make("api").add(
+          HttpApiGroup.make("greetings").add(HttpApiEndpoint.get("hello", "/hello").addSuccess(Schema.String))
+        )
+        const GreetingsLive = HttpApiBuilder.group(Api, "greetings", (handlers) => handlers.handle("hello", () => Effect.succeed("hi")))
+        const Http = HttpApiBuilder.serve().pipe(
+          Layer.provide(HttpApiBuilder.api(Api).pipe(Layer.provide(GreetingsLive))),
+          Layer.provideMerge(HttpHost.layerServer({ port: 0, host: "127.0.0.1" }))
+        )
+        const { context } = yield* buildHost([Http])
+        const url = baseUrl(yield* httpHostOf(context).address)
+        expect(yield* getEffect(`${url}/hello`)).toMatchObject({ status: 200, body: "\"hi\"" })
+        expect((yield* getEffect(`${url}/health/live`)).status).toBe(200)
+      }))
+  })
 })

@@ -52,6 +52,8 @@ export interface Server {
   readonly address: Effect.Effect<HttpServer.Address>
   /** The address once listening. */
   readonly addressOption: Effect.Effect<Option.Option<HttpServer.Address>>
+  /** The address once listening, synchronously (for `HttpServer.HttpServer#address`). */
+  readonly unsafeAddress: () => HttpServer.Address | undefined
   /** Requests in flight now. */
   readonly inFlight: Effect.Effect<number>
 }
@@ -99,6 +101,7 @@ export const make = <E, R>(app: HttpApp.Default<E, R>, settings: Settings): Effe
     const lock = yield* Effect.makeSemaphore(1)
     let stopRequested = false
     let current: Listening | undefined
+    let boundAddress: HttpServer.Address | undefined
 
     const listen: Effect.Effect<void, HttpServerError.ServeError> = lock.withPermits(1)(Effect.gen(function*() {
       if (stopRequested || current !== undefined) return
@@ -122,6 +125,7 @@ export const make = <E, R>(app: HttpApp.Default<E, R>, settings: Settings): Effe
         Effect.interruptible
       )
       current = { node, connections, scope, closed }
+      boundAddress = server.address
       yield* Deferred.succeed(listened, server.address)
       yield* Effect.logInfo(`Now listening on: ${HttpServer.formatAddress(server.address)}`)
     })).pipe(Effect.uninterruptible)
@@ -200,6 +204,7 @@ export const make = <E, R>(app: HttpApp.Default<E, R>, settings: Settings): Effe
       addressOption: Deferred.poll(listened).pipe(
         Effect.flatMap(Option.match({ onNone: () => Effect.succeedNone, onSome: Effect.asSome }))
       ),
+      unsafeAddress: () => boundAddress,
       inFlight: Effect.sync(() => current?.connections.size ?? 0)
     } satisfies Server
   })
