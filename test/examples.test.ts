@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { describe, expect, it } from "vitest"
+import { describe, type ExpectStatic, it } from "vitest"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 
@@ -98,7 +98,7 @@ const interrupt = async (
 }
 
 /** Asserts that every pattern occurs in `output`, each after the previous one. */
-const expectInOrder = (output: string, patterns: ReadonlyArray<RegExp>) => {
+const expectInOrder = (expect: ExpectStatic, output: string, patterns: ReadonlyArray<RegExp>) => {
   let from = 0
   for (const pattern of patterns) {
     const match = pattern.exec(output.slice(from))
@@ -114,12 +114,35 @@ const listeningPort = (output: string): number => {
   return Number(match[1])
 }
 
-describe("examples", () => {
-  it("lifecycle-hooks prints the 9 steps in the documented order and exits 0", async () => {
+/**
+ * At most two examples at a time: each child needs about a second of CPU to start, and the
+ * machines have two cores. Together they finish well under 30 s.
+ */
+const slot = (() => {
+  let free = 2
+  const waiting: Array<() => void> = []
+  return async <A>(body: () => Promise<A>): Promise<A> => {
+    if (free === 0) await new Promise<void>((resolve) => waiting.push(resolve))
+    else free--
+    try {
+      return await body()
+    } finally {
+      const next = waiting.shift()
+      if (next) next()
+      else free++
+    }
+  }
+})()
+
+/** Per test, including the wait for a slot. */
+const timeout = 90_000
+
+describe.concurrent("examples", () => {
+  it("lifecycle-hooks prints the 9 steps in the documented order and exits 0", ({ expect }) => slot(async () => {
     const app = start("lifecycle-hooks.ts")
     await app.waitFor(/ApplicationLifetime\.started/)
     expect((await interrupt(app)).code).toBe(0)
-    expectInOrder(app.output(), [
+    expectInOrder(expect, app.output(), [
       /1\. Lifecycle\.starting/,
       /2\. Lifecycle\.start\b/,
       /3\. Lifecycle\.started/,
@@ -130,26 +153,26 @@ describe("examples", () => {
       /8\. Lifecycle\.stopped/,
       /9\. ApplicationLifetime\.stopped/
     ])
-  })
+  }), timeout)
 
-  it("timed-worker counts its executions and reports them at stop", async () => {
+  it("timed-worker counts its executions and reports them at stop", ({ expect }) => slot(async () => {
     const app = start("timed-worker.ts")
     await app.waitFor(/Count: 2\b/)
     expect((await interrupt(app)).code).toBe(0)
-    expectInOrder(app.output(), [
+    expectInOrder(expect, app.output(), [
       /Timed Hosted Service running/,
       /Timed Hosted Service is working\. Count: 1\b/,
       /Timed Hosted Service is working\. Count: 2\b/,
       /Timed Hosted Service stopped after \d+ run\(s\), 0 skipped\./
     ])
-  })
+  }), timeout)
 
-  it("scoped-worker opens and releases one scope per run, also for the run that fails", async () => {
+  it("scoped-worker opens and releases one scope per run, also for the run that fails", ({ expect }) => slot(async () => {
     const app = start("scoped-worker.ts")
     await app.waitFor(/scope #4 released/)
     expect((await interrupt(app)).code).toBe(0)
     const output = app.output()
-    expectInOrder(output, [
+    expectInOrder(expect, output, [
       /scope #1 opened \(open scopes: 1\)/,
       /scope #1 doing work/,
       /scope #1 released \(open scopes: 0\)/,
@@ -161,9 +184,9 @@ describe("examples", () => {
     // Never two scopes at once, and every scope opened was released.
     expect(output).not.toMatch(/open scopes: 2/)
     expect(output.match(/scope #\d+ opened/g)?.length).toBe(output.match(/scope #\d+ released/g)?.length)
-  })
+  }), timeout)
 
-  it("queued-work completes the queued tasks after Ctrl+C, then exits 0", async () => {
+  it("queued-work completes the queued tasks after Ctrl+C, then exits 0", ({ expect }) => slot(async () => {
     const app = start("queued-work.ts", { args: ["--Http:Port=0"] })
     await app.waitFor(/Now listening on/)
     const base = `http://127.0.0.1:${listeningPort(app.output())}`
@@ -175,7 +198,7 @@ describe("examples", () => {
     }
     await app.waitFor(/Task 2 queued/)
     expect((await interrupt(app)).code).toBe(0)
-    expectInOrder(app.output(), [
+    expectInOrder(expect, app.output(), [
       /Application is shutting down/,
       /HTTP server stopped/,
       /Queued Background Task 1 is complete\./,
@@ -184,9 +207,9 @@ describe("examples", () => {
       /Hosted service BackgroundTaskQueue stopped/
     ])
     expect(app.output()).not.toMatch(/could not be completed/)
-  })
+  }), timeout)
 
-  it("main-app: jobs over HTTP, health, a timed report, and a Ctrl+C that finishes the running job", async () => {
+  it("main-app: jobs over HTTP, health, a timed report, and a Ctrl+C that finishes the running job", ({ expect }) => slot(async () => {
     const app = start("main-app.ts", { args: ["--Http:Port=0", "--Jobs:ReportIntervalSeconds=0.5"] })
     await app.waitFor(/Try: /)
     const base = `http://127.0.0.1:${listeningPort(app.output())}`
@@ -200,16 +223,16 @@ describe("examples", () => {
     await app.waitFor(/jobs: 0 queued \(0 waiting for a worker\), 1 running/)
     expect(await (await fetch(`${base}/jobs`)).json()).toEqual({ queued: 0, running: 1, completed: 0, failed: 0 })
     expect((await interrupt(app)).code).toBe(0)
-    expectInOrder(app.output(), [
+    expectInOrder(expect, app.output(), [
       /Application started\. Press Ctrl\+C to shut down\./,
       /Application is shutting down\.\.\./,
       /HTTP server stopped/,
       /job 1: done/,
       /Hosted service Jobs stopped/
     ])
-  })
+  }), timeout)
 
-  it("`npm start` runs the main app, and a terminal's Ctrl+C stops it gracefully", async () => {
+  it("`npm start` runs the main app, and a terminal's Ctrl+C stops it gracefully", ({ expect }) => slot(async () => {
     const app = start("main-app.ts", { viaNpmStart: true, args: ["--Http:Port=0"] })
     await app.waitFor(/Try: /)
     const base = `http://127.0.0.1:${listeningPort(app.output())}`
@@ -218,6 +241,34 @@ describe("examples", () => {
     // npm then ends itself by SIGINT (a shell shows 130) once the app has exited.
     const { code, signal } = await interrupt(app, { group: true })
     expect(code === 0 || signal === "SIGINT").toBe(true)
-    expectInOrder(app.output(), [/Application is shutting down/, /HTTP server stopped/, /Hosted service Jobs stopped/])
-  })
+    expectInOrder(expect, app.output(), [/Application is shutting down/, /HTTP server stopped/, /Hosted service Jobs stopped/])
+  }), timeout)
+
+  it("configuration layers appsettings, the environment file, env vars and the command line, secrets masked", ({ expect }) => slot(async () => {
+    const app = start("configuration.ts", { args: ["--Greeter:Shout=true"], env: { GREETER__NAME: "env" } })
+    await app.waitFor(/HELLO, ENV!/)
+    expect((await interrupt(app)).code).toBe(0)
+    const output = app.output()
+    expectInOrder(expect, output, [
+      /Environment: Development/,
+      /loaded\s+\S+appsettings\.json/,
+      /loaded\s+\S+appsettings\.Development\.json/,
+      /Greeter:ApiKey\s+= <redacted>\s+\(file \S+appsettings\.json\)/,
+      /Greeter:Name\s+= env\s+\(env GREETER__NAME\)/,
+      /Greeter:Shout\s+= true\s+\(command line --Greeter:Shout\)/,
+      /HELLO, ENV!/,
+      /key of 20 characters: <redacted>/
+    ])
+    expect(output).not.toContain("key-from-appsettings")
+  }), timeout)
+
+  it("configuration: invalid values stop the program before any service starts, exit 78", ({ expect }) => slot(async () => {
+    const app = start("configuration.ts", { args: ["--Greeter:IntervalSeconds=-1", "--Greeter:Name="] })
+    const { code } = await app.exited
+    expect(code).toBe(78)
+    const output = app.output()
+    expect(output).toMatch(/Greeter:Name: .*command line --Greeter:Name/)
+    expect(output).toMatch(/Greeter:IntervalSeconds: .*command line --Greeter:IntervalSeconds/)
+    expect(output).not.toMatch(/Hosted service Greeter started/)
+  }), timeout)
 })
