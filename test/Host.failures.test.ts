@@ -171,6 +171,20 @@ describe("start failures reach the caller", () => {
       expect(Cause.squash(error.failures[0]?.cause ?? Cause.empty)).toBe("kaput")
     }))
 
+  it.effect("a hook that interrupts itself fails the start, and is logged like any failure", () =>
+    Effect.gen(function*() {
+      const logs = captureLogs()
+      const error = yield* Host.launch([
+        HostedService.make("A", { start: Effect.void }),
+        HostedService.make("B", { start: Effect.interrupt })
+      ]).pipe(Effect.flip, Effect.provide(logs.layer))
+      if (error._tag !== "HostStartError") throw new Error(`expected HostStartError, got ${error._tag}`)
+      expect(error.failures.map((f) => [f.service, f.phase, Cause.isInterruptedOnly(f.cause)])).toStrictEqual([
+        ["B", "start", true]
+      ])
+      expect(logs.lines.some((l) => l.level === "ERROR" && l.message.includes("B was interrupted in start"))).toBe(true)
+    }))
+
   it.effect("a failing rollback is reported inside the HostStartError", () =>
     Effect.gen(function*() {
       const error = yield* Host.launch([

@@ -4,10 +4,12 @@
  *
  *   1. state       — registered services, which ones completed `start`, who is inside a hook
  *   2. runHook     — runs one hook of one service, with span, log line, event and failure capture
- *   3. start       — the three start phases as barriers, bounded by `startupTimeout`
+ *   3. start       — the three start phases as barriers, then the `started` event; bounded by
+ *                    `startupTimeout`; a stop requested meanwhile ends it before the next hook
  *   4. stop        — idempotent; interrupts a running start, then the three stop phases in reverse
- *                    order, all inside one `shutdownTimeout` budget that ends in interruption
- *   5. outcome     — the first stop reason plus the stop report become the host's final result
+ *                    order and the `stopped` callbacks, all inside one `shutdownTimeout` budget
+ *                    that ends in interruption (never waiting for a hook that ignores it)
+ *   5. outcome     — the stop reason plus the stop report become the host's final result
  *
  * Invariants (asserted by the property test in `test/Host.property.test.ts`):
  *   - a service gets its stop phases exactly once iff its `start` hook completed, in reverse
@@ -22,6 +24,7 @@ import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
@@ -44,7 +47,10 @@ import type * as HostOptions from "../HostOptions.js"
 import type { HostContext, ServiceDefinition } from "./hostContext.js"
 import type { HostEvent, HostHandle } from "./observer.js"
 
-/** Why the host stops. The first reason wins; later ones are only logged. */
+/**
+ * Why the host stops. The first reason wins, except that a failure replaces a plain request: a
+ * start hook that fails after someone called `stopApplication` still fails the host.
+ */
 type StopReason =
   | { readonly _tag: "Requested" }
   | { readonly _tag: "BackgroundFailure"; readonly service: string; readonly cause: Cause.Cause<unknown> }
@@ -85,7 +91,10 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
     const inFlight = new Map<ServiceDefinition, Phase>()
     let stopReason: StopReason | undefined
     let stopBegun = false
-    let startFiber: Fiber.RuntimeFiber<StartOutcome | StopReason> | undefined
+    let startFiber: Fiber.RuntimeFiber<boolean> | undefined
+    /** The lifetime callbacks being run, if any: named in the log when the deadline cuts them. */
+    let callbacksInFlight: string | undefined
+    let stoppedFired = false
 
     const startedEvent = yield* Deferred.make<void>()
     const stoppingEvent = yield* Deferred.make<void>()
@@ -99,7 +108,9 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
     }
 
     const setReason = (reason: StopReason) => {
-      if (stopReason === undefined) stopReason = reason
+      if (stopReason === undefined || (stopReason._tag === "Requested" && reason._tag !== "Requested")) {
+        stopReason = reason
+      }
     }
 
     const requestStop = (reason: StopReason) =>
@@ -109,18 +120,26 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
       })
 
     // Lifetime events: callbacks run in registration order, each failure is logged and the
-    // others still run; then the event's waiters are released.
-    const fireLifetime = (event: "started" | "stopping" | "stopped", deferred: Deferred.Deferred<void>) =>
+    // others still run; then the event's waiters are released. `stopped` is split in two: its
+    // callbacks run inside the shutdown budget (see stopWork), its waiters are released last.
+    const runCallbacks = (event: "started" | "stopping" | "stopped") =>
       Effect.gen(function*() {
         onEvent({ _tag: "Lifetime", event })
+        if (event === "stopped") stoppedFired = true
+        callbacksInFlight = `ApplicationLifetime.on${event[0]?.toUpperCase()}${event.slice(1)}`
         for (const callback of callbacks[event]) {
           yield* Effect.catchAllCause(
             callback,
             (cause) => Effect.logError(`ApplicationLifetime ${event} callback failed`, cause)
           )
         }
-        yield* Deferred.succeed(deferred, undefined)
-      }).pipe(Effect.withSpan(`ApplicationLifetime.${event}`))
+      }).pipe(
+        Effect.ensuring(Effect.sync(() => callbacksInFlight = undefined)),
+        Effect.withSpan(`ApplicationLifetime.${event}`)
+      )
+
+    const fireLifetime = (event: "started" | "stopping", deferred: Deferred.Deferred<void>) =>
+      Effect.zipRight(runCallbacks(event), Deferred.succeed(deferred, undefined))
 
     // ---------------------------------------------------------------------------------------
     // 2. runHook
@@ -141,9 +160,12 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
           } else {
             yield* Effect.logDebug(`Hosted service ${service.name} ${phase} done in ${elapsed}ms`)
           }
-        } else if (!Cause.isInterruptedOnly(exit.cause)) {
+        } else {
+          // Only reached when the hook itself ended badly: when the host interrupts a hook (stop
+          // during start, deadline) the interruption unwinds this fiber before this line.
           onEvent({ _tag: "HookFailed", service: service.name, phase })
-          yield* Effect.logError(`Hosted service ${service.name} failed in ${phase} after ${elapsed}ms`, exit.cause)
+          const how = Cause.isInterruptedOnly(exit.cause) ? "was interrupted" : "failed"
+          yield* Effect.logError(`Hosted service ${service.name} ${how} in ${phase} after ${elapsed}ms`, exit.cause)
         }
         return exit
       }).pipe(
@@ -154,12 +176,15 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
       )
     }
 
-    /** Runs one phase over `members` (in the order given); returns the failures. */
+    /**
+     * Runs one phase over `members` (in the order given); returns the failures. In sequential
+     * mode `halt` is asked before each hook (a failure, a stop request) and ends the phase early.
+     */
     const runPhase = (
       phase: Phase,
       members: ReadonlyArray<ServiceDefinition>,
       concurrently: boolean,
-      stopOnFailure: boolean,
+      halt: (failures: ReadonlyArray<ServiceFailure>) => boolean,
       onSuccess: (service: ServiceDefinition) => void
     ): Effect.Effect<Array<ServiceFailure>> =>
       Effect.gen(function*() {
@@ -175,8 +200,8 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
           })
         } else {
           for (const service of members) {
+            if (halt(failures)) break
             record(service, yield* runHook(service, phase))
-            if (stopOnFailure && failures.length > 0) break
           }
         }
         return failures
@@ -185,60 +210,62 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
     // ---------------------------------------------------------------------------------------
     // 3. start
     // ---------------------------------------------------------------------------------------
-    const runStartPhases: Effect.Effect<StartOutcome | StopReason> = Effect.gen(function*() {
+    /** Whether a stop was requested (by anyone) or the start failed: no further hook starts. */
+    const stopPending = () => stopReason !== undefined
+
+    /** The start phases, then the `started` event. Yields whether the host fully started. */
+    const runStartPhases: Effect.Effect<boolean> = Effect.gen(function*() {
       for (const phase of startPhases) {
+        if (stopPending()) return false
         const failures = yield* runPhase(
           phase,
           services,
           options.servicesStartConcurrently,
-          true,
+          (failures) => failures.length > 0 || stopPending(),
           (service) => phase === "start" && startCompleted.add(service)
         )
-        if (failures.length > 0) return { _tag: "StartFailed", failures } as const
+        if (failures.length > 0) {
+          // Set here, inside the start fiber, so the stop (which awaits this fiber) sees it.
+          setReason({ _tag: "StartFailed", failures })
+          return false
+        }
       }
-      return "Started" as const
-    })
-
-    const boundedStart: Effect.Effect<StartOutcome | StopReason> = Option.match(options.startupTimeout, {
-      onNone: () => runStartPhases,
-      onSome: (timeout) =>
-        Effect.raceFirst(
-          runStartPhases,
-          // The pending names are read at the deadline, before the race interrupts them.
-          Effect.sleep(timeout).pipe(Effect.zipRight(Effect.sync((): StopReason => ({
-            _tag: "StartupTimeout",
-            timeout,
-            pending: [...inFlight.keys()].map((s) => s.name)
-          }))))
-        )
+      if (stopPending()) return false
+      // Part of the start: a stop (or the startup deadline) interrupts callbacks that hang.
+      yield* fireLifetime("started", startedEvent)
+      return true
     })
 
     const start: Effect.Effect<StartOutcome, HostError> = Effect.gen(function*() {
       yield* Effect.logDebug(`Starting ${services.length} hosted service(s)`)
-      startFiber = yield* Effect.fork(boundedStart)
-      const exit = yield* Fiber.await(startFiber)
-      if (Exit.isSuccess(exit) && exit.value === "Started") {
-        if (stopBegun) {
-          yield* stop
-          return "StoppedDuringStart"
-        }
-        yield* fireLifetime("started", startedEvent)
+      // A daemon, so that neither an interrupted caller nor the startup deadline has to wait for
+      // a start hook that ignores interruption; the stop interrupts and awaits it (in its budget).
+      const fiber = yield* Effect.forkDaemon(Effect.interruptible(runStartPhases))
+      startFiber = fiber
+      // `interruptible`: the startup deadline must be able to stop this wait even when the
+      // caller runs uninterruptibly. Left: the deadline passed first.
+      const awaitStart = Effect.interruptible(Fiber.await(fiber))
+      const ended = yield* Option.match(options.startupTimeout, {
+        onNone: () => Effect.map(awaitStart, Either.right),
+        onSome: (timeout) =>
+          Effect.map(Effect.timeoutOption(awaitStart, timeout), Either.fromOption(() => timeout))
+      }).pipe(Effect.onInterrupt(() => Fiber.interruptFork(fiber)))
+      if (Either.isLeft(ended)) {
+        // The pending names are read at the deadline, before the stop interrupts them.
+        const pending = [...inFlight.keys()].map((s) => s.name)
+        if (callbacksInFlight !== undefined) pending.push(callbacksInFlight)
+        setReason({ _tag: "StartupTimeout", timeout: ended.left, pending })
+      } else if (Exit.isSuccess(ended.right) && ended.right.value) {
         return "Started"
+      } else if (Exit.isFailure(ended.right) && !Cause.isInterruptedOnly(ended.right.cause)) {
+        // The start fiber catches every hook's failure, so this is a defect of the host itself.
+        return yield* Effect.failCause(ended.right.cause as Cause.Cause<never>)
       }
-      if (Exit.isSuccess(exit)) {
-        // A start phase failed or the startup deadline passed: roll back, then report.
-        setReason(exit.value as StopReason)
-        yield* stop
-        return yield* Deferred.await(done).pipe(Effect.as("StoppedDuringStart" as const))
-      }
-      // Interrupted: either our own stop did it (stopApplication during start) or the caller
-      // was interrupted, in which case its scope runs the stop.
-      if (stopBegun) {
-        yield* stop
-        yield* Deferred.await(done)
-        return "StoppedDuringStart"
-      }
-      return yield* Effect.failCause(exit.cause as Cause.Cause<never>)
+      // Failed, timed out, or stopped during start: roll back (the stop interrupts what is still
+      // running) and report the outcome, which is a success only for a plain stop request.
+      yield* stop
+      yield* Deferred.await(done)
+      return "StoppedDuringStart"
     }).pipe(Effect.withSpan("Host.start"))
 
     // ---------------------------------------------------------------------------------------
@@ -247,6 +274,8 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
     const stopFailures: Array<ServiceFailure> = []
 
     const stopWork: Effect.Effect<void> = Effect.gen(function*() {
+      // Wait for the interrupted start to end, so no service is stopped while a service
+      // registered after it (which may use it) is still inside a start hook.
       if (startFiber !== undefined) yield* Fiber.interrupt(startFiber)
       yield* fireLifetime("stopping", stoppingEvent)
       const members = services.filter((s) => startCompleted.has(s)).reverse()
@@ -255,13 +284,14 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
           phase,
           members,
           options.servicesStopConcurrently,
-          false,
+          () => false,
           (service) => phase === "stopped" && stopCompleted.add(service)
         )
         stopFailures.push(...failures)
       }
       // Stop failures leave the service "stopped" too: it had every stop phase.
       for (const s of members) stopCompleted.add(s)
+      yield* runCallbacks("stopped")
     })
 
     const runStop: Effect.Effect<void> = Effect.gen(function*() {
@@ -287,6 +317,7 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
       let report: StopReport = { failures: stopFailures, deadline: undefined }
       if (Option.isNone(finished)) {
         const stuck = [...inFlight.keys()].map((s) => s.name)
+        if (callbacksInFlight !== undefined) stuck.push(callbacksInFlight)
         const skipped = services
           .filter((s) => startCompleted.has(s) && !stopCompleted.has(s) && !inFlight.has(s))
           .map((s) => s.name)
@@ -294,11 +325,14 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
         yield* Effect.logError(
           `Shutdown deadline of ${Duration.format(options.shutdownTimeout)} reached; ` +
             `still stopping: ${stuck.join(", ") || "none"}` +
-            (skipped.length > 0 ? `; never stopped: ${skipped.join(", ")}` : "")
+            (skipped.length > 0 ? `; never stopped: ${skipped.join(", ")}` : "") +
+            (stoppedFired ? "" : "; ApplicationLifetime onStopped callbacks not run")
         )
         report = { failures: [...stopFailures], deadline: { timeout: options.shutdownTimeout, stuck, skipped } }
       }
-      yield* fireLifetime("stopped", stoppedEvent)
+      // `stopped` fires last, also when the deadline cut the stop before its callbacks ran.
+      if (!stoppedFired) onEvent({ _tag: "Lifetime", event: "stopped" })
+      yield* Deferred.succeed(stoppedEvent, undefined)
       // ---------------------------------------------------------------------------------------
       // 5. outcome
       // ---------------------------------------------------------------------------------------

@@ -11,9 +11,9 @@ export class Recorder {
     return Effect.sync(() => void this.log.push(entry))
   }
   /** A service with every hook; `overrides` replace a hook's body (after recording it). */
-  service(
+  service<R = never>(
     name: string,
-    overrides: Partial<Record<HookName, Effect.Effect<unknown, unknown>>> = {}
+    overrides: Partial<Record<HookName, Effect.Effect<unknown, unknown, R>>> = {}
   ) {
     const hook = (phase: HookName) => Effect.zipRight(this.record(`${name}.${phase}`), overrides[phase] ?? Effect.void)
     return HostedService.make(name, {

@@ -1,0 +1,224 @@
+/**
+ * Timeouts interrupt (DESIGN.md): `startupTimeout` interrupts pending starts and rolls back;
+ * `shutdownTimeout` is one budget for the whole stop, cut by interruption, and the host completes.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Layer, Option } from "effect"
+import { ApplicationLifetime, HostError } from "effect-host"
+import { TestHost } from "effect-host/testing"
+import { assertSuccess, captureLogs, failureOf, settle } from "./util/host.js"
+import { Recorder, stopTrace } from "./util/recorder.js"
+
+/** Records `<entry>` if the effect is interrupted. */
+const onInterrupt = (rec: Recorder, entry: string) => <A, E, R>(self: Effect.Effect<A, E, R>) =>
+  Effect.onInterrupt(self, () => rec.record(entry))
+
+describe("startupTimeout", () => {
+  it.scoped("interrupts the pending start, rolls back what started, never calls later services", () =>
+    Effect.gen(function*() {
+      const rec = new Recorder()
+      const host = yield* TestHost.start(
+        [
+          rec.lifetime(),
+          rec.service("A"),
+          rec.service("B", { start: Effect.never.pipe(onInterrupt(rec, "B.start interrupted")) }),
+          rec.service("C")
+        ],
+        { startupTimeout: "10 seconds" }
+      )
+      yield* host.advance("9 seconds")
+      expect(Option.isNone(yield* host.poll)).toBe(true)
+      yield* host.advance("1 second")
+      const error = failureOf(yield* host.exit)
+      if (error._tag !== "StartupTimeoutError") throw new Error(`expected StartupTimeoutError, got ${error._tag}`)
+      expect(error.pending).toStrictEqual(["B"])
+      expect(Duration.toMillis(error.timeout)).toBe(10_000)
+      expect(error.message).toContain("B")
+      expect(rec.log).toStrictEqual([
+        "A.starting",
+        "B.starting",
+        "C.starting",
+        "A.start",
+        "B.start",
+        "B.start interrupted",
+        "lifetime.stopping",
+        ...stopTrace(["A"]),
+        "lifetime.stopped"
+      ])
+    }))
+
+  it.scoped("in concurrent mode names every pending service; a slow started hook rolls back everything", () =>
+    Effect.gen(function*() {
+      const rec = new Recorder()
+      const host = yield* TestHost.start(
+        [
+          rec.service("A", { started: Effect.sleep("1 minute") }),
+          rec.service("B"),
+          rec.service("C", { started: Effect.sleep("1 minute") })
+        ],
+        { startupTimeout: "10 seconds", servicesStartConcurrently: true }
+      )
+      yield* host.advance("10 seconds")
+      const error = failureOf(yield* host.exit)
+      if (error._tag !== "StartupTimeoutError") throw new Error(`expected StartupTimeoutError, got ${error._tag}`)
+      expect(error.pending).toStrictEqual(["A", "C"])
+      expect(rec.log.slice(-9)).toStrictEqual(stopTrace(["C", "B", "A"]))
+    }))
+
+  it.scoped("a start hook that ignores interruption does not keep the host from finishing", () =>
+    Effect.gen(function*() {
+      const rec = new Recorder()
+      const host = yield* TestHost.start(
+        [rec.service("A"), rec.service("B", { start: Effect.uninterruptible(Effect.never) })],
+        { startupTimeout: "10 seconds", shutdownTimeout: "5 seconds" }
+      )
+      yield* host.advance("10 seconds")
+      yield* host.advance("5 seconds")
+      const error = failureOf(yield* host.exit)
+      if (error._tag !== "StartupTimeoutError") throw new Error(`expected StartupTimeoutError, got ${error._tag}`)
+      expect(error.pending).toStrictEqual(["B"])
+      // The rollback waits for the interrupted start to end (so A is not stopped under B's
+      // feet); B never ends, so the shutdown budget runs out and says so.
+      expect(error.rollback.deadline?.stuck).toStrictEqual(["B"])
+      expect(error.rollback.deadline?.skipped).toStrictEqual(["A"])
+      expect(HostError.hitShutdownDeadline(error)).toBe(true)
+    }))
+
+  it.scoped("an onStarted callback is part of the start: one that hangs is cut by startupTimeout and named", () =>
+    Effect.gen(function*() {
+      const rec = new Recorder()
+      const Hangs = Layer.effectDiscard(ApplicationLifetime.onStarted(Effect.never))
+      const host = yield* TestHost.start([rec.lifetime(), Hangs, rec.service("A")], { startupTimeout: "10 seconds" })
+      yield* host.advance("10 seconds")
+      const error = failureOf(yield* host.exit)
+      if (error._tag !== "StartupTimeoutError") throw new Error(`expected StartupTimeoutError, got ${error._tag}`)
+      expect(error.pending).toStrictEqual(["ApplicationLifetime.onStarted"])
+      // The rollback did not hit a deadline: the callback was not mistaken for a stuck stop.
+      expect(error.rollback).toStrictEqual({ failures: [], deadline: undefined })
+      expect(rec.log.slice(-5)).toStrictEqual(["lifetime.stopping", ...stopTrace(["A"]), "lifetime.stopped"])
+    }))
+
+  it.scoped("no startupTimeout by default: a slow start just takes its time", () =>
+    Effect.gen(function*() {
+      const rec = new Recorder()
+      const host = yield* TestHost.start([rec.service("A", { start: Effect.sleep("1 hour") })])
+      yield* host.advance("1 hour")
+      yield* host.started
+      assertSuccess(yield* host.stop)
+    }))
+})
+
+describe("shutdownTimeout", () => {
+  for (const [label, hook] of [
+    ["never ends", Effect.never],
+    ["ignores interruption", Effect.uninterruptible(Effect.never)]
+  ] as const) {
+    it.scoped(`a stop hook that ${label} is cut at the deadline, named, and the host completes`, () =>
+      Effect.gen(function*() {
+        const rec = new Recorder()
+        const logs = captureLogs()
+        const host = yield* TestHost.start(
+          [rec.lifetime(), rec.service("A"), rec.service("B", { stop: hook }), rec.service("C")],
+          { shutdownTimeout: "5 seconds" }
+        ).pipe(Effect.provide(logs.layer))
+        yield* host.started
+        rec.log.length = 0
+        yield* host.requestStop
+        yield* host.advance("4999 millis")
+        expect(Option.isNone(yield* host.poll)).toBe(true)
+        yield* host.advance("1 millis")
+        const error = failureOf(yield* host.exit)
+        if (error._tag !== "ShutdownTimeoutError") throw new Error(`expected ShutdownTimeoutError, got ${error._tag}`)
+        expect(error.stuck).toStrictEqual(["B"])
+        expect(Duration.toMillis(error.timeout)).toBe(5000)
+        expect(error.message).toContain("B")
+        expect(HostError.hitShutdownDeadline(error)).toBe(true)
+        // The remaining stop work was abandoned (A's stop, every stopped hook and the onStopped
+        // callbacks, which are part of the stop's budget); the `stopped` event still fired, last.
+        expect(rec.log).toStrictEqual(["lifetime.stopping", "C.stopping", "B.stopping", "A.stopping", "C.stop", "B.stop"])
+        expect((yield* host.trace).at(-1)).toBe("lifetime.stopped")
+        yield* host.lifetime.stopped
+        const line = logs.lines.find((l) => l.level === "ERROR" && l.message.includes("deadline"))
+        expect(line?.message).toContain("still stopping: B")
+        expect(line?.message).toContain("never stopped: A, C")
+        expect(line?.message).toContain("onStopped callbacks not run")
+      }))
+  }
+
+  it.scoped("the budget is for the whole stop, not per service", () =>
+    Effect.gen(function*() {
+      const rec = new Recorder()
+      const host = yield* TestHost.start(
+        [rec.service("A", { stop: Effect.sleep("3 seconds") }), rec.service("B", { stop: Effect.sleep("3 seconds") })],
+        { shutdownTimeout: "5 seconds" }
+      )
+      yield* host.started
+      yield* host.requestStop
+      yield* host.advance("5 seconds")
+      const error = failureOf(yield* host.exit)
+      if (error._tag !== "ShutdownTimeoutError") throw new Error(`expected ShutdownTimeoutError, got ${error._tag}`)
+      // B stopped first (3 s), A was cut 2 s into its stop.
+      expect(error.stuck).toStrictEqual(["A"])
+      expect(rec.log.filter((e) => e.includes(".stop"))).toStrictEqual(["B.stopping", "A.stopping", "B.stop", "A.stop"])
+    }))
+
+  it.scoped("a stop within the budget succeeds; the default budget is 30 seconds", () =>
+    Effect.gen(function*() {
+      const rec = new Recorder()
+      const host = yield* TestHost.start([rec.service("A", { stop: Effect.sleep("29 seconds") })])
+      yield* host.started
+      yield* host.requestStop
+      yield* host.advance("29 seconds")
+      assertSuccess(yield* host.exit)
+
+      const host2 = yield* TestHost.start([rec.service("B", { stop: Effect.sleep("31 seconds") })])
+      yield* host2.started
+      yield* host2.requestStop
+      yield* host2.advance("30 seconds")
+      expect(failureOf(yield* host2.exit)._tag).toBe("ShutdownTimeoutError")
+    }))
+
+  it.scoped("an onStopping callback that never ends is cut by the budget too", () =>
+    Effect.gen(function*() {
+      const rec = new Recorder()
+      const host = yield* TestHost.start([rec.service("A")], { shutdownTimeout: "5 seconds" })
+      yield* host.lifetime.onStopping(Effect.never)
+      yield* host.started
+      yield* host.requestStop
+      yield* host.advance("5 seconds")
+      const error = failureOf(yield* host.exit)
+      if (error._tag !== "ShutdownTimeoutError") throw new Error(`expected ShutdownTimeoutError, got ${error._tag}`)
+      expect(error.stuck).toStrictEqual(["ApplicationLifetime.onStopping"])
+      // The stop phases never ran: the callback holding the stop was cut with the budget.
+      expect(error.skipped).toStrictEqual(["A"])
+    }))
+
+  it.scoped("an onStopped callback that never ends does not hang the host", () =>
+    Effect.gen(function*() {
+      const rec = new Recorder()
+      const host = yield* TestHost.start([rec.service("A")], { shutdownTimeout: "5 seconds" })
+      yield* host.lifetime.onStopped(Effect.never)
+      yield* host.started
+      yield* host.requestStop
+      yield* settle
+      yield* host.advance("5 seconds")
+      expect(Option.isSome(yield* host.poll)).toBe(true)
+      const error = failureOf(yield* host.exit)
+      if (error._tag !== "ShutdownTimeoutError") throw new Error(`expected ShutdownTimeoutError, got ${error._tag}`)
+      expect(error.stuck).toStrictEqual(["ApplicationLifetime.onStopped"])
+    }))
+
+  it.scoped("a rollback is bounded by the shutdown budget as well", () =>
+    Effect.gen(function*() {
+      const rec = new Recorder()
+      const host = yield* TestHost.start(
+        [rec.service("A", { stop: Effect.never }), rec.service("B", { start: Effect.fail("no") })],
+        { shutdownTimeout: "5 seconds" }
+      )
+      yield* host.advance("5 seconds")
+      const error = failureOf(yield* host.exit)
+      if (error._tag !== "HostStartError") throw new Error(`expected HostStartError, got ${error._tag}`)
+      expect(error.rollback.deadline?.stuck).toStrictEqual(["A"])
+      expect(HostError.hitShutdownDeadline(error)).toBe(true)
+    }))
+})
