@@ -233,6 +233,24 @@ describe("BackgroundService", () => {
       expect(events).toStrictEqual(["open 1", "close 1", "open 2", "close 2"])
     }))
 
+  it.scoped("rolled back after a later service fails to start: interrupted, not reported as failed", () =>
+    Effect.gen(function*() {
+      const running = yield* Deferred.make<void>()
+      const interrupted = { count: 0 }
+      const Worker = BackgroundService.make(
+        "Worker",
+        Effect.zipRight(Deferred.succeed(running, undefined), Effect.never).pipe(
+          Effect.onInterrupt(() => Effect.sync(() => void interrupted.count++))
+        )
+      )
+      const Broken = HostedService.make("Broken", { start: Effect.zipRight(Deferred.await(running), Effect.fail("no database")) })
+      const host = yield* TestHost.start([Worker, Broken])
+      const error = failureOf(yield* host.exit)
+      expect(error).toMatchObject({ _tag: "HostStartError" })
+      expect(interrupted.count).toBe(1)
+      expect(yield* host.trace).toContain("Worker.stop")
+    }))
+
   it.scoped("a service whose start never ran is never executed (rollback of a failed start)", () =>
     Effect.gen(function*() {
       const ran = { count: 0 }
