@@ -45,7 +45,7 @@ const ScopedProcessingLive = Layer.scoped(
 )
 
 const ScopedWorker = ScheduledService.make("ScopedWorker", {
-  schedule: Schedule.spaced("500 millis"),
+  schedule: Schedule.spaced("300 millis"),
   run: Effect.flatMap(ScopedProcessing, (scoped) => scoped.doWork),
   perRun: ScopedProcessingLive
 })

@@ -271,4 +271,18 @@ describe.concurrent("examples", () => {
     expect(output).toMatch(/Greeter:IntervalSeconds: .*command line --Greeter:IntervalSeconds/)
     expect(output).not.toMatch(/Hosted service Greeter started/)
   }), timeout)
+
+  it("lifetime-events: a worker waits for started, then stops the application itself (exit 0)", ({ expect }) => slot(async () => {
+    const app = start("lifetime-events.ts")
+    const { code } = await app.exited
+    expect(code).toBe(0)
+    expectInOrder(expect, app.output(), [
+      /Connection: open/,
+      /BatchJob: application started/,
+      /BatchJob: batch 3\/3 done/,
+      /stopping the application/,
+      /Connection: closed/,
+      /Host\.launch returned: the application stopped gracefully/
+    ])
+  }), timeout)
 })
