@@ -40,3 +40,4 @@ it.effect("the shutdown deadline abandons a stop hook that never yields to inter
     const exit = yield* Fiber.await(fiber)
     expect(Exit.isSuccess(exit)).toBe(true)
   }))
+

@@ -309,8 +309,12 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
       const worker = yield* Effect.forkDaemon(
         Effect.interruptible(stopWork).pipe(Effect.ensuring(Deferred.succeed(finish, "finished")))
       )
+      // Forked from an uninterruptible region, the timer must be made interruptible explicitly,
+      // or cancelling it below does nothing and its pending sleep keeps the process alive.
       const timer = yield* Effect.forkDaemon(
-        Effect.sleep(options.shutdownTimeout).pipe(Effect.zipRight(Deferred.succeed(finish, "deadline")))
+        Effect.interruptible(Effect.sleep(options.shutdownTimeout)).pipe(
+          Effect.zipRight(Deferred.succeed(finish, "deadline"))
+        )
       )
       const finished = (yield* Deferred.await(finish)) === "finished" ? Option.some(undefined) : Option.none()
       yield* Fiber.interruptFork(timer)
