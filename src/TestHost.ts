@@ -7,7 +7,7 @@
  */
 import * as Cause from "effect/Cause"
 import * as Deferred from "effect/Deferred"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
@@ -124,6 +124,17 @@ export const start = <const S extends Layer.Layer.Any | ReadonlyArray<Layer.Laye
     const exit = Fiber.await(fiber) as Effect.Effect<Exit.Exit<void, E>>
     const requestStop = Option.match(host, { onNone: () => Effect.void, onSome: (h) => h.lifetime.stopApplication })
     const live = Option.getOrUndefined(host)
+    // When the test's scope closes with the host still running (typically a failed assertion),
+    // stop it and move the `TestClock` past the shutdown budget: otherwise a stop hook that
+    // sleeps would wait for a clock nobody advances, and the test would hang instead of failing.
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function*() {
+        if (live === undefined || Option.isSome(yield* Fiber.poll(fiber))) return
+        yield* requestStop
+        yield* TestClock.adjust(Duration.sum(live.options.shutdownTimeout, Duration.millis(1)))
+        yield* Fiber.await(fiber)
+      })
+    )
     const testHost: TestHost<E> = {
       events: Effect.sync(() => [...events]),
       trace: Effect.sync(() => events.filter((e) => e._tag !== "HookFailed").map(formatEvent)),
