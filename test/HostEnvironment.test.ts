@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect } from "effect"
-import { Host, HostEnvironment } from "effect-host"
+import { Host, HostedService, HostEnvironment } from "effect-host"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -64,7 +64,7 @@ describe("HostEnvironment", () => {
   it.effect("the host provides the environment set in code (Host options) to services and the program", () =>
     Effect.gen(function*() {
       const env = yield* HostEnvironment.pipe(
-        Effect.provide(Host.make([], { environment: { environmentName: "Development", applicationName: "shop" } })),
+        Effect.provide(Host.make([HostedService.make("A", {})], { environment: { environmentName: "Development", applicationName: "shop" } })),
         withConfig({ environment: "Staging" })
       )
       expect(env).toMatchObject({ environmentName: "Development", applicationName: "shop", isDevelopment: true })
