@@ -12,11 +12,12 @@ import { type Benchmark, type BenchResult, describeMachine, resultsDir, toMarkdo
 import { startStop } from "./startstop.js"
 import { concurrentStop } from "./concurrent-stop.js"
 import { heap } from "./heap.js"
+import { http } from "./http.js"
 import { queue } from "./queue.js"
 import { sigterm } from "./sigterm.js"
 import { timerDrift } from "./timer-drift.js"
 
-const all: ReadonlyArray<Benchmark> = [startStop, concurrentStop, sigterm, queue, heap, timerDrift]
+const all: ReadonlyArray<Benchmark> = [startStop, concurrentStop, sigterm, queue, heap, timerDrift, http]
 
 const args = process.argv.slice(2)
 const quick = args.includes("--quick")
