@@ -5,7 +5,7 @@
  */
 import { Effect, Exit, Layer, Logger, LogLevel, Scope } from "effect"
 import { Host, HostedService } from "effect-host"
-import { type Benchmark, median, type Row } from "./lib.js"
+import { type Benchmark, median, quietHost, type Row } from "./lib.js"
 
 const services = 100
 const stopMillis = 100
@@ -36,11 +36,11 @@ export const concurrentStop: Benchmark = {
     const programs = ["Host (servicesStopConcurrently)", "Layer.launch (mergeAll)", "Host (sequential)"]
     const samples: Record<string, Array<number>> = Object.fromEntries(programs.map((p) => [p, []]))
     for (let i = 0; i < reps; i++) {
-      samples[programs[0] ?? ""]?.push(await timeStop(Host.make(slowStops(), { servicesStopConcurrently: true })))
+      samples[programs[0] ?? ""]?.push(await timeStop(Host.make(slowStops(), { ...quietHost, servicesStopConcurrently: true })))
       samples[programs[1] ?? ""]?.push(await timeStop(plainLayers()))
     }
     // The sequential stop takes 10 s per run: once, and only in the full run.
-    if (!quick) samples[programs[2] ?? ""]?.push(await timeStop(Host.make(slowStops())))
+    if (!quick) samples[programs[2] ?? ""]?.push(await timeStop(Host.make(slowStops(), quietHost)))
     const values = Object.fromEntries(
       Object.entries(samples).filter(([, v]) => v.length > 0).map(([k, v]) => [k, median(v)])
     )

@@ -28,12 +28,12 @@ const load = async (port: number, seconds: number, connections: number): Promise
 }
 
 /** Starts the server, warms it up, measures, stops it with SIGTERM. */
-const round = async (file: string, seconds: number, connections: number): Promise<Load> => {
+const round = async (file: string, seconds: number, connections: number, warmupSeconds: number): Promise<Load> => {
   const child = spawnTs(file)
   try {
     await child.waitFor(/listening \d+/)
     const port = Number(/listening (\d+)/.exec(child.output())?.[1])
-    await load(port, 1, connections)
+    await load(port, warmupSeconds, connections)
     return await load(port, seconds, connections)
   } finally {
     child.process.kill("SIGTERM")
@@ -46,14 +46,14 @@ export const http: Benchmark = {
   title: "HTTP hello-world throughput",
   run: async ({ quick }) => {
     const rounds = quick ? 1 : 3
-    const seconds = quick ? 3 : 10
+    const seconds = quick ? 2 : 10
     const connections = 50
     const names = Object.keys(fixtures)
     const samples: Record<string, Array<Load>> = Object.fromEntries(names.map((n) => [n, []]))
     for (let r = 0; r < rounds; r++) {
       for (let i = 0; i < names.length; i++) {
         const name = names[(r + i) % names.length] ?? ""
-        samples[name]?.push(await round(fixtures[name] ?? "", seconds, connections))
+        samples[name]?.push(await round(fixtures[name] ?? "", seconds, connections, quick ? 0.5 : 2))
       }
     }
     const rps = Object.fromEntries(names.map((n) => [n, Math.round(median((samples[n] ?? []).map((s) => s.requestsPerSecond)))]))

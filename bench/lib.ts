@@ -5,6 +5,7 @@
  * Every benchmark compares programs *in the same run*, interleaving their repetitions, so a busy
  * neighbour on this shared machine slows both sides alike and the ratio stays meaningful.
  */
+import type { Host } from "effect-host"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -155,4 +156,13 @@ export const settle = async (): Promise<void> => {
   const gc = (globalThis as { gc?: () => void }).gc
   if (gc) gc()
   await new Promise((resolve) => setImmediate(resolve))
+}
+
+/**
+ * Host options for in-process benchmarks: the host's own logger stays in place but logs only
+ * warnings and errors (one line per service start and stop would measure the terminal), and the
+ * bench's command line (`--quick`, names) is not read as configuration.
+ */
+export const quietHost: Host.Options = {
+  configuration: { values: { Logging: { LogLevel: { Default: "Warning" } } }, args: false }
 }

@@ -11,7 +11,7 @@ import { Context, Deferred, Effect, Layer, Logger, LogLevel, Queue } from "effec
 import { BackgroundTaskQueue, Host } from "effect-host"
 import fastq from "fastq"
 import PQueue from "p-queue"
-import { type Benchmark, median, type Row, sideBySide } from "./lib.js"
+import { type Benchmark, median, quietHost, type Row, sideBySide } from "./lib.js"
 
 const capacity = 1024
 
@@ -37,7 +37,7 @@ const backgroundTaskQueue = (tasks: number, workers: number) =>
     const task = Effect.suspend(() => ++completed === tasks ? Deferred.succeed(done, undefined) : Effect.void)
     // Bound to a const first: written inline in `Host.make([...])`, the layer's input type is inferred as `any`.
     const queueLayer = BackgroundTaskQueue.layer({ capacity, workers })
-    const context = yield* Layer.build(Host.make([queueLayer]))
+    const context = yield* Layer.build(Host.make([queueLayer], quietHost))
     const queue = Context.get(context, BackgroundTaskQueue)
     for (let i = 0; i < tasks; i++) yield* queue.enqueue(task)
     yield* Deferred.await(done)

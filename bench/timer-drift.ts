@@ -9,7 +9,7 @@
  */
 import { Effect, Fiber, Logger, LogLevel, Schedule } from "effect"
 import { Host, ScheduledService } from "effect-host"
-import { type Benchmark, fmt, percentile, type Row } from "./lib.js"
+import { type Benchmark, fmt, percentile, quietHost, type Row } from "./lib.js"
 
 const interval = 10
 
@@ -46,7 +46,7 @@ const viaEffectRepeat = (ticks: number) => {
 const viaScheduledService = (ticks: number) => {
   const r = recorder(ticks)
   const Ticker = ScheduledService.make("Ticker", { schedule: Schedule.fixed(`${interval} millis`), run: Effect.sync(r.record) })
-  const fiber = Effect.runFork(Host.launch([Ticker]).pipe(Logger.withMinimumLogLevel(LogLevel.Warning)))
+  const fiber = Effect.runFork(Host.launch([Ticker], quietHost).pipe(Logger.withMinimumLogLevel(LogLevel.Warning)))
   return r.done.finally(() => Effect.runFork(Fiber.interrupt(fiber)))
 }
 
