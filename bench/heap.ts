@@ -1,5 +1,5 @@
 /**
- * Heap growth over 1,000,000 `perRun` runs (20,000 in `--quick`): a `ScheduledService` whose
+ * Heap growth over 1,000,000 `perRun` runs (10,000 in `--quick`): a `ScheduledService` whose
  * every run builds and releases a fresh layer, vs the hand-written `Effect.provide(run, layer)`
  * loop. Each program runs in its own child process under `node --expose-gc`; the heap is measured
  * after a warm-up and after the series, each time after a full GC.
@@ -29,8 +29,8 @@ export const heap: Benchmark = {
   name: "heap",
   title: "Heap growth over perRun runs",
   run: async ({ quick }) => {
-    const runs = quick ? 20_000 : 1_000_000
-    const warmup = quick ? 5_000 : 50_000
+    const runs = quick ? 10_000 : 1_000_000
+    const warmup = quick ? 2_000 : 50_000
     const programs = { "ScheduledService perRun": "scheduled", "hand-written Effect.provide loop": "handwritten" } as const
     const results: Record<string, Measurement> = {}
     for (const [name, program] of Object.entries(programs)) results[name] = await measure(program, runs, warmup)

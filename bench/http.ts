@@ -46,7 +46,7 @@ export const http: Benchmark = {
   title: "HTTP hello-world throughput",
   run: async ({ quick }) => {
     const rounds = quick ? 1 : 3
-    const seconds = quick ? 2 : 10
+    const seconds = quick ? 1.5 : 10
     const connections = 50
     const names = Object.keys(fixtures)
     const samples: Record<string, Array<Load>> = Object.fromEntries(names.map((n) => [n, []]))
