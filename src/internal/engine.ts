@@ -177,21 +177,25 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
     }
 
     /**
-     * Runs one phase over `members` (in the order given); returns the failures. In sequential
-     * mode `halt` is asked before each hook (a failure, a stop request) and ends the phase early.
+     * Runs one phase over `members` (in the order given); returns the failures, each also handed
+     * to `onFailure` at once. In sequential mode `halt` is asked before each hook (a failure, a
+     * stop request) and ends the phase early.
      */
     const runPhase = (
       phase: Phase,
       members: ReadonlyArray<ServiceDefinition>,
       concurrently: boolean,
       halt: (failures: ReadonlyArray<ServiceFailure>) => boolean,
-      onSuccess: (service: ServiceDefinition) => void
+      onSuccess: (service: ServiceDefinition) => void,
+      onFailure: (failure: ServiceFailure) => void
     ): Effect.Effect<Array<ServiceFailure>> =>
       Effect.gen(function*() {
         const failures: Array<ServiceFailure> = []
         const record = (service: ServiceDefinition, exit: Exit.Exit<void, unknown>) => {
-          if (Exit.isSuccess(exit)) onSuccess(service)
-          else failures.push(serviceFailure(service.name, phase, exit.cause))
+          if (Exit.isSuccess(exit)) return onSuccess(service)
+          const failure = serviceFailure(service.name, phase, exit.cause)
+          failures.push(failure)
+          onFailure(failure)
         }
         if (concurrently) {
           yield* Effect.forEach(members, (s) => Effect.map(runHook(s, phase), (exit) => record(s, exit)), {
@@ -213,6 +217,17 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
     /** Whether a stop was requested (by anyone) or the start failed: no further hook starts. */
     const stopPending = () => stopReason !== undefined
 
+    /**
+     * Every start failure, recorded as the stop reason the moment it happens: a stop that
+     * interrupts the rest of a concurrent phase (stopApplication, the startup deadline) must not
+     * hide a member that had already failed.
+     */
+    const startFailures: Array<ServiceFailure> = []
+    const startFailed = (failure: ServiceFailure) => {
+      startFailures.push(failure)
+      setReason({ _tag: "StartFailed", failures: startFailures })
+    }
+
     /** The start phases, then the `started` event. Yields whether the host fully started. */
     const runStartPhases: Effect.Effect<boolean> = Effect.gen(function*() {
       for (const phase of startPhases) {
@@ -222,13 +237,10 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
           services,
           options.servicesStartConcurrently,
           (failures) => failures.length > 0 || stopPending(),
-          (service) => phase === "start" && startCompleted.add(service)
+          (service) => phase === "start" && startCompleted.add(service),
+          startFailed
         )
-        if (failures.length > 0) {
-          // Set here, inside the start fiber, so the stop (which awaits this fiber) sees it.
-          setReason({ _tag: "StartFailed", failures })
-          return false
-        }
+        if (failures.length > 0) return false
       }
       if (stopPending()) return false
       // Part of the start: a stop (or the startup deadline) interrupts callbacks that hang.
@@ -280,14 +292,14 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
       yield* fireLifetime("stopping", stoppingEvent)
       const members = services.filter((s) => startCompleted.has(s)).reverse()
       for (const phase of stopPhases) {
-        const failures = yield* runPhase(
+        yield* runPhase(
           phase,
           members,
           options.servicesStopConcurrently,
           () => false,
-          (service) => phase === "stopped" && stopCompleted.add(service)
+          (service) => phase === "stopped" && stopCompleted.add(service),
+          (failure) => stopFailures.push(failure)
         )
-        stopFailures.push(...failures)
       }
       // Stop failures leave the service "stopped" too: it had every stop phase.
       for (const s of members) stopCompleted.add(s)
