@@ -131,6 +131,20 @@ describe("a failure in a start phase (concurrent)", () => {
       expect(rec.log).not.toContain("B.started")
     }))
 
+  it.scoped("a failure is not lost when a stop request interrupts the rest of its phase", () =>
+    Effect.gen(function*() {
+      const rec = new Recorder()
+      const host = yield* TestHost.start(
+        [rec.service("A", { starting: Effect.sleep("10 seconds") }), rec.service("B", { starting: boom("B") })],
+        { servicesStartConcurrently: true }
+      )
+      yield* host.advance("1 second")
+      yield* host.requestStop
+      const error = failureOf(yield* host.exit)
+      if (error._tag !== "HostStartError") throw new Error(`expected HostStartError, got ${error._tag}`)
+      expect(error.failures.map((f) => `${f.service}.${f.phase}`)).toStrictEqual(["B.starting"])
+    }))
+
   it.scoped("failures in starting are collected from every member too; no start runs", () =>
     Effect.gen(function*() {
       const rec = new Recorder()

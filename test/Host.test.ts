@@ -54,6 +54,29 @@ describe("Host.make (the host as a Layer)", () => {
       expect(rec.log.slice(3)).toStrictEqual(["A.stopping", "A.stop", "A.stopped"])
     }))
 
+  it.effect("interrupting Host.launch during start interrupts the start and rolls back what had started", () =>
+    Effect.gen(function*() {
+      const rec = new Recorder()
+      const fiber = yield* Host.launch([
+        rec.service("A"),
+        rec.service("B", { start: Effect.never.pipe(Effect.onInterrupt(() => rec.record("B.start interrupted"))) }),
+        rec.service("C")
+      ]).pipe(Effect.fork)
+      yield* settle
+      yield* Fiber.interrupt(fiber)
+      expect(rec.log).toStrictEqual([
+        "A.starting",
+        "B.starting",
+        "C.starting",
+        "A.start",
+        "B.start",
+        "B.start interrupted",
+        "A.stopping",
+        "A.stop",
+        "A.stopped"
+      ])
+    }))
+
   it.effect("what the services provide is provided to the program too", () =>
     Effect.gen(function*() {
       const DbLive = Layer.merge(
