@@ -23,7 +23,10 @@ import * as Effect from "effect/Effect"
  * ```
  */
 export class ApplicationLifetime extends Effect.Tag("effect-host/ApplicationLifetime")<ApplicationLifetime, {
-  /** Completes once every service has started (after every `started` hook). Never completes if start fails. */
+  /**
+   * Completes once every service has started (after every `started` hook and `onStarted`
+   * callback). Never completes if the start fails, times out, or a stop is requested before it ends.
+   */
   readonly started: Effect.Effect<void>
   /** Completes when the stop begins, before any `stopping` hook runs. */
   readonly stopping: Effect.Effect<void>
@@ -31,10 +34,17 @@ export class ApplicationLifetime extends Effect.Tag("effect-host/ApplicationLife
   readonly stopped: Effect.Effect<void>
   /** Requests a graceful stop. Idempotent; during start it interrupts the start and rolls back. */
   readonly stopApplication: Effect.Effect<void>
-  /** Runs `callback` when the host has started; a failing callback is logged and does not stop the others. */
+  /**
+   * Runs `callback` when the host has started; a failing callback is logged and does not stop the
+   * others. The callbacks are the last step of the start: a stop request or `startupTimeout`
+   * interrupts one that does not end.
+   */
   readonly onStarted: (callback: Effect.Effect<void, unknown>) => Effect.Effect<void>
   /** Runs `callback` when the stop begins; the stop waits for it (within the shutdown budget). */
   readonly onStopping: (callback: Effect.Effect<void, unknown>) => Effect.Effect<void>
-  /** Runs `callback` when the stop has finished. */
+  /**
+   * Runs `callback` after every `stopped` hook, still inside the shutdown budget: when the
+   * deadline cuts the stop first, the callbacks not yet run are skipped (and the log says so).
+   */
   readonly onStopped: (callback: Effect.Effect<void, unknown>) => Effect.Effect<void>
 }>() {}
