@@ -40,7 +40,7 @@ const plan = (quick: boolean): ReadonlyArray<{ readonly n: number; readonly reps
   quick
     ? // 10,000 services take seconds per run: full run only.
     [{ n: 1, reps: 100, warmup: 20 }, { n: 100, reps: 10, warmup: 3 }, { n: 1000, reps: 3, warmup: 1 }]
-    : [{ n: 1, reps: 2000, warmup: 200 }, { n: 100, reps: 200, warmup: 20 }, { n: 1000, reps: 40, warmup: 5 }, { n: 10_000, reps: 7, warmup: 2 }]
+    : [{ n: 1, reps: 2000, warmup: 200 }, { n: 100, reps: 200, warmup: 20 }, { n: 1000, reps: 20, warmup: 3 }, { n: 10_000, reps: 3, warmup: 1 }]
 
 export const startStop: Benchmark = {
   name: "startstop",
