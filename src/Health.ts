@@ -12,7 +12,7 @@
  * @since 0.1.0
  */
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -173,11 +173,7 @@ export const report: (probe: Kind) => Effect.Effect<Report, never, Registry> = i
  * @since 0.1.0
  * @category conversions
  */
-export const toResponse = (report: Report): HttpServerResponse.HttpServerResponse =>
-  HttpServerResponse.unsafeJson(report, {
-    status: report.status === "Healthy" ? 200 : 503,
-    headers: { "cache-control": "no-store" }
-  })
+export const toResponse: (report: Report) => HttpServerResponse.HttpServerResponse = internal.toResponse
 
 /**
  * The paths of the three endpoints.
@@ -185,11 +181,7 @@ export const toResponse = (report: Report): HttpServerResponse.HttpServerRespons
  * @since 0.1.0
  * @category models
  */
-export interface Paths {
-  readonly live: string
-  readonly ready: string
-  readonly startup: string
-}
+export type Paths = internal.Paths
 
 /**
  * `/health/live`, `/health/ready`, `/health/startup`.
@@ -197,11 +189,11 @@ export interface Paths {
  * @since 0.1.0
  * @category constants
  */
-export const defaultPaths: Paths = { live: "/health/live", ready: "/health/ready", startup: "/health/startup" }
+export const defaultPaths: Paths = internal.defaultPaths
 
 /**
  * Answers `GET`/`HEAD` on the health paths in front of `app`; every other request goes to `app`.
- * `HttpHost.layer` applies it for you; use it directly to serve health with another server.
+ * `HttpHost.layer` does the same for you; use this to serve health with another server.
  *
  * @since 0.1.0
  * @category combinators
@@ -212,14 +204,10 @@ export const withEndpoints: {
 } = dual(
   (args) => Effect.isEffect(args[0]),
   <E, R>(app: HttpApp.Default<E, R>, paths: Partial<Paths> = {}): HttpApp.Default<E, R | Registry> => {
-    const { live, ready, startup } = { ...defaultPaths, ...paths }
-    return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request): HttpApp.Default<E, R | Registry> => {
-      if (request.method !== "GET" && request.method !== "HEAD") return app
-      // A plain string comparison: this runs in front of every request of the application.
-      const query = request.url.indexOf("?")
-      const path = query === -1 ? request.url : request.url.slice(0, query)
-      const probe: Kind | undefined = path === ready ? "ready" : path === live ? "live" : path === startup ? "startup" : undefined
-      return probe === undefined ? app : Effect.map(internal.report(probe), toResponse)
-    })
+    const endpoint = internal.endpoint(paths)
+    return Effect.flatMap(
+      HttpServerRequest.HttpServerRequest,
+      (request): HttpApp.Default<E, R | Registry> => endpoint(request) ?? app
+    )
   }
 )

@@ -38,6 +38,7 @@ import type * as Scope from "effect/Scope"
 import * as Http from "node:http"
 import { ApplicationLifetime } from "./ApplicationLifetime.js"
 import * as Health from "./Health.js"
+import * as HealthInternal from "./internal/http/health.js"
 import * as Server from "./internal/http/server.js"
 import { register } from "./internal/hostedService.js"
 
@@ -189,16 +190,21 @@ const make = <E, R>(app: HttpApp.Default<E, R>, options: Options) =>
     const lifetime = yield* ApplicationLifetime
     const platform = yield* Layer.build(NodeHttpServer.layerContext)
     const context = yield* Effect.context<Exclude<R, Provided> | Health.Registry>()
-    const served = options.health === false ? app : Health.withEndpoints(app, options.health)
+    const registry = yield* Health.Registry
+    const endpoint = options.health === false ? undefined : HealthInternal.endpoint(options.health)
+    const intercept = endpoint === undefined ? undefined : (request: HttpServerRequest.HttpServerRequest) => {
+      const answer = endpoint(request)
+      return answer === undefined ? undefined : Effect.provideService(answer, Health.Registry, registry)
+    }
     const server = yield* Deferred.make<Server.Server>()
     let instance: Server.Server | undefined
     yield* Layer.buildWithScope(
       register(name, (host) =>
         Effect.gen(function*() {
-          const settings = resolveSettings(options, fromConfig, host.options.shutdownTimeout)
+          const settings = { ...resolveSettings(options, fromConfig, host.options.shutdownTimeout), intercept }
           // Cast: TypeScript cannot reduce `Exclude<R, Provided>` plus what is provided here back
           // to `R`; `Provided` lists exactly what the platform adds per request or here.
-          const made = yield* Server.make(served, settings).pipe(
+          const made = yield* Server.make(app, settings).pipe(
             Effect.provide(Context.merge(context, platform))
           ) as Effect.Effect<Server.Server>
           instance = made

@@ -38,6 +38,10 @@ export class Connections {
   private readonly idleWaiters = new Set<() => void>()
 
   constructor(server: Http.Server) {
+    const closed = (request: Http.IncomingMessage) => this.onResponseClosed(request, request.socket)
+    this.onResponseClose = function(this: Http.ServerResponse) {
+      closed(this.req)
+    }
     // For TLS the request's socket is the TLS socket, not the raw TCP one of "connection".
     const connectionEvent = server instanceof Tls.Server ? "secureConnection" : "connection"
     server.on(connectionEvent, (socket: Net.Socket) => this.onConnection(socket))
@@ -67,20 +71,25 @@ export class Connections {
     this.busy.set(socket, (this.busy.get(socket) ?? 0) + 1)
     this.requests.set(request, { request, response, startedAt: Date.now(), fiber: undefined })
     if (this.preferClose) response.setHeader("connection", "close")
-    // "close" fires after "finish" and also when the client went away mid-response.
-    response.once("close", () => {
-      this.requests.delete(request)
-      const left = (this.busy.get(socket) ?? 1) - 1
-      if (left > 0) {
-        this.busy.set(socket, left)
-      } else {
-        this.busy.delete(socket)
-        // A response whose headers went out before the close said keep-alive: end it here
-        // (after flushing) instead of waiting for the keep-alive timeout.
-        if (this.closing) socket.destroySoon()
-      }
-      this.notifyIfIdle()
-    })
+    // One shared listener, not a closure per request: this runs for every request.
+    response.on("close", this.onResponseClose)
+  }
+
+  /** "close" fires after "finish" and also when the client went away mid-response. */
+  private readonly onResponseClose: (this: Http.ServerResponse) => void
+
+  private onResponseClosed(request: Http.IncomingMessage, socket: Net.Socket) {
+    this.requests.delete(request)
+    const left = (this.busy.get(socket) ?? 1) - 1
+    if (left > 0) {
+      this.busy.set(socket, left)
+    } else {
+      this.busy.delete(socket)
+      // A response whose headers went out before the close said keep-alive: end it here
+      // (after flushing) instead of waiting for the keep-alive timeout.
+      if (this.closing) socket.destroySoon()
+    }
+    this.notifyIfIdle()
   }
 
   private onUpgrade(request: Http.IncomingMessage) {

@@ -4,6 +4,8 @@
  *
  * @internal
  */
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -193,3 +195,34 @@ export const report = (probe: Kind): Effect.Effect<Report, never, Registry> =>
     const status: Status = results.every((r) => r.status === "Healthy") ? "Healthy" : "Unhealthy"
     return { probe, status, lifecycle, durationMs, checks: results } satisfies Report
   }).pipe(Effect.withSpan("Health.report", { attributes: { "health.probe": probe } }))
+
+export const toResponse = (report: Report): HttpServerResponse.HttpServerResponse =>
+  HttpServerResponse.unsafeJson(report, {
+    status: report.status === "Healthy" ? 200 : 503,
+    headers: { "cache-control": "no-store" }
+  })
+
+export interface Paths {
+  readonly live: string
+  readonly ready: string
+  readonly startup: string
+}
+
+export const defaultPaths: Paths = { live: "/health/live", ready: "/health/ready", startup: "/health/startup" }
+
+/**
+ * The health response for `request` if it asks for a health endpoint, else `undefined`. This runs
+ * in front of every request of the application, hence plain string comparisons.
+ */
+export const endpoint = (paths: Partial<Paths> = {}) => {
+  const { live, ready, startup } = { ...defaultPaths, ...paths }
+  return (request: HttpServerRequest.HttpServerRequest): Effect.Effect<HttpServerResponse.HttpServerResponse, never, Registry> | undefined => {
+    const url = request.url
+    const query = url.indexOf("?")
+    const path = query === -1 ? url : url.slice(0, query)
+    const probe: Kind | undefined = path === ready ? "ready" : path === live ? "live" : path === startup ? "startup" : undefined
+    if (probe === undefined) return undefined
+    const method = request.method
+    return method === "GET" || method === "HEAD" ? Effect.map(report(probe), toResponse) : undefined
+  }
+}

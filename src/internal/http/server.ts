@@ -41,6 +41,11 @@ export interface Settings {
   /** Budget of the whole HTTP stop (drain delay included), from the moment the stop begins. */
   readonly shutdownTimeout: Duration.Duration
   readonly createServer: LazyArg<Http.Server>
+  /**
+   * Answers some requests before the application (the health endpoints). Done in the same step
+   * as the request tracking: this runs for every request, and every step costs.
+   */
+  readonly intercept?: ((request: HttpServerRequest.HttpServerRequest) => HttpApp.Default | undefined) | undefined
 }
 
 export interface Server {
@@ -83,14 +88,21 @@ const atMost = (effect: Effect.Effect<void>, millis: number) =>
 const whenIdle = (connections: Connections) =>
   Effect.async<void>((resume) => Effect.sync(connections.onceIdle(() => resume(Effect.void))))
 
-/** Registers the request's fiber (for the deadline) and lets the application be interrupted. */
-const tracked = <E, R>(app: HttpApp.Default<E, R>, connections: Connections): HttpApp.Default<E, R> =>
+/**
+ * Registers the request's fiber (for the deadline), answers what `intercept` answers, and lets
+ * the application be interrupted.
+ */
+const tracked = <E, R>(
+  app: HttpApp.Default<E, R>,
+  connections: Connections,
+  intercept: Settings["intercept"]
+): HttpApp.Default<E, R> =>
   Effect.withFiberRuntime((fiber) => {
     const request = Context.unsafeGet(fiber.currentContext, HttpServerRequest.HttpServerRequest)
     connections.attachFiber(NodeHttpServerRequest.toIncomingMessage(request), fiber)
     // `HttpApp.toHandled` runs the whole app uninterruptibly; routers re-open it per route, a
     // bare `HttpApp` would otherwise outlive the deadline.
-    return Effect.interruptible(app)
+    return Effect.interruptible(intercept?.(request) ?? app)
   })
 
 export const make = <E, R>(app: HttpApp.Default<E, R>, settings: Settings): Effect.Effect<Server, never, R> =>
@@ -117,7 +129,7 @@ export const make = <E, R>(app: HttpApp.Default<E, R>, settings: Settings): Effe
       // The handler's runtime is taken from here: without the lifetime callback's span (every
       // request would otherwise become its child) and with interruption enabled.
       // `HttpServer.serve` erases the app's requirements; they are provided right here.
-      const served = tracked(app, connections) as HttpApp.Default<unknown>
+      const served = tracked(app, connections, settings.intercept) as HttpApp.Default<unknown>
       yield* server.serve(served).pipe(
         Effect.mapInputContext((ctx: Context.Context<R | Scope.Scope>) => Context.omit(Tracer.ParentSpan)(ctx)),
         Effect.provide(context),
