@@ -15,7 +15,7 @@ import {
   HttpServerResponse
 } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, ConfigProvider, Context, Deferred, Effect, Exit, Fiber, Layer, Schema } from "effect"
+import { Cause, ConfigProvider, Context, Deferred, Effect, Exit, Fiber, Layer, Schema, Stream } from "effect"
 import { ApplicationLifetime, Host, HostedService } from "effect-host"
 import { HttpHost } from "effect-host/http"
 import * as Http from "node:http"
@@ -181,6 +181,49 @@ describe("HttpHost", () => {
       expect(closed.sort()).toEqual(["keep-alive", "silent"])
       // Node's keep-alive timeout is 5 s; a stop that waited for it would take at least that.
       expect(elapsed).toBeLessThan(2_500)
+      agent.destroy()
+    }))
+
+  it.scopedLive("a response whose headers went out before the stop (keep-alive) still closes its connection when it ends", () =>
+    Effect.gen(function*() {
+      const release = yield* Deferred.make<void>()
+      const router = hello.pipe(HttpRouter.get(
+        "/stream",
+        Effect.succeed(HttpServerResponse.stream(
+          Stream.concat(
+            Stream.make(new TextEncoder().encode("first ")),
+            Stream.fromEffect(Effect.as(Deferred.await(release), new TextEncoder().encode("last")))
+          )
+        ))
+      ))
+      const { context } = yield* buildHost([HttpHost.layer(router, { port: 0, host: "127.0.0.1" })])
+      const url = baseUrl(yield* httpHostOf(context).address)
+      const agent = new Http.Agent({ keepAlive: true })
+      const headers = yield* Effect.promise(() =>
+        new Promise<{ connection: string | undefined; body: Promise<string>; socketClosed: Promise<void> }>((resolve) => {
+          Http.get(`${url}/stream`, { agent }, (response) => {
+            let body = ""
+            response.setEncoding("utf8")
+            response.on("data", (chunk: string) => (body += chunk))
+            resolve({
+              connection: response.headers.connection,
+              body: new Promise((r) => response.on("end", () => r(body))),
+              socketClosed: new Promise((r) => response.socket.once("close", () => r()))
+            })
+          })
+        })
+      )
+      expect(headers.connection).toBe("keep-alive")
+      const lifetime = Context.get(context, ApplicationLifetime)
+      yield* lifetime.stopApplication
+      yield* eventually(Effect.map(probeEffect(portOf(yield* httpHostOf(context).address)), (r) => r === "ECONNREFUSED"))
+      const startedAt = Date.now()
+      yield* Deferred.succeed(release, undefined)
+      expect(yield* Effect.promise(() => headers.body)).toBe("first last")
+      yield* Effect.promise(() => headers.socketClosed)
+      yield* lifetime.stopped
+      // Without closing it, the connection would stay open for Node's 5 s keep-alive timeout.
+      expect(Date.now() - startedAt).toBeLessThan(2_500)
       agent.destroy()
     }))
 
