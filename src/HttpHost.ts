@@ -217,7 +217,8 @@ const make = <E, R>(app: HttpApp.Default<E, R>, options: Options) =>
                 host.reportBackgroundFailure(name, cause)
               )
             ),
-            Effect.annotateLogs({ service: name })
+            Effect.annotateLogs({ service: name }),
+            Effect.withSpan("HttpHost.listen", { attributes: { "hosted_service.name": name } })
           ))
           // The first step of the stop: the other services stop only after the server closed.
           yield* lifetime.onStopping(made.drain.pipe(
