@@ -63,7 +63,14 @@ type Services = Layer.Layer.Any | ReadonlyArray<Layer.Layer.Any>
 type Member<S extends Services> = S extends ReadonlyArray<Layer.Layer.Any> ? S[number] : S
 
 /** @internal */
-type Out<S extends Services> = Provided | Layer.Layer.Success<Member<S>>
+type Out<S extends Services> = Provided | SuccessOf<Member<S>>
+/**
+ * Distributes over the members: `Layer.Layer.Success` of a union of layers with different
+ * requirements is `never`, which dropped every service's output from a mixed list.
+ *
+ * @internal
+ */
+type SuccessOf<L> = L extends Layer.Layer<infer A, infer _E, infer _R> ? A : never
 /** @internal */
 type Err<S extends Services> = Layer.Layer.Error<Member<S>> | HostError | ConfigurationError
 /** @internal */
