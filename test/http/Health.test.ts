@@ -20,10 +20,10 @@ const notFound = Effect.succeed(HttpServerResponse.empty({ status: 404 }))
 const startHost = <const S extends ReadonlyArray<Layer.Layer.Any>>(services: S, logs = captureLogs()) =>
   Effect.gen(function*() {
     const context = yield* Layer.build(Host.make(services)).pipe(Effect.provide(logs.layer))
-    // `unsafeGet`: Host.make's output type loses the services' outputs for mixed lists.
     return {
+      // `unsafeGet`: generic over `services`, the context's type is not resolved here.
       registry: Context.unsafeGet(context, Health.Registry),
-      lifetime: Context.unsafeGet(context, ApplicationLifetime)
+      lifetime: Context.get(context, ApplicationLifetime)
     }
   })
 

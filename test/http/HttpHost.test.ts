@@ -45,11 +45,8 @@ const buildHost = <const S extends ReadonlyArray<Layer.Layer.Any>>(
   logs = captureLogs()
 ) => Effect.map(Layer.build(Host.make(services, options)).pipe(Effect.provide(logs.layer)), (context) => ({ context }))
 
-/**
- * The HttpHost from a host's context. `unsafeGet` because `Host.make`'s output type is `never`
- * for a list mixing services with different requirements (reported); it is there at runtime.
- */
-const httpHostOf = <S>(context: Context.Context<S>) => Context.unsafeGet(context, HttpHost.HttpHost)
+/** The HttpHost from a host's context. */
+const httpHostOf = (context: Context.Context<HttpHost.HttpHost>) => Context.get(context, HttpHost.HttpHost)
 
 /** Runs `Host.launch` in a fiber and hands back the fiber and the host's lifetime. */
 const launch = <const S extends ReadonlyArray<Layer.Layer.Any>>(services: S, options?: Host.Options) =>
@@ -395,7 +392,7 @@ describe("HttpHost", () => {
           Layer.provideMerge(HttpHost.layerServer({ port, host: "127.0.0.1" }))
         )
         const { context } = yield* buildHost([Http, Other], {}, logs)
-        const server = Context.unsafeGet(context, HttpServer.HttpServer)
+        const server = Context.get(context, HttpServer.HttpServer)
         expect(server.address).toEqual({ _tag: "TcpAddress", hostname: "127.0.0.1", port })
         const url = baseUrl(yield* httpHostOf(context).address)
         expect(yield* getEffect(`${url}/`)).toMatchObject({ status: 200, body: "from the router" })
@@ -409,7 +406,7 @@ describe("HttpHost", () => {
       Effect.gen(function*() {
         const Http = HttpServer.serve(hello).pipe(Layer.provideMerge(HttpHost.layerServer({ port: 0, host: "127.0.0.1" })))
         const { context } = yield* buildHost([Http])
-        const server = Context.unsafeGet(context, HttpServer.HttpServer)
+        const server = Context.get(context, HttpServer.HttpServer)
         const bound = yield* httpHostOf(context).address
         expect(portOf(bound)).toBeGreaterThan(0)
         expect(server.address).toEqual(bound)
