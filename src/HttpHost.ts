@@ -183,7 +183,7 @@ const requestedAddress = (options: Options, fromConfig: Config.Config.Success<Re
   return { _tag: "TcpAddress", hostname: host === undefined || host === "::" ? "0.0.0.0" : host, port }
 }
 
-const make = <E, R>(app: HttpApp.Default<E, R>, options: Options) =>
+const build = <E, R>(app: HttpApp.Default<E, R>, options: Options) =>
   Effect.gen(function*() {
     const name = options.name ?? "HttpHost"
     const fromConfig = yield* config(options.configSection)
@@ -293,10 +293,18 @@ export const layer: {
     app: HttpApp.Default<E, R>,
     options: Options = {}
   ): Layer.Layer<HttpHost | Health.Registry, ConfigError, ApplicationLifetime | Exclude<R, Provided>> =>
-    Layer.scoped(HttpHost, Effect.map(make(app, options), ({ handle }) => handle)).pipe(
+    Layer.scoped(HttpHost, Effect.map(build(app, options), ({ handle }) => handle)).pipe(
       Layer.provideMerge(Health.layer)
     )
 )
+
+/**
+ * The same as `layer`, named like `HostedService.make`: an HTTP app as a hosted service.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: typeof layer = layer
 
 const notServed = Effect.succeed(HttpServerResponse.empty({ status: 404 }))
 
@@ -345,7 +353,7 @@ export const layerServer = (options: Options = {}): Layer.Layer<
 > =>
   Layer.scopedContext(Effect.gen(function*() {
     let served: HttpApp.Default<unknown> | undefined
-    const { currentAddress, handle, platform } = yield* make(Effect.suspend(() => served ?? notServed), options)
+    const { currentAddress, handle, platform } = yield* build(Effect.suspend(() => served ?? notServed), options)
     const server = HttpServer.make({
       address: currentAddress(),
       serve: (app, middleware) =>
