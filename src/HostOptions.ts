@@ -10,6 +10,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
+import { seconds } from "./internal/config/seconds.js"
 
 /**
  * What the host does when a `BackgroundService` fails.
@@ -77,13 +78,6 @@ export const configKeys = {
   servicesStopConcurrently: "servicesStopConcurrently",
   backgroundServiceExceptionBehavior: "backgroundServiceExceptionBehavior"
 } as const
-
-const seconds = (key: string) =>
-  Config.number(key).pipe(
-    Config.validate({ message: "Expected a number of seconds >= 0", validation: (n) => Number.isFinite(n) && n >= 0 }),
-    Config.map((n) => Duration.millis(Math.round(n * 1000))),
-    Config.option
-  )
 
 const behaviors: ReadonlyArray<BackgroundServiceExceptionBehavior> = ["StopHost", "Ignore"]
 

@@ -41,6 +41,7 @@ import * as Health from "./Health.js"
 import * as HealthInternal from "./internal/http/health.js"
 import * as Server from "./internal/http/server.js"
 import { register } from "./internal/hostedService.js"
+import { seconds } from "./internal/config/seconds.js"
 
 /**
  * @since 0.1.0
@@ -94,13 +95,6 @@ export const configKeys = {
   drainDelay: "DrainDelaySeconds",
   shutdownTimeout: "ShutdownTimeoutSeconds"
 } as const
-
-const seconds = (key: string) =>
-  Config.number(key).pipe(
-    Config.validate({ message: "Expected a number of seconds >= 0", validation: (n) => Number.isFinite(n) && n >= 0 }),
-    Config.map((n) => Duration.millis(Math.round(n * 1000))),
-    Config.option
-  )
 
 /**
  * Reads the HTTP settings of one section; missing keys are `None`, invalid ones fail together.
