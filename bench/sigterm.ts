@@ -29,7 +29,7 @@ export const sigterm: Benchmark = {
   name: "sigterm",
   title: "SIGTERM-to-exit latency, idle app with 10 services",
   run: async ({ quick }) => {
-    const reps = quick ? 2 : 15
+    const reps = quick ? 3 : 15
     const names = Object.keys(fixtures)
     const samples: Record<string, Array<number>> = Object.fromEntries(names.map((n) => [n, []]))
     for (let round = 0; round < reps; round++) {
