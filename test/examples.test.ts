@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from "node:child_process"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { describe, type ExpectStatic, it } from "vitest"
+import { afterAll, describe, type ExpectStatic, it } from "vitest"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 
@@ -27,6 +27,17 @@ interface StartOptions {
   readonly viaNpmStart?: boolean
 }
 
+/** Every child still running; a failed test must not leave its example behind. */
+const running = new Set<ChildProcess>()
+
+afterAll(() => {
+  for (const child of running) {
+    // Detached children (npm start) lead their own process group: kill the whole group.
+    if (child.pid !== undefined && child.spawnargs[0] === "npm") process.kill(-child.pid, "SIGKILL")
+    else child.kill("SIGKILL")
+  }
+})
+
 const start = (example: string, { args = [], env = {}, viaNpmStart = false }: StartOptions = {}): Running => {
   const [command, commandArgs] = viaNpmStart
     ? ["npm", ["start", "--silent", "--", ...args]] as const
@@ -46,8 +57,12 @@ const start = (example: string, { args = [], env = {}, viaNpmStart = false }: St
   }
   child.stdout?.on("data", onData)
   child.stderr?.on("data", onData)
+  running.add(child)
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal }))
+    child.on("exit", (code, signal) => {
+      running.delete(child)
+      resolve({ code, signal })
+    })
   )
   const waitFor = (pattern: RegExp, timeoutMs = 15_000) =>
     new Promise<void>((resolve, reject) => {
