@@ -59,25 +59,50 @@ export interface Options extends HostOptions.HostOptions {
  */
 export type Provided = ApplicationLifetime | HostEnvironment.HostEnvironment
 
-type Services = Layer.Layer.Any | ReadonlyArray<Layer.Layer.Any>
-type Member<S extends Services> = S extends ReadonlyArray<Layer.Layer.Any> ? S[number] : S
-
-/** @internal */
-type Out<S extends Services> = Provided | SuccessOf<Member<S>>
 /**
- * Distributes over the members: `Layer.Layer.Success` of a union of layers with different
- * requirements is `never`, which dropped every service's output from a mixed list.
+ * Any layer, seen only through its type id. A constraint spelled `Layer<never, unknown, unknown>`
+ * (or `Layer.Layer.Any`) is also a contextual type: a generic call written inline in the list,
+ * `Host.launch([make("A", ...)])`, would take its requirements from it and become `unknown` (or
+ * `any`), swallowing the program's requirements. The type id alone gives nothing to infer from.
+ */
+type AnyLayer = { readonly [Layer.LayerTypeId]: unknown }
+
+/**
+ * What `make`/`launch` accept: one hosted-service layer or a list, in registration order.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Services = AnyLayer | ReadonlyArray<AnyLayer>
+type Member<S extends Services> = S extends ReadonlyArray<AnyLayer> ? S[number] : S
+
+/**
+ * These distribute over the members: `Layer.Layer.Success` (and friends) of a union of layers
+ * with different requirements is `never`, which dropped outputs from a mixed list, and of an
+ * empty list is `unknown`, which made an empty host require `unknown`.
  *
  * @internal
  */
 type SuccessOf<L> = L extends Layer.Layer<infer A, infer _E, infer _R> ? A : never
 /** @internal */
-type Err<S extends Services> = Layer.Layer.Error<Member<S>> | HostError | ConfigurationError
+type ErrorOf<L> = L extends Layer.Layer<infer _A, infer E, infer _R> ? E : never
 /** @internal */
-type In<S extends Services> = Exclude<Layer.Layer.Context<Member<S>>, Provided>
+type ContextOf<L> = L extends Layer.Layer<infer _A, infer _E, infer R> ? R : never
 
-const toArray = (services: Services): ReadonlyArray<Layer.Layer.Any> =>
-  Array.isArray(services) ? services : [services as Layer.Layer.Any]
+/** @internal */
+type Out<S extends Services> = Provided | SuccessOf<Member<S>>
+/** @internal */
+type Err<S extends Services> = ErrorOf<Member<S>> | HostError | ConfigurationError
+/**
+ * What the program must provide: the members' requirements, less what the host provides and
+ * what the members themselves provide (each member sees the outputs of the ones before it).
+ *
+ * @internal
+ */
+type In<S extends Services> = Exclude<ContextOf<Member<S>>, Provided | SuccessOf<Member<S>>>
+
+const toArray = (services: Services): ReadonlyArray<Layer.Layer<never, unknown, unknown>> =>
+  (Array.isArray(services) ? services : [services]) as ReadonlyArray<Layer.Layer<never, unknown, unknown>>
 
 /**
  * Builds and starts a host in the current scope; closing the scope stops it.
@@ -108,8 +133,9 @@ const build = <S extends Services>(services: S, options: Options = {}) =>
     let context: Context.Context<never> = provided as Context.Context<never>
     const configErrors: Array<ConfigurationError> = setup.error === undefined ? [] : [setup.error]
     for (const service of toArray(services)) {
-      const exit = yield* Layer.buildWithMemoMap(service as Layer.Layer<never, unknown, unknown>, memoMap, scope).pipe(
-        Effect.provide(provided),
+      // Each member sees what the host provides and what the members before it provide.
+      const exit = yield* Layer.buildWithMemoMap(service, memoMap, scope).pipe(
+        Effect.provide(context),
         Effect.locally(currentHostContext, Option.some(engine.hostContext)),
         Effect.exit
       )

@@ -40,6 +40,17 @@ export interface Hooks<E = never, R = never> {
 const phases = ["starting", "start", "started", "stopping", "stop", "stopped"] as const
 
 /**
+ * The union of what the hooks require. Inferred per hook, so a `start` that needs a database and
+ * a `stop` that needs `ApplicationLifetime` (or hooks failing with different errors) compile.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type HooksContext<H> = {
+  [K in keyof H]-?: NonNullable<H[K]> extends Effect.Effect<infer _A, infer _E, infer R> ? R : never
+}[keyof H]
+
+/**
  * A hosted service from lifecycle hooks.
  *
  * @since 0.1.0
@@ -55,13 +66,16 @@ const phases = ["starting", "start", "started", "stopping", "stop", "stopped"] a
  * })
  * ```
  */
-export const make = <E = never, R = never>(name: string, hooks: Hooks<E, R>): HostedService<never, R> =>
+export const make = <const H extends Hooks<unknown, unknown>>(name: string, hooks: H): HostedService<never, HooksContext<H>> =>
   register(name, () =>
-    Effect.map(Effect.context<R>(), (context) => {
+    Effect.map(Effect.context<HooksContext<H>>(), (context) => {
       const provided: { -readonly [P in keyof InternalHooks]: InternalHooks[P] } = {}
       for (const phase of phases) {
         const hook = hooks[phase]
-        if (hook !== undefined) provided[phase] = Effect.asVoid(Effect.provide(hook, context))
+        // The constraint widens each hook's requirements to `unknown`; they are `HooksContext<H>`.
+        if (hook !== undefined) {
+          provided[phase] = Effect.asVoid(Effect.provide(hook as Effect.Effect<unknown, unknown, HooksContext<H>>, context))
+        }
       }
       return provided
     }))

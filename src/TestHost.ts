@@ -11,7 +11,6 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as TestClock from "effect/TestClock"
@@ -98,7 +97,7 @@ export const formatEvent = (event: Event): string => {
  *   }))
  * ```
  */
-export const start = <const S extends Layer.Layer.Any | ReadonlyArray<Layer.Layer.Any>>(
+export const start = <const S extends Host.Services>(
   services: S,
   options?: Host.Options
 ) =>

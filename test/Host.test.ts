@@ -232,3 +232,25 @@ describe("HostOptions: code and configuration", () => {
       expect(rec.log).toStrictEqual([])
     }))
 })
+
+describe("list members see the outputs of the members before them", () => {
+  it.effect("a queue listed before its producer is what the producer gets, built once", () =>
+    Effect.gen(function*() {
+      let built = 0
+      const log: Array<string> = []
+      const DbLive = Layer.effect(Db, Effect.sync(() => {
+        built++
+        return { query: (sql: string) => Effect.succeed(`rows for ${sql}`) }
+      }))
+      const Reporter = HostedService.make("Reporter", {
+        start: Effect.flatMap(Db, (db) => db.query("select 1")).pipe(Effect.map((rows) => log.push(rows))),
+        started: ApplicationLifetime.stopApplication
+      })
+      // No Layer.provide needed: registration order alone makes Db available to Reporter. The
+      // third entry reaches the same Reporter and DbLive through Layer.provide: one memo map per
+      // host, so neither is built (or registered) twice.
+      yield* Host.launch([DbLive, Reporter, Reporter.pipe(Layer.provide(DbLive))], { logger: false })
+      expect(log).toEqual(["rows for select 1"])
+      expect(built).toBe(1)
+    }))
+})
