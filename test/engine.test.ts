@@ -1,5 +1,5 @@
 import { expect, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, TestClock } from "effect"
+import { Effect, Exit, Fiber, Layer, TestClock } from "effect"
 import { ApplicationLifetime, Host, HostedService } from "effect-host"
 
 // The stop that stopApplication starts runs on a watcher fiber in the host's scope. When that
@@ -41,3 +41,22 @@ it.effect("the shutdown deadline abandons a stop hook that never yields to inter
     expect(Exit.isSuccess(exit)).toBe(true)
   }))
 
+
+// A fiber waiting on `stopping` (the documented "effect that waits for the event") must observe
+// it before any stopping hook runs, not after the whole stop.
+it.effect("fibers waiting on ApplicationLifetime.stopping run before the stopping hooks", () =>
+  Effect.gen(function*() {
+    const log: Array<string> = []
+    const rec = (entry: string) => Effect.sync(() => void log.push(entry))
+    const Watch = Layer.effectDiscard(
+      Effect.flatMap(ApplicationLifetime, (lifetime) => Effect.forkDaemon(Effect.zipRight(lifetime.stopping, rec("waiter.stopping"))))
+    )
+    const A = HostedService.make("A", {
+      started: ApplicationLifetime.stopApplication,
+      stopping: rec("A.stopping"),
+      stop: rec("A.stop")
+    })
+    const B = HostedService.make("B", { stopping: rec("B.stopping") })
+    yield* Host.launch([Watch, B, A], { logger: false })
+    expect(log).toEqual(["waiter.stopping", "A.stopping", "B.stopping", "A.stop"])
+  }))

@@ -138,8 +138,10 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
         Effect.withSpan(`ApplicationLifetime.${event}`)
       )
 
+    // After releasing the waiters we yield once, so fibers waiting on the event run before the
+    // next phase's hooks: "`stopping` fires, then every `stopping` hook" holds for waiters too.
     const fireLifetime = (event: "started" | "stopping", deferred: Deferred.Deferred<void>) =>
-      Effect.zipRight(runCallbacks(event), Deferred.succeed(deferred, undefined))
+      Effect.zipRight(runCallbacks(event), Effect.zipRight(Deferred.succeed(deferred, undefined), Effect.yieldNow()))
 
     // ---------------------------------------------------------------------------------------
     // 2. runHook
