@@ -45,8 +45,8 @@ describe.sequential("NodeHost.runMain", () => {
     expect(app.output()).not.toMatch(/Application started|Hosting environment|Content root path|shutting down/)
   })
 
-  it("SIGQUIT: graceful, exit 0; suppressed by the option; warns about npm start", async () => {
-    const app = start(["graceful", "--suppress"], { npm_lifecycle_event: "start" })
+  it("SIGQUIT: graceful, exit 0; suppressed by the option; warns about npm start in a pod", async () => {
+    const app = start(["graceful", "--suppress"], { npm_lifecycle_event: "start", KUBERNETES_SERVICE_HOST: "10.0.0.1" })
     await app.waitFor(READY)
     const exit = await app.signal("SIGQUIT")
     console.log(`SIGQUIT to exit: ${exit.elapsedMs} ms`)

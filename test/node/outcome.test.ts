@@ -85,12 +85,21 @@ describe("settle", () => {
 })
 
 describe("processWarnings", () => {
-  it("warns when node is PID 1 (no init) and under npm, each with the fix", () => {
-    expect(processWarnings({ pid: 4242, env: {} })).toEqual([])
-    const [pid1] = processWarnings({ pid: 1, env: {} })
+  it("warns when node is PID 1 (no init) and under npm in a container, each with the fix", () => {
+    expect(processWarnings({ pid: 4242, env: {}, inContainer: false })).toEqual([])
+    const [pid1] = processWarnings({ pid: 1, env: {}, inContainer: false })
     expect(pid1).toMatch(/PID 1 without an init[\s\S]*docker run --init[\s\S]*tini/)
-    const [npm] = processWarnings({ pid: 4242, env: { npm_lifecycle_event: "start" } })
+    const [npm] = processWarnings({ pid: 4242, env: { npm_lifecycle_event: "start" }, inContainer: true })
     expect(npm).toMatch(/npm run start[\s\S]*does not forward SIGTERM[\s\S]*Run node directly/)
-    expect(processWarnings({ pid: 1, env: { npm_lifecycle_event: "start" } })).toHaveLength(2)
+    expect(processWarnings({ pid: 1, env: { npm_lifecycle_event: "start" }, inContainer: true })).toHaveLength(2)
+  })
+
+  it("does not warn about npm start on a developer machine, where Ctrl+C reaches the whole group", () => {
+    expect(processWarnings({ pid: 4242, env: { npm_lifecycle_event: "start" }, inContainer: false })).toEqual([])
+  })
+
+  it("detects a Kubernetes pod from its environment", () => {
+    const [npm] = processWarnings({ pid: 4242, env: { npm_lifecycle_event: "start", KUBERNETES_SERVICE_HOST: "10.0.0.1" } })
+    expect(npm).toMatch(/npm run start/)
   })
 })

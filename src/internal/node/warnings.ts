@@ -3,12 +3,25 @@
  *
  * @internal
  */
+import * as fs from "node:fs"
 
 /** What the checks look at; `process` in production, a plain object in tests. */
 export interface ProcessInfo {
   readonly pid: number
   readonly env: Readonly<Record<string, string | undefined>>
+  /** Whether the process runs in a container; detected from `env` and marker files if absent. */
+  readonly inContainer?: boolean | undefined
 }
+
+/**
+ * Docker writes `/.dockerenv`, Podman `/run/.containerenv`; Kubernetes sets
+ * `KUBERNETES_SERVICE_HOST` in every pod; systemd-nspawn and Podman set `container`.
+ */
+export const detectContainer = (env: ProcessInfo["env"]): boolean =>
+  (env["KUBERNETES_SERVICE_HOST"] ?? "") !== "" ||
+  (env["container"] ?? "") !== "" ||
+  fs.existsSync("/.dockerenv") ||
+  fs.existsSync("/run/.containerenv")
 
 /** PID 1 has no default signal actions and must reap orphans: that is an init's job, not Node's. */
 export const pid1Warning =
@@ -29,7 +42,10 @@ export const processWarnings = (info: ProcessInfo): ReadonlyArray<string> => {
   const warnings: Array<string> = []
   // Node itself is PID 1 only when nothing (tini, dumb-init, docker --init) runs before it.
   if (info.pid === 1) warnings.push(pid1Warning)
+  // Only in a container: that is where npm is PID 1 or the signal target and drops SIGTERM. On a
+  // developer machine Ctrl+C reaches the whole process group, so `npm start` is fine there.
   const event = info.env["npm_lifecycle_event"]
-  if (event !== undefined && event.length > 0) warnings.push(packageManagerWarning(event))
+  const inContainer = info.inContainer ?? detectContainer(info.env)
+  if (event !== undefined && event.length > 0 && inContainer) warnings.push(packageManagerWarning(event))
   return warnings
 }
