@@ -3,22 +3,11 @@
  * for the output that shows it is doing its job, sends SIGINT (Ctrl+C) and checks that it stopped
  * cleanly: the expected lines, in order, and exit code 0.
  */
-import { type ChildProcess, spawn } from "node:child_process"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import { afterAll, describe, type ExpectStatic, it } from "vitest"
+import { killLeftovers, spawnTsx, spawnWatched, type Watched } from "./util/child.js"
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
-
-interface Running {
-  readonly child: ChildProcess
-  /** Everything printed so far, stdout and stderr interleaved as they arrived. */
-  readonly output: () => string
-  /** Resolves once `pattern` has appeared in the output (rejects after `timeoutMs`). */
-  readonly waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<void>
-  /** Resolves with the exit code (null when ended by a signal) and the signal once the process has ended. */
-  readonly exited: Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>
-}
+type Running = Watched
 
 interface StartOptions {
   readonly args?: ReadonlyArray<string>
@@ -27,68 +16,13 @@ interface StartOptions {
   readonly viaNpmStart?: boolean
 }
 
-/** Every child still running; a failed test must not leave its example behind. */
-const running = new Set<ChildProcess>()
+// A failed test must not leave its example behind (npm start: its whole process group).
+afterAll(killLeftovers)
 
-afterAll(() => {
-  for (const child of running) {
-    // Detached children (npm start) lead their own process group: kill the whole group.
-    if (child.pid !== undefined && child.spawnargs[0] === "npm") process.kill(-child.pid, "SIGKILL")
-    else child.kill("SIGKILL")
-  }
-})
-
-const start = (example: string, { args = [], env = {}, viaNpmStart = false }: StartOptions = {}): Running => {
-  const [command, commandArgs] = viaNpmStart
-    ? ["npm", ["start", "--silent", "--", ...args]] as const
-    : [process.execPath, ["--import", "tsx", path.join("examples", example), ...args]] as const
-  const child = spawn(command, commandArgs, {
-    cwd: root,
-    // NO_COLOR keeps the output greppable.
-    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: viaNpmStart
-  })
-  let output = ""
-  const waiters = new Set<() => void>()
-  const onData = (chunk: Buffer) => {
-    output += chunk.toString("utf8")
-    for (const check of waiters) check()
-  }
-  child.stdout?.on("data", onData)
-  child.stderr?.on("data", onData)
-  running.add(child)
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("exit", (code, signal) => {
-      running.delete(child)
-      resolve({ code, signal })
-    })
-  )
-  const waitFor = (pattern: RegExp, timeoutMs = 15_000) =>
-    new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        waiters.delete(check)
-        reject(new Error(`timed out waiting for ${pattern} in the output of ${example}:\n${output}`))
-      }, timeoutMs)
-      const check = () => {
-        if (pattern.test(output)) {
-          clearTimeout(timer)
-          waiters.delete(check)
-          resolve()
-        }
-      }
-      waiters.add(check)
-      check()
-      void exited.then(() => {
-        if (waiters.has(check)) {
-          clearTimeout(timer)
-          waiters.delete(check)
-          reject(new Error(`${example} exited before printing ${pattern}:\n${output}`))
-        }
-      })
-    })
-  return { child, output: () => output, waitFor, exited }
-}
+const start = (example: string, { args = [], env = {}, viaNpmStart = false }: StartOptions = {}): Running =>
+  viaNpmStart
+    ? spawnWatched("npm", ["start", "--silent", "--", ...args], { env, detached: true, label: "npm start", waitTimeoutMs: 15_000 })
+    : spawnTsx(path.join("examples", example), args, { env, label: example, waitTimeoutMs: 15_000 })
 
 /**
  * Sends Ctrl+C and waits for the exit code (kills the child if it does not exit in time). With

@@ -1,0 +1,132 @@
+/**
+ * Runs a real child process for the process tests (fixtures, examples), collects its output as
+ * it arrives, lets a test wait for a line, send a signal and read the exit. Every child is
+ * tracked so that a failed test leaves none behind (`killLeftovers`).
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+
+/** The repository's root. */
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..")
+
+export interface Exited {
+  readonly code: number | null
+  readonly signal: NodeJS.Signals | null
+}
+
+export interface Watched {
+  readonly child: ChildProcess
+  readonly stdout: () => string
+  readonly stderr: () => string
+  /** stdout and stderr interleaved as they arrived. */
+  readonly output: () => string
+  /** Resolves with the match once `pattern` appears in the output; rejects on timeout or exit. */
+  readonly waitFor: (pattern: RegExp, timeoutMs?: number) => Promise<RegExpExecArray>
+  readonly exited: Promise<Exited>
+  /** Sends `signal` and resolves with the exit and the milliseconds from the signal to the exit. */
+  readonly signal: (signal: NodeJS.Signals) => Promise<Exited & { readonly elapsedMs: number }>
+}
+
+export interface SpawnOptions {
+  readonly env?: Readonly<Record<string, string>> | undefined
+  /** Environment variables of this process not to pass on (the host reads NODE_ENV, for one). */
+  readonly drop?: ReadonlyArray<string> | undefined
+  /** In its own process group, as a terminal runs it: `killLeftovers` then kills the group. */
+  readonly detached?: boolean | undefined
+  /** Named in error messages. */
+  readonly label?: string | undefined
+  /** Default for `waitFor`; start-up under tsx on a busy two-core machine takes seconds. */
+  readonly waitTimeoutMs?: number | undefined
+}
+
+const live = new Set<ChildProcess>()
+
+/** Kills whatever a failed test left running (whole process groups for detached children). */
+export const killLeftovers = () => {
+  for (const child of live) {
+    if (child.spawnfile !== process.execPath && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, "SIGKILL")
+        continue
+      } catch {
+        // Not a group leader after all: fall back to the child itself.
+      }
+    }
+    child.kill("SIGKILL")
+  }
+  live.clear()
+}
+
+/** `node --import tsx <file> ...args`, from the repository's root. */
+export const spawnTsx = (file: string, args: ReadonlyArray<string> = [], options: SpawnOptions = {}): Watched =>
+  spawnWatched(process.execPath, ["--import", "tsx", file, ...args], options)
+
+export const spawnWatched = (
+  command: string,
+  args: ReadonlyArray<string>,
+  { detached = false, drop = [], env = {}, label = command, waitTimeoutMs = 20_000 }: SpawnOptions = {}
+): Watched => {
+  const inherited: Record<string, string | undefined> = { ...process.env }
+  for (const name of drop) delete inherited[name]
+  const child = spawn(command, args, {
+    cwd: root,
+    // NO_COLOR keeps the output greppable.
+    env: { ...inherited, NO_COLOR: "1", FORCE_COLOR: "0", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached
+  })
+  live.add(child)
+  let stdout = ""
+  let stderr = ""
+  let output = ""
+  let ended = false
+  const waiters = new Set<() => void>()
+  const notify = () => {
+    for (const check of [...waiters]) check()
+  }
+  child.stdout?.on("data", (chunk: Buffer) => {
+    stdout += chunk.toString("utf8")
+    output += chunk.toString("utf8")
+    notify()
+  })
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString("utf8")
+    output += chunk.toString("utf8")
+    notify()
+  })
+  const exited = new Promise<Exited>((resolve) =>
+    // `close`, not `exit`: by then every byte of output has arrived.
+    child.on("close", (code, signal) => {
+      live.delete(child)
+      ended = true
+      notify()
+      resolve({ code, signal })
+    })
+  )
+  const waitFor = (pattern: RegExp, timeoutMs = waitTimeoutMs) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(check)
+        reject(new Error(`timed out waiting for ${pattern} in the output of ${label}:\n${output}`))
+      }, timeoutMs)
+      const check = () => {
+        const match = pattern.exec(output)
+        if (match !== null || ended) {
+          clearTimeout(timer)
+          waiters.delete(check)
+          if (match !== null) resolve(match)
+          else reject(new Error(`${label} exited before printing ${pattern}:\n${output}`))
+        }
+      }
+      waiters.add(check)
+      check()
+    })
+  const signal = async (name: NodeJS.Signals) => {
+    const sentAt = performance.now()
+    child.kill(name)
+    const result = await exited
+    return { ...result, elapsedMs: Math.round(performance.now() - sentAt) }
+  }
+  return { child, stdout: () => stdout, stderr: () => stderr, output: () => output, waitFor, exited, signal }
+}
