@@ -58,8 +58,9 @@ export type Task<R = never> = Effect.Effect<unknown, unknown, R>
 export interface Service<R = never> {
   /**
    * Adds a task. When the queue is full it waits for room (`whenFull: "wait"`, the default) or
-   * fails with `TaskQueueFullError` (`whenFull: "fail"`). Once the stop has begun it fails with
-   * `TaskQueueStoppedError`. An `enqueue` that succeeded guarantees the task will be completed or
+   * fails with `TaskQueueFullError` (`whenFull: "fail"`). Once the queue's own stop has begun it
+   * fails with `TaskQueueStoppedError`: services stop in reverse order, so a producer listed after
+   * the queue stops first and may still enqueue from its stop hooks. An `enqueue` that succeeded guarantees the task will be completed or
    * reported to `onUnprocessed`, never both and never neither.
    */
   readonly enqueue: (task: Task<R>) => Effect.Effect<void, TaskQueueFullError | TaskQueueStoppedError>
