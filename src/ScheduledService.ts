@@ -20,6 +20,8 @@ import type * as Layer from "effect/Layer"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
+import * as ScheduleDecision from "effect/ScheduleDecision"
+import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import type * as Scope from "effect/Scope"
 import { detachedFiberSet, withFreshLayer } from "./internal/background/fibers.js"
 import { register } from "./internal/hostedService.js"
@@ -47,7 +49,8 @@ export interface Options<A, E, R, ROut = never, E2 = never, RIn = never> {
    * `Schedule.spaced("1 minute")` runs at 1, 2, 3 ... minutes after start), a `Cron`, or a
    * cron string (5 fields, or 6 with seconds first). The schedule is stepped when each tick fires,
    * not when a run ends: a slow run never shifts the timetable, `overlap` decides what happens
-   * to the ticks it covers.
+   * to the ticks it covers. A tick never fires before its recurrence's time (a timer that wakes
+   * early waits for the rest), so a fixed-rate or cron schedule never runs twice for one slot.
    */
   readonly schedule: Schedule.Schedule<unknown> | Cron.Cron | string
   /**
@@ -343,14 +346,27 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
         )
       })
 
+      // Timers can wake a little before their deadline (Node measures `setTimeout` against its
+      // cached loop time, `Date.now` is another clock). A tick that fired early would step the
+      // schedule before its own slot, and slot-based schedules (`fixed`, `windowed`, cron) answer
+      // "that same slot, 1 ms from now": a second run for one slot. So a tick waits out the rest.
+      const sleepUntil = (due: number): Effect.Effect<void> =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          now >= due ? Effect.void : Effect.zipRight(Effect.sleep(due - now), Effect.suspend(() => sleepUntil(due))))
+
+      // Stepped by hand rather than with `Schedule.driver`, which sleeps without telling the due
+      // time, so it cannot tell an early wake-up from the recurrence itself.
       const tickLoop = Effect.gen(function*() {
-        const driver = yield* Schedule.driver(schedule)
+        let state: unknown = schedule.initial
         while (!stopping) {
-          const next = yield* Effect.either(driver.next(undefined))
-          if (Either.isLeft(next)) {
+          const now = yield* Clock.currentTimeMillis
+          const [nextState, , decision] = yield* schedule.step(now, undefined, state)
+          state = nextState
+          if (ScheduleDecision.isDone(decision)) {
             yield* Effect.logInfo(`Scheduled service ${name}: the schedule has no more recurrences`)
             return
           }
+          yield* sleepUntil(ScheduleIntervals.start(decision.intervals))
           yield* tick
         }
       }).pipe(Effect.annotateLogs({ service: name, phase: "schedule" }))

@@ -5,8 +5,7 @@
  * the build. Every run records the TestClock time at which it began.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Clock, Effect, Metric, Option, Schedule } from "effect"
-import type { Duration } from "effect"
+import { Cause, Clock, Duration, Effect, Metric, Option, Schedule, TestClock } from "effect"
 import { HostedService, ScheduledService } from "effect-host"
 import { TestHost } from "effect-host/testing"
 import { assertSuccess, captureLogs, countingLayer, failureOf, settle } from "./util/background.js"
@@ -27,6 +26,22 @@ const timedRun = (duration: Duration.DurationInput = 0) => {
 }
 
 const seconds = (...s: Array<number>) => s.map((x) => x * 1000)
+
+/**
+ * The TestClock, except that a sleep longer than 1 ms wakes 1 ms early, as a real timer sometimes
+ * does (Node measures `setTimeout` against its cached loop time, `Date.now` is another clock).
+ * `adjust` is kept so that `TestHost`'s clean-up, which runs with this clock, can still move time.
+ */
+const earlyWakingClock = Effect.map(TestClock.testClock(), (clock): Clock.Clock & Pick<TestClock.TestClock, "adjust"> => ({
+  [Clock.ClockTypeId]: Clock.ClockTypeId,
+  unsafeCurrentTimeMillis: () => clock.unsafeCurrentTimeMillis(),
+  unsafeCurrentTimeNanos: () => clock.unsafeCurrentTimeNanos(),
+  currentTimeMillis: clock.currentTimeMillis,
+  currentTimeNanos: clock.currentTimeNanos,
+  sleep: (duration) =>
+    clock.sleep(Duration.greaterThan(duration, Duration.millis(1)) ? Duration.subtract(duration, Duration.millis(1)) : duration),
+  adjust: (duration) => clock.adjust(duration)
+}))
 
 describe("ScheduledService run times", () => {
   it.scoped("Schedule.spaced: runs at each recurrence, the first one interval after start", () =>
@@ -63,6 +78,38 @@ describe("ScheduledService run times", () => {
       yield* host.requestStop
       yield* host.advance("10 seconds")
       assertSuccess(yield* host.exit)
+    }))
+
+  // Schedule.fixed and cron compute the next slot from the clock's time: stepped 1 ms before a
+  // slot, they answer "this slot, in 1 ms", and the slot used to run twice (999, 1000, 1999, 2000 ...).
+  it.scoped.each([
+    ["Schedule.fixed", Schedule.fixed("1 second")],
+    ["a cron string", "* * * * * *"],
+    ["Schedule.windowed", Schedule.windowed("1 second")]
+  ] as const)("%s: a timer that wakes early still runs each slot once, on time", ([, schedule]) =>
+    Effect.gen(function*() {
+      const { run, starts } = timedRun()
+      const clock = yield* earlyWakingClock
+      const host = yield* TestHost.start([ScheduledService.make("Job", { schedule, timeZone: "UTC", run })]).pipe(
+        Effect.withClock(clock)
+      )
+      yield* host.started
+      yield* host.advance("5 seconds")
+      expect(starts).toStrictEqual(seconds(1, 2, 3, 4, 5))
+      assertSuccess(yield* host.stop)
+    }))
+
+  it.scoped("Schedule.spaced: a timer that wakes early runs at the recurrence's time, not before", () =>
+    Effect.gen(function*() {
+      const { run, starts } = timedRun()
+      const clock = yield* earlyWakingClock
+      const host = yield* TestHost.start([ScheduledService.make("Job", { schedule: Schedule.spaced("1 second"), run })]).pipe(
+        Effect.withClock(clock)
+      )
+      yield* host.started
+      yield* host.advance("3 seconds")
+      expect(starts).toStrictEqual(seconds(1, 2, 3))
+      assertSuccess(yield* host.stop)
     }))
 
   it.scoped("a cron string: runs at the matching minutes (time zone UTC)", () =>
