@@ -107,7 +107,7 @@ export const timerDrift: Benchmark = {
       notes: [
         `setInterval drifted ${drift("setInterval")} ms over ${ticks} ticks; ScheduledService ${drift("ScheduledService(Schedule.fixed)")} ms.`,
         "Drift is the last tick's time minus (first tick + (N − 1) × 10 ms): positive = late, negative = ahead because of extra ticks.",
-        "Extra ticks: Effect's Schedule.fixed computes the next slot from Date.now; when the timer fires a millisecond before the slot boundary, it schedules one more run at that boundary (~1 ms later), so some slots run twice (the short gaps). ScheduledService inherits this from Schedule.fixed."
+        "Extra ticks: Effect's Schedule.fixed computes the next slot from Date.now; when the timer fires a millisecond before the slot boundary, it schedules one more run at that boundary (~1 ms later), so some slots run twice (the short gaps). ScheduledService waits out an early wake-up before stepping its schedule, so it runs each slot once; its remaining short gaps are catch-up runs after a late timer."
       ]
     }
   }
