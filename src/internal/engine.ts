@@ -313,12 +313,11 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
       setReason({ _tag: "Requested" })
       yield* Deferred.succeed(stopRequested, undefined)
       yield* Effect.logDebug("Stopping hosted services")
-      // The stop runs in its own fiber so the deadline can abandon it: interrupting a fiber that
-      // never yields would hang us, so at the deadline we interrupt without waiting.
-      // Whichever comes first, the end of the stop work or the deadline, completes `finish`.
-      // Waiting on a Deferred needs no interruption, so this stays correct even when the fiber
-      // running the stop is itself interrupted (a scope closing under a watcher fiber): the
-      // stop is uninterruptible and always reaches the outcome below.
+      // The stop work runs in its own fiber so the deadline can abandon it: at the deadline we
+      // interrupt it without waiting, since a hook that ignores interruption would hang us.
+      // Whichever comes first, the end of the work or the deadline, completes `finish`; waiting
+      // on a Deferred needs no interruption, so the stop (uninterruptible) always reaches the
+      // outcome below, even when the fiber running it is interrupted from outside.
       const finish = yield* Deferred.make<"finished" | "deadline">()
       const worker = yield* Effect.forkDaemon(
         Effect.interruptible(stopWork).pipe(Effect.ensuring(Deferred.succeed(finish, "finished")))
@@ -330,10 +329,10 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
           Effect.zipRight(Deferred.succeed(finish, "deadline"))
         )
       )
-      const finished = (yield* Deferred.await(finish)) === "finished" ? Option.some(undefined) : Option.none()
+      const deadlineHit = (yield* Deferred.await(finish)) === "deadline"
       yield* Fiber.interruptFork(timer)
       let report: StopReport = { failures: stopFailures, deadline: undefined }
-      if (Option.isNone(finished)) {
+      if (deadlineHit) {
         const stuck = [...inFlight.keys()].map((s) => s.name)
         if (callbacksInFlight !== undefined) stuck.push(callbacksInFlight)
         const skipped = services
