@@ -188,7 +188,10 @@ export const make = <const S extends Services>(services: S, options?: Options): 
 /**
  * Runs the host until it is stopped: by `ApplicationLifetime.stopApplication`, by interruption
  * (a runner's Ctrl+C), or by a failing background service under `"StopHost"`. The stop is bounded
- * by `shutdownTimeout`. Succeeds on a graceful stop, fails with a `HostError` otherwise.
+ * by `shutdownTimeout`. Succeeds on a graceful stop, fails with a `HostError` otherwise. When it
+ * is interrupted and the stop then fails or hits its deadline, the `HostError` is added to the
+ * interruption as a defect, so even a runner that knows nothing of hosts (plain
+ * `NodeRuntime.runMain`) reports it and exits non-zero; `NodeHost.runMain` gives exact exit codes.
  *
  * @since 0.1.0
  * @category running
@@ -204,4 +207,16 @@ export const make = <const S extends Services>(services: S, options?: Options): 
  * ```
  */
 export const launch = <const S extends Services>(services: S, options?: Options): Effect.Effect<void, Err<S>, In<S>> =>
-  Effect.scoped(Effect.flatMap(build(services, options), ({ engine }) => engine.result))
+  Effect.scoped(Effect.gen(function*() {
+    const { engine } = yield* build(services, options)
+    // A runner that observes the host (NodeHost.runMain, TestHost) learns its outcome from the
+    // observer. Any other runner only sees "interrupted" after its Ctrl+C, and plain
+    // NodeRuntime.runMain would exit 0 although the stop failed or hit its deadline: re-raise
+    // the HostError as a defect, so such a runner logs it and exits non-zero.
+    if (Option.isNone(yield* FiberRef.get(currentObserver))) {
+      yield* Effect.addFinalizer((exit) =>
+        Exit.isInterrupted(exit) ? Effect.orDie(Effect.zipRight(engine.stop, engine.result)) : Effect.void
+      )
+    }
+    return yield* engine.result
+  }))

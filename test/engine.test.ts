@@ -1,6 +1,6 @@
-import { expect, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Layer, TestClock } from "effect"
-import { ApplicationLifetime, Host, HostedService } from "effect-host"
+import { describe, expect, it } from "@effect/vitest"
+import { Cause, Effect, Exit, Fiber, Layer, TestClock } from "effect"
+import { ApplicationLifetime, Host, HostedService, HostError } from "effect-host"
 
 // The stop that stopApplication starts runs on a watcher fiber in the host's scope. When that
 // scope closes while the stop is still running (the program ends right after stopApplication,
@@ -60,3 +60,39 @@ it.effect("fibers waiting on ApplicationLifetime.stopping run before the stoppin
     yield* Host.launch([Watch, B, A], { logger: false })
     expect(log).toEqual(["waiter.stopping", "A.stopping", "B.stopping", "A.stop"])
   }))
+
+// Interrupted from outside by a runner that does not observe hosts (plain NodeRuntime.runMain on
+// Ctrl+C), a launch whose stop fails must not look like a clean interruption: the HostError rides
+// along as a defect, so that runner reports it and exits non-zero.
+describe("an interrupted Host.launch", () => {
+  const launchThenInterrupt = (stop: Effect.Effect<void, string>) =>
+    Effect.gen(function*() {
+      const fiber = yield* Effect.fork(
+        Host.launch([HostedService.make("Db", { start: Effect.void, stop })], { shutdownTimeout: "5 seconds", logger: false })
+      )
+      yield* TestClock.adjust("1 second")
+      const interrupting = yield* Effect.fork(Fiber.interrupt(fiber))
+      yield* TestClock.adjust("5 seconds")
+      const exit = yield* Fiber.join(interrupting)
+      expect(Exit.isInterrupted(exit)).toBe(true)
+      return Exit.isFailure(exit) ? [...Cause.defects(exit.cause)] : []
+    })
+
+  it.effect("carries the stop's failure as a defect", () =>
+    Effect.gen(function*() {
+      const [defect, ...rest] = yield* launchThenInterrupt(Effect.fail("disk full"))
+      expect(rest).toEqual([])
+      expect(defect).toBeInstanceOf(HostError.HostStopError)
+    }))
+
+  it.effect("carries a missed shutdown deadline as a defect", () =>
+    Effect.gen(function*() {
+      const [defect] = yield* launchThenInterrupt(Effect.never)
+      expect(defect).toBeInstanceOf(HostError.ShutdownTimeoutError)
+    }))
+
+  it.effect("is a plain interruption when the stop went well", () =>
+    Effect.gen(function*() {
+      expect(yield* launchThenInterrupt(Effect.void)).toEqual([])
+    }))
+})
