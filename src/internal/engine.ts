@@ -200,7 +200,10 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
           onFailure(failure)
         }
         if (concurrently) {
-          yield* Effect.forEach(members, (s) => Effect.map(runHook(s, phase), (exit) => record(s, exit)), {
+          // Only members with a hook in this phase get a fiber; the others pass it at once.
+          const withHook = members.filter((s) => s.hooks[phase] !== undefined)
+          for (const s of members) if (s.hooks[phase] === undefined) record(s, Exit.void)
+          yield* Effect.forEach(withHook, (s) => Effect.map(runHook(s, phase), (exit) => record(s, exit)), {
             concurrency: "unbounded",
             discard: true
           })
