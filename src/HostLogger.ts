@@ -4,8 +4,10 @@
  * levels `Logging:LogLevel:<Category>` where the category is a log annotation `category`, or
  * else the `service` annotation the host puts on everything a hosted service logs.
  *
- * Logs go to stderr by default (`Logging:Output` = `stdout` to change): stdout stays free for
- * the program's own output, and container runtimes collect both streams.
+ * Output (`Logging:Output`): `split` by default, as consoles and .NET do: Information and below
+ * on stdout, Warning and above on stderr, so failures and their causes are on stderr while
+ * status lines ("Application started…") are where a reader of stdout expects them. `stderr` or
+ * `stdout` send everything to one stream.
  *
  * @since 0.1.0
  */
@@ -35,7 +37,7 @@ export type Format = "pretty" | "json" | "logfmt"
  * @since 0.1.0
  * @category models
  */
-export type Output = "stderr" | "stdout"
+export type Output = "split" | "stderr" | "stdout"
 
 /**
  * What the logger does. `format` undefined means "follow the environment".
@@ -55,7 +57,7 @@ export interface Settings {
  * @since 0.1.0
  * @category constants
  */
-export const defaults: Settings = { output: "stderr", minimumLevel: LogLevel.Info, categories: new Map() }
+export const defaults: Settings = { output: "split", minimumLevel: LogLevel.Info, categories: new Map() }
 
 /**
  * The configuration keys.
@@ -70,7 +72,7 @@ export const configKeys = {
   defaultCategory: "Default",
   /** `pretty`, `json` or `logfmt`; default `pretty` in Development, `json` otherwise. */
   format: "Logging:Format",
-  /** `stderr` (default) or `stdout`. */
+  /** `split` (default: below Warning on stdout, the rest on stderr), `stderr` or `stdout`. */
   output: "Logging:Output"
 } as const
 
@@ -99,7 +101,7 @@ export const parseLevel = (text: string): Option.Option<LogLevel.LogLevel> =>
   Option.fromNullable(levelNames[text.trim().toLowerCase()])
 
 const formats: ReadonlyArray<Format> = ["pretty", "json", "logfmt"]
-const outputs: ReadonlyArray<Output> = ["stderr", "stdout"]
+const outputs: ReadonlyArray<Output> = ["split", "stderr", "stdout"]
 
 /**
  * Reads the `Logging` section from the current `ConfigProvider`. Every invalid key is reported,
@@ -177,8 +179,8 @@ export const lowestLevel = (settings: Settings): LogLevel.LogLevel =>
     settings.minimumLevel
   )
 
-const useColors = (output: Output): boolean => {
-  const stream = output === "stderr" ? process.stderr : process.stdout
+const useColors = (stderr: boolean): boolean => {
+  const stream = stderr ? process.stderr : process.stdout
   const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== ""
   return !noColor && process.env.FORCE_COLOR !== "0" && stream.isTTY === true
 }
@@ -208,12 +210,22 @@ export const formatFor = (settings: Settings, environment: { readonly isDevelopm
  */
 export const make = (settings: Settings, environment: { readonly isDevelopment: boolean } = { isDevelopment: false }): Logger.Logger<unknown, void> => {
   const format = formatFor(settings, environment)
-  const toConsole = settings.output === "stderr" ? Logger.withConsoleError : Logger.withConsoleLog
-  const base: Logger.Logger<unknown, void> = format === "pretty"
-    ? Logger.prettyLogger({ stderr: settings.output === "stderr", colors: useColors(settings.output), mode: "tty" })
-    : toConsole(format === "json" ? Logger.jsonLogger : Logger.logfmtLogger)
+  const sink = (stderr: boolean): Logger.Logger<unknown, void> =>
+    format === "pretty"
+      ? Logger.prettyLogger({ stderr, colors: useColors(stderr), mode: "tty" })
+      : (stderr ? Logger.withConsoleError : Logger.withConsoleLog)(format === "json" ? Logger.jsonLogger : Logger.logfmtLogger)
+  const toStdout = sink(false)
+  const toStderr = sink(true)
+  const streamFor = (level: LogLevel.LogLevel) =>
+    settings.output === "stdout"
+      ? toStdout
+      : settings.output === "stderr" || LogLevel.greaterThanEqual(level, LogLevel.Warning)
+      ? toStderr
+      : toStdout
   return Logger.make((options) => {
-    if (LogLevel.greaterThanEqual(options.logLevel, levelFor(settings, options.annotations))) base.log(options)
+    if (LogLevel.greaterThanEqual(options.logLevel, levelFor(settings, options.annotations))) {
+      streamFor(options.logLevel).log(options)
+    }
   })
 }
 

@@ -237,16 +237,16 @@ describe("the host's logger", () => {
 
   const Chatty = HostedService.make("Chatty", { start: Effect.logInfo("chatty is up") })
 
-  it.scoped("replaces Effect's default logger: JSON lines on stderr in Production, with the service annotation", () =>
+  it.scoped("replaces Effect's default logger: JSON lines in Production (information on stdout), with the service annotation", () =>
     Effect.gen(function*() {
       const captured = captureConsole()
       const host = yield* withDefaultLogger(TestHost.start([Chatty], { configuration: isolated() })).pipe(Effect.withConsole(captured.console))
       yield* host.started
       yield* host.stop
-      const line = captured.stderr.map((l) => JSON.parse(l) as { message: unknown; annotations: Record<string, unknown> })
+      const line = captured.stdout.map((l) => JSON.parse(l) as { message: unknown; annotations: Record<string, unknown> })
         .find((l) => l.message === "chatty is up")
       expect(line?.annotations).toMatchObject({ service: "Chatty", phase: "start" })
-      expect(captured.stdout).toEqual([])
+      expect(captured.stderr).toEqual([])
     }))
 
   it.scoped("per-service level from Logging:LogLevel:<service>", () =>
@@ -259,7 +259,7 @@ describe("the host's logger", () => {
       ).pipe(Effect.withConsole(captured.console))
       yield* host.started
       yield* host.stop
-      const text = captured.stderr.join("\n")
+      const text = captured.stdout.join("\n")
       expect(text).toContain("chatty is up")
       expect(text).not.toContain("quiet is up")
     }))

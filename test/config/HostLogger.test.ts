@@ -1,5 +1,6 @@
 /**
- * The host's logger: format by environment (overridable), stderr by default, levels from
+ * The host's logger: format by environment (overridable), split output by default (below
+ * Warning on stdout, the rest on stderr), levels from
  * `Logging:LogLevel:*` with per-category levels, and secrets never written.
  */
 import { describe, expect, it } from "@effect/vitest"
@@ -29,12 +30,24 @@ const logged = (
 const json = (line: string): Record<string, unknown> => JSON.parse(line) as Record<string, unknown>
 
 describe("format and output", () => {
-  it.effect("Production: one JSON object per line on stderr, with annotations", () =>
+  it.effect("Production: one JSON object per line, information on stdout, with annotations", () =>
     Effect.gen(function*() {
       const out = yield* logged({}, Effect.logInfo("hello").pipe(Effect.annotateLogs("service", "Worker")))
-      expect(out.stdout).toEqual([])
-      expect(out.stderr).toHaveLength(1)
-      expect(json(out.stderr[0] as string)).toMatchObject({ message: "hello", logLevel: "INFO", annotations: { service: "Worker" } })
+      expect(out.stderr).toEqual([])
+      expect(out.stdout).toHaveLength(1)
+      expect(json(out.stdout[0] as string)).toMatchObject({ message: "hello", logLevel: "INFO", annotations: { service: "Worker" } })
+    }))
+
+  it.effect("split by default: below Warning on stdout, Warning and above on stderr", () =>
+    Effect.gen(function*() {
+      const out = yield* logged(
+        {},
+        Effect.all([Effect.logInfo("status"), Effect.logWarning("careful"), Effect.logError("broken"), Effect.logFatal("dead")], {
+          discard: true
+        })
+      )
+      expect(out.stdout.map((l) => json(l).message)).toEqual(["status"])
+      expect(out.stderr.map((l) => json(l).message)).toEqual(["careful", "broken", "dead"])
     }))
 
   it.effect("Development: human-readable lines on stderr", () =>
@@ -64,14 +77,15 @@ describe("levels", () => {
   ], { discard: true })
   const messages = (lines: ReadonlyArray<string>) => lines.map((l) => json(l).message)
 
+  // One stream (Logging:Output=stderr), so that the order across levels is observable.
   it.effect("the default minimum is Information", () =>
-    logged({}, all).pipe(Effect.map((out) => expect(messages(out.stderr)).toEqual(["plain info", "plain warning", "db warning", "db error"]))))
+    logged({ env: { LOGGING__OUTPUT: "stderr" } }, all).pipe(Effect.map((out) => expect(messages(out.stderr)).toEqual(["plain info", "plain warning", "db warning", "db error"]))))
 
   it.effect("Logging:LogLevel:Default sets the minimum; a category's level applies to its service or category annotation", () =>
     logged(
       {
         values: { Logging: { LogLevel: { Default: "Warning", worker: "Debug" } } },
-        env: { LOGGING__LOGLEVEL__DB: "Error" }
+        env: { LOGGING__LOGLEVEL__DB: "Error", LOGGING__OUTPUT: "stderr" }
       },
       all
     ).pipe(Effect.map((out) => expect(messages(out.stderr)).toEqual(["plain warning", "worker debug", "db error"]))))

@@ -82,8 +82,8 @@ describe("an application with invalid configuration", () => {
     const result = await app_.done
     expect(result.code).toBe(ExitCode.Success)
     expect(result.stdout).toContain("HOOK RAN: Web.start on 0.0.0.0:8080")
-    // The settings were logged (JSON lines on stderr in Production), with the key masked.
-    expect(result.stderr).toMatch(/"message":\["Mailer settings",\{"Host":"mail\.local","ApiKey":"<redacted>"\}\]/)
+    // The settings were logged (JSON lines, information on stdout, in Production), key masked.
+    expect(result.stdout).toMatch(/"message":\["Mailer settings",\{"Host":"mail\.local","ApiKey":"<redacted>"\}\]/)
     expect(`${result.stdout}${result.stderr}`).not.toContain(secret)
   })
 })

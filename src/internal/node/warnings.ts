@@ -32,7 +32,7 @@ export const pid1Warning =
 
 /** `npm start` (and `npm run`, yarn, pnpm) wraps node in a shell that often drops SIGTERM. */
 export const packageManagerWarning = (event: string) =>
-  `This process was started through a package manager script (\`npm run ${event}\`): npm does not ` +
+  `This process was started through a package manager (\`${event === "npx" ? "npx" : `npm run ${event}`}\`): npm does not ` +
   "forward SIGTERM to the application in many container images, so the graceful stop never runs " +
   "and the container is killed at the end of its grace period. Run node directly " +
   "(CMD [\"node\", \"main.js\"] instead of CMD [\"npm\", \"start\"])."
