@@ -12,7 +12,7 @@
         pkgs = import nixpkgs { inherit system; };
       in
       {
-        # `nix develop`, then `npm install && npm start` / `npm test` as in the README.
+        # `nix develop`, then `npm ci && npm start` / `npm test` as in the README.
         # Everything else (TypeScript, tsx, vitest, eslint, typedoc, autocannon) comes from
         # package-lock.json through npm, so the shell only needs Node 20 and a few tools.
         devShells.default = pkgs.mkShell {

@@ -8,9 +8,9 @@
  * before any service starts, naming every bad key and where it came from (exit code 78). The API
  * key is `Redacted`: masked in the configuration dump and never logged.
  *
- * Run: `npx tsx examples/configuration.ts`, then try
- *      `GREETER__NAME=env npx tsx examples/configuration.ts --Greeter:Shout=true`
- *      `npx tsx examples/configuration.ts --environment Production --Greeter:IntervalSeconds=-1`
+ * Run: `node --import tsx examples/configuration.ts`, then try
+ *      `GREETER__NAME=env node --import tsx examples/configuration.ts --Greeter:Shout=true`
+ *      `node --import tsx examples/configuration.ts --environment Production --Greeter:IntervalSeconds=-1`
  */
 import { Console, Effect, Layer, Redacted, Schedule, Schema } from "effect"
 import { Host, HostConfiguration, HostEnvironment, ScheduledService, Settings } from "effect-host"

@@ -7,7 +7,7 @@
  *   starting → start → started → lifetime.started   … Ctrl+C …
  *   lifetime.stopping → stopping → stop → stopped → lifetime.stopped
  *
- * Run: `npx tsx examples/lifecycle-hooks.ts`, then press Ctrl+C.
+ * Run: `node --import tsx examples/lifecycle-hooks.ts`, then press Ctrl+C.
  */
 import { Console, Effect, Layer } from "effect"
 import { ApplicationLifetime, Host, HostedService } from "effect-host"

@@ -7,7 +7,7 @@
  * stop hook. The process ends on its own with exit code 0 — or earlier on Ctrl+C, in which case
  * the worker is interrupted (that is the host's own doing, never reported as a failure).
  *
- * Run: `npx tsx examples/lifetime-events.ts`
+ * Run: `node --import tsx examples/lifetime-events.ts`
  */
 import { Console, Effect } from "effect"
 import { ApplicationLifetime, BackgroundService, Host, HostedService } from "effect-host"

@@ -9,7 +9,7 @@
  * the shutdown budget) before the host stops; a task that could not be completed would be logged
  * and handed to `onUnprocessed` — never lost silently.
  *
- * Run: `npx tsx examples/queued-work.ts` (port: `--Http:Port=8080`), then press Ctrl+C.
+ * Run: `node --import tsx examples/queued-work.ts` (port: `--Http:Port=8080`), then press Ctrl+C.
  */
 import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { Console, Effect, Layer } from "effect"

@@ -7,7 +7,7 @@
  * client) can never outlive its run. Every third run fails on purpose: its scope is still
  * released, the failure is logged, and the worker keeps going.
  *
- * Run: `npx tsx examples/scoped-worker.ts`, then press Ctrl+C.
+ * Run: `node --import tsx examples/scoped-worker.ts`, then press Ctrl+C.
  */
 import { Console, Context, Effect, Layer, Schedule } from "effect"
 import { Host, ScheduledService } from "effect-host"

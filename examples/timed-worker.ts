@@ -6,7 +6,7 @@
  * fires makes that tick be skipped), a failing run is logged and the timer goes on, and at
  * Ctrl+C the run in progress is awaited before the host stops.
  *
- * Run: `npx tsx examples/timed-worker.ts`, then press Ctrl+C.
+ * Run: `node --import tsx examples/timed-worker.ts`, then press Ctrl+C.
  */
 import { Console, Effect, Layer, Schedule } from "effect"
 import { ApplicationLifetime, Host, ScheduledService } from "effect-host"
