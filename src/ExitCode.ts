@@ -3,23 +3,24 @@
  *
  * @since 0.1.0
  */
+import { exitCodes } from "./internal/exitCode.js"
 
 /**
  * @since 0.1.0
  * @category constants
  */
-export const ExitCode = {
+export const ExitCode: {
   /** The host stopped gracefully (stopApplication, a first signal, or the program ended). */
-  Success: 0,
+  readonly Success: 0
   /** A service failed: in a start phase, a background service under StopHost, or a stop hook. */
-  ServiceFailure: 1,
+  readonly ServiceFailure: 1
   /** The configuration was invalid; no hosted service was started (sysexits' EX_CONFIG). */
-  InvalidConfiguration: 78,
+  readonly InvalidConfiguration: 78
   /** The stop hit `shutdownTimeout`; the remaining stop work was abandoned (as `timeout(1)`). */
-  ShutdownTimeout: 124,
+  readonly ShutdownTimeout: 124
   /** A second signal forced the exit: 128 + the signal's number (130 SIGINT, 143 SIGTERM, 131 SIGQUIT). */
-  signalBase: 128
-} as const
+  readonly signalBase: 128
+} = exitCodes
 
 /**
  * @since 0.1.0

@@ -3,28 +3,23 @@
  * them within the shutdown budget. `make` is the host as a `Layer`; `launch` runs it until a stop
  * is requested, the fiber is interrupted (Ctrl+C under a runner) or a background service fails.
  *
+ * The list is read in order, by the types too: a service's requirements are met only by the
+ * services listed before it or by the caller. `Host.launch([Worker, CacheLive])` where `Worker`
+ * needs `Cache` does not compile; `Host.launch([CacheLive, Worker])` does.
+ *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
 import type * as ConfigProvider from "effect/ConfigProvider"
-import * as Context from "effect/Context"
-import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as FiberRef from "effect/FiberRef"
-import * as Layer from "effect/Layer"
+import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
 import type * as Logger from "effect/Logger"
-import * as Option from "effect/Option"
-import type * as Scope from "effect/Scope"
-import { ApplicationLifetime } from "./ApplicationLifetime.js"
-import { ConfigurationError } from "./ConfigurationError.js"
+import type { ApplicationLifetime } from "./ApplicationLifetime.js"
+import type { ConfigurationError } from "./ConfigurationError.js"
 import type * as HostConfiguration from "./HostConfiguration.js"
-import * as HostEnvironment from "./HostEnvironment.js"
+import type * as HostEnvironment from "./HostEnvironment.js"
 import type { HostError } from "./HostError.js"
 import type * as HostOptions from "./HostOptions.js"
-import * as HostSetup from "./internal/config/hostSetup.js"
-import * as Engine from "./internal/engine.js"
-import { currentHostContext } from "./internal/hostContext.js"
-import { currentObserver } from "./internal/observer.js"
+import * as internal from "./internal/host.js"
 
 /**
  * Host options: `HostOptions` plus the environment values fixed in code, the configuration and
@@ -68,101 +63,86 @@ export type Provided = ApplicationLifetime | HostEnvironment.HostEnvironment
 type AnyLayer = { readonly [Layer.LayerTypeId]: unknown }
 
 /**
- * What `make`/`launch` accept: one hosted-service layer or a list, in registration order.
+ * What `make`/`launch` accept: one hosted-service layer or a list, in registration order. Write
+ * the list inline or `as const`, so that its order is part of its type: for a plain array (whose
+ * order the compiler does not know) no member counts as provided to another.
  *
  * @since 0.1.0
  * @category models
  */
 export type Services = AnyLayer | ReadonlyArray<AnyLayer>
-type Member<S extends Services> = S extends ReadonlyArray<AnyLayer> ? S[number] : S
 
-/**
- * These distribute over the members: `Layer.Layer.Success` (and friends) of a union of layers
- * with different requirements is `never`, which dropped outputs from a mixed list, and of an
- * empty list is `unknown`, which made an empty host require `unknown`.
- *
- * @internal
- */
+// These distribute over unions: `Layer.Layer.Success` (and friends) of a union of layers with
+// different requirements is `never`, and of an empty list `unknown`.
 type SuccessOf<L> = L extends Layer.Layer<infer A, infer _E, infer _R> ? A : never
-/** @internal */
 type ErrorOf<L> = L extends Layer.Layer<infer _A, infer E, infer _R> ? E : never
-/** @internal */
 type ContextOf<L> = L extends Layer.Layer<infer _A, infer _E, infer R> ? R : never
 
-/** @internal */
-type Out<S extends Services> = Provided | SuccessOf<Member<S>>
-/** @internal */
-type Err<S extends Services> = ErrorOf<Member<S>> | HostError | ConfigurationError
+type Members<S extends Services> = S extends ReadonlyArray<AnyLayer> ? S[number] : S
+
 /**
- * What the program must provide: the members' requirements, less what the host provides and
- * what the members themselves provide (each member sees the outputs of the ones before it).
+ * The requirements left for the caller, read in order: each member's, less what the host
+ * provides and what the members before it provide. For a plain array only the host's outputs
+ * count (the order is unknown).
  *
- * @internal
+ * @since 0.1.0
+ * @category type-level
  */
-type In<S extends Services> = Exclude<ContextOf<Member<S>>, Provided | SuccessOf<Member<S>>>
+export type Requirements<S extends Services, Available = Provided> = S extends readonly [infer Head, ...infer Tail]
+  ? Exclude<ContextOf<Head>, Available> | (Tail extends Services ? Requirements<Tail, Available | SuccessOf<Head>> : never)
+  : S extends readonly [] ? never
+  : Exclude<ContextOf<Members<S>>, Available>
+
+/**
+ * What a member needs that only a member listed after it provides: a wrong order.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type ProvidedTooLate<S extends Services, Available = Provided> = S extends readonly [infer Head, ...infer Tail]
+  ?
+    | Extract<Exclude<ContextOf<Head>, Available>, SuccessOf<Tail[number]>>
+    | (Tail extends Services ? ProvidedTooLate<Tail, Available | SuccessOf<Head>> : never)
+  : never
+
+/**
+ * What the compiler shows when the list is in the wrong order: the services a member needs from
+ * a member listed after it.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export interface WrongOrder<Missing> {
+  readonly "a service needs what a service listed after it provides; list the provider first": Missing
+}
+
+/**
+ * `unknown` when the order is right, else a `WrongOrder` naming what is provided too late.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type CheckOrder<S extends Services> = [ProvidedTooLate<S>] extends [never] ? unknown : WrongOrder<ProvidedTooLate<S>>
+
+/**
+ * What the host provides: `ApplicationLifetime`, `HostEnvironment`, and every member's output.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type Success<S extends Services> = Provided | SuccessOf<Members<S>>
+
+/**
+ * How the host can fail: a member's layer error, a `HostError`, or invalid configuration.
+ *
+ * @since 0.1.0
+ * @category type-level
+ */
+export type Error<S extends Services> = ErrorOf<Members<S>> | HostError | ConfigurationError
 
 const toArray = (services: Services): ReadonlyArray<Layer.Layer<never, unknown, unknown>> =>
+  // The public types check the list; the implementation only needs layers.
   (Array.isArray(services) ? services : [services]) as ReadonlyArray<Layer.Layer<never, unknown, unknown>>
-
-/**
- * Builds and starts a host in the current scope; closing the scope stops it.
- *
- * @internal
- */
-const build = <S extends Services>(services: S, options: Options = {}) =>
-  Effect.gen(function*() {
-    // Installs the configuration and the logger for the rest of the scope; invalid host
-    // configuration is reported below, together with the services' configuration errors.
-    const setup = yield* HostSetup.prepare(options)
-    const resolved = setup.options
-    const environment = setup.environment
-    const observer = Option.getOrUndefined(yield* FiberRef.get(currentObserver))
-    const engine = yield* Engine.make({
-      options: resolved,
-      onEvent: observer?.onEvent ?? (() => {}),
-      onOutcome: observer?.onOutcome ?? (() => {})
-    })
-    observer?.onHost?.({ ...engine.handle, environment })
-
-    const provided = Context.make(ApplicationLifetime, engine.lifetime).pipe(
-      Context.add(HostEnvironment.HostEnvironment, environment)
-    )
-    // One memo map per host: a layer listed twice, or shared by two services, is built once.
-    const memoMap = yield* Layer.makeMemoMap
-    const scope = yield* Effect.scope
-    let context: Context.Context<never> = provided as Context.Context<never>
-    const configErrors: Array<ConfigurationError> = setup.error === undefined ? [] : [setup.error]
-    for (const service of toArray(services)) {
-      // Each member sees what the host provides and what the members before it provide.
-      const exit = yield* Layer.buildWithMemoMap(service, memoMap, scope).pipe(
-        Effect.provide(context),
-        Effect.locally(currentHostContext, Option.some(engine.hostContext)),
-        Effect.exit
-      )
-      if (Exit.isSuccess(exit)) {
-        context = Context.merge(context, exit.value)
-        continue
-      }
-      // Invalid configuration: keep building the other services so that every invalid key is
-      // reported at once, still before any service starts. Anything else fails at once.
-      const onlyFailures = !Cause.isDie(exit.cause) && !Cause.isInterrupted(exit.cause)
-      const configError = yield* HostSetup.asConfigurationError(onlyFailures ? [...Cause.failures(exit.cause)] : [])
-      if (Option.isNone(configError)) return yield* Effect.failCause(exit.cause)
-      configErrors.push(configError.value)
-    }
-    if (configErrors.length > 0) return yield* Effect.fail(ConfigurationError.merge(configErrors))
-    // Added after the services were built, so the stop runs before their layers are released.
-    yield* Effect.addFinalizer(() => engine.stop)
-    yield* Effect.forkScoped(Effect.zipRight(engine.stopRequested, engine.stop))
-    yield* engine.start
-    return { engine, context: context as Context.Context<Out<S>> }
-  }).pipe(
-    Effect.annotateLogs({ host: "effect-host" })
-  ) as Effect.Effect<
-    { readonly engine: Engine.Engine; readonly context: Context.Context<Out<S>> },
-    Err<S>,
-    In<S> | Scope.Scope
-  >
 
 /**
  * The host as a `Layer`: acquiring it builds and starts every hosted service, releasing it stops
@@ -182,8 +162,12 @@ const build = <S extends Services>(services: S, options: Options = {}) =>
  * }).pipe(Effect.provide(Host.make([Worker])))
  * ```
  */
-export const make = <const S extends Services>(services: S, options?: Options): Layer.Layer<Out<S>, Err<S>, In<S>> =>
-  Layer.scopedContext(Effect.map(build(services, options), ({ context }) => context))
+export const make = <const S extends Services>(
+  services: S & CheckOrder<S>,
+  options?: Options
+): Layer.Layer<Success<S>, Error<S>, Requirements<S>> =>
+  // The types above compute output and requirements; the implementation is untyped over them.
+  internal.make(toArray(services), options) as unknown as Layer.Layer<Success<S>, Error<S>, Requirements<S>>
 
 /**
  * Runs the host until it is stopped: by `ApplicationLifetime.stopApplication`, by interruption
@@ -199,24 +183,18 @@ export const make = <const S extends Services>(services: S, options?: Options): 
  * ```ts
  * import { Host, HostedService } from "effect-host"
  * import { NodeRuntime } from "@effect/platform-node"
- * import { Effect } from "effect"
+ * import { Context, Effect, Layer } from "effect"
  *
- * const Worker = HostedService.make("Worker", { start: Effect.log("up"), stop: Effect.log("down") })
+ * class Cache extends Context.Tag("app/Cache")<Cache, { readonly get: Effect.Effect<string> }>() {}
+ * const CacheLive = Layer.succeed(Cache, { get: Effect.succeed("hit") })
+ * const Worker = HostedService.make("Worker", { start: Effect.flatMap(Cache, (c) => c.get) })
  *
- * Host.launch([Worker]).pipe(NodeRuntime.runMain)
+ * Host.launch([CacheLive, Worker]).pipe(NodeRuntime.runMain)
+ * // Host.launch([Worker, CacheLive]) does not compile: Worker needs Cache, listed after it
  * ```
  */
-export const launch = <const S extends Services>(services: S, options?: Options): Effect.Effect<void, Err<S>, In<S>> =>
-  Effect.scoped(Effect.gen(function*() {
-    const { engine } = yield* build(services, options)
-    // A runner that observes the host (NodeHost.runMain, TestHost) learns its outcome from the
-    // observer. Any other runner only sees "interrupted" after its Ctrl+C, and plain
-    // NodeRuntime.runMain would exit 0 although the stop failed or hit its deadline: re-raise
-    // the HostError as a defect, so such a runner logs it and exits non-zero.
-    if (Option.isNone(yield* FiberRef.get(currentObserver))) {
-      yield* Effect.addFinalizer((exit) =>
-        Exit.isInterrupted(exit) ? Effect.orDie(Effect.zipRight(engine.stop, engine.result)) : Effect.void
-      )
-    }
-    return yield* engine.result
-  }))
+export const launch = <const S extends Services>(
+  services: S & CheckOrder<S>,
+  options?: Options
+): Effect.Effect<void, Error<S>, Requirements<S>> =>
+  internal.launch(toArray(services), options) as unknown as Effect.Effect<void, Error<S>, Requirements<S>>

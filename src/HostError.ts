@@ -1,12 +1,13 @@
 /**
  * The typed errors a host can finish with. Every error names the services involved, the lifecycle
  * phase and the full `Cause`, so nothing is swallowed and a log line is enough to find the culprit.
+ * `failures(error)` flattens any of them into one list.
  *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
-import * as Data from "effect/Data"
-import * as Duration from "effect/Duration"
+import type * as Cause from "effect/Cause"
+import type * as Duration from "effect/Duration"
+import * as internal from "./internal/hostError.js"
 
 /**
  * A lifecycle phase of a hosted service, in the order the host runs them.
@@ -17,23 +18,9 @@ import * as Duration from "effect/Duration"
 export type Phase = "starting" | "start" | "started" | "stopping" | "stop" | "stopped"
 
 /**
- * The start phases, in order.
- *
- * @since 0.1.0
- * @category constants
- */
-export const startPhases: ReadonlyArray<Phase> = ["starting", "start", "started"]
-
-/**
- * The stop phases, in order.
- *
- * @since 0.1.0
- * @category constants
- */
-export const stopPhases: ReadonlyArray<Phase> = ["stopping", "stop", "stopped"]
-
-/**
- * One hook of one service that failed.
+ * One hook (or lifetime callback, or background service's `execute`) of one service that failed.
+ * Lifetime callbacks are named by who registered them (`HttpHost`, or
+ * `ApplicationLifetime.onStarted` for a program's own callback) and carry the event's phase.
  *
  * @since 0.1.0
  * @category models
@@ -45,23 +32,6 @@ export interface ServiceFailure {
 }
 
 /**
- * @since 0.1.0
- * @category constructors
- */
-export const serviceFailure = (service: string, phase: Phase | "execute", cause: Cause.Cause<unknown>): ServiceFailure => ({
-  service,
-  phase,
-  cause
-})
-
-const describeFailures = (failures: ReadonlyArray<ServiceFailure>): string =>
-  failures.map((f) => `${f.service} (${f.phase}): ${Cause.pretty(f.cause, { renderErrorCause: true })}`).join("\n")
-
-const describeDeadline = (timeout: Duration.Duration, stuck: ReadonlyArray<string>, skipped: ReadonlyArray<string>) =>
-  `deadline of ${Duration.format(timeout)} reached; still running: ${stuck.length > 0 ? stuck.join(", ") : "none"}` +
-  (skipped.length > 0 ? `; never reached: ${skipped.join(", ")}` : "")
-
-/**
  * What went wrong while stopping: hook failures and, when the shutdown budget ran out, which
  * services were still in a stop hook (`stuck`) and which never got to theirs (`skipped`).
  *
@@ -70,24 +40,11 @@ const describeDeadline = (timeout: Duration.Duration, stuck: ReadonlyArray<strin
  */
 export interface StopReport {
   readonly failures: ReadonlyArray<ServiceFailure>
-  readonly deadline: { readonly timeout: Duration.Duration; readonly stuck: ReadonlyArray<string>; readonly skipped: ReadonlyArray<string> } | undefined
-}
-
-/**
- * @since 0.1.0
- * @category constants
- */
-export const emptyStopReport: StopReport = { failures: [], deadline: undefined }
-
-const describeStop = (stop: StopReport): string =>
-  [
-    stop.failures.length > 0 ? `stop failures:\n${describeFailures(stop.failures)}` : "",
-    stop.deadline ? `shutdown ${describeDeadline(stop.deadline.timeout, stop.deadline.stuck, stop.deadline.skipped)}` : ""
-  ].filter((s) => s.length > 0).join("\n")
-
-const withStop = (head: string, stop: StopReport) => {
-  const tail = describeStop(stop)
-  return tail.length > 0 ? `${head}\nwhile rolling back, ${tail}` : head
+  readonly deadline: {
+    readonly timeout: Duration.Duration
+    readonly stuck: ReadonlyArray<string>
+    readonly skipped: ReadonlyArray<string>
+  } | undefined
 }
 
 /**
@@ -97,17 +54,13 @@ const withStop = (head: string, stop: StopReport) => {
  * @since 0.1.0
  * @category errors
  */
-export class HostStartError extends Data.TaggedError("HostStartError")<{
-  readonly failures: ReadonlyArray<ServiceFailure>
-  readonly rollback: StopReport
-}> {
-  override get message() {
-    return withStop(
-      `${this.failures.length} hosted service(s) failed to start: ${this.failures.map((f) => `${f.service} (${f.phase})`).join(", ")}\n${describeFailures(this.failures)}`,
-      this.rollback
-    )
-  }
-}
+export const HostStartError: typeof internal.HostStartError = internal.HostStartError
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type HostStartError = internal.HostStartError
 
 /**
  * The start phases did not finish within `startupTimeout`; pending starts were interrupted and
@@ -116,18 +69,13 @@ export class HostStartError extends Data.TaggedError("HostStartError")<{
  * @since 0.1.0
  * @category errors
  */
-export class StartupTimeoutError extends Data.TaggedError("StartupTimeoutError")<{
-  readonly timeout: Duration.Duration
-  readonly pending: ReadonlyArray<string>
-  readonly rollback: StopReport
-}> {
-  override get message() {
-    return withStop(
-      `startup did not finish within ${Duration.format(this.timeout)}; still starting: ${this.pending.join(", ") || "none"}`,
-      this.rollback
-    )
-  }
-}
+export const StartupTimeoutError: typeof internal.StartupTimeoutError = internal.StartupTimeoutError
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type StartupTimeoutError = internal.StartupTimeoutError
 
 /**
  * A background service failed while the host was running, and
@@ -136,50 +84,60 @@ export class StartupTimeoutError extends Data.TaggedError("StartupTimeoutError")
  * @since 0.1.0
  * @category errors
  */
-export class BackgroundServiceError extends Data.TaggedError("BackgroundServiceError")<{
-  readonly service: string
-  readonly cause: Cause.Cause<unknown>
-  readonly stop: StopReport
-}> {
-  override get message() {
-    const head = `background service ${this.service} failed: ${Cause.pretty(this.cause, { renderErrorCause: true })}`
-    const tail = describeStop(this.stop)
-    return tail.length > 0 ? `${head}\nwhile stopping, ${tail}` : head
-  }
-}
+export const BackgroundServiceError: typeof internal.BackgroundServiceError = internal.BackgroundServiceError
 
 /**
- * One or more stop hooks failed. Every service still got every stop phase.
+ * @since 0.1.0
+ * @category errors
+ */
+export type BackgroundServiceError = internal.BackgroundServiceError
+
+/**
+ * One or more hooks failed while stopping (a stop hook, an `onStopping`/`onStopped` callback, or
+ * a start hook that ignored the interruption of a stop during start and was abandoned). Every
+ * service still got every stop phase.
  *
  * @since 0.1.0
  * @category errors
  */
-export class HostStopError extends Data.TaggedError("HostStopError")<{
-  readonly failures: ReadonlyArray<ServiceFailure>
-}> {
-  override get message() {
-    return `${this.failures.length} stop hook(s) failed: ${this.failures.map((f) => `${f.service} (${f.phase})`).join(", ")}\n${describeFailures(this.failures)}`
-  }
-}
+export const HostStopError: typeof internal.HostStopError = internal.HostStopError
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type HostStopError = internal.HostStopError
 
 /**
  * The stop did not finish within `shutdownTimeout`. The remaining stop work was interrupted and
- * the host completed anyway; `stuck` names the services that were still in a stop hook.
+ * the host completed anyway; `stuck` names the services that were still in a stop hook, `skipped`
+ * those whose stop hooks were never reached.
  *
  * @since 0.1.0
  * @category errors
  */
-export class ShutdownTimeoutError extends Data.TaggedError("ShutdownTimeoutError")<{
-  readonly timeout: Duration.Duration
-  readonly stuck: ReadonlyArray<string>
-  readonly skipped: ReadonlyArray<string>
-  readonly failures: ReadonlyArray<ServiceFailure>
-}> {
-  override get message() {
-    const head = `shutdown ${describeDeadline(this.timeout, this.stuck, this.skipped)}`
-    return this.failures.length > 0 ? `${head}\nstop failures:\n${describeFailures(this.failures)}` : head
-  }
-}
+export const ShutdownTimeoutError: typeof internal.ShutdownTimeoutError = internal.ShutdownTimeoutError
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type ShutdownTimeoutError = internal.ShutdownTimeoutError
+
+/**
+ * The cause of a hook that the host interrupted and that did not end within the finalization
+ * grace (it ignores interruption): the host abandoned it and went on.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const HookAbandonedError: typeof internal.HookAbandonedError = internal.HookAbandonedError
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type HookAbandonedError = internal.HookAbandonedError
 
 /**
  * Every way a host can finish other than a graceful stop.
@@ -194,20 +152,11 @@ export type HostError =
   | HostStopError
   | ShutdownTimeoutError
 
-const hostErrorTags = new Set<string>([
-  "HostStartError",
-  "StartupTimeoutError",
-  "BackgroundServiceError",
-  "HostStopError",
-  "ShutdownTimeoutError"
-])
-
 /**
  * @since 0.1.0
  * @category guards
  */
-export const isHostError = (u: unknown): u is HostError =>
-  typeof u === "object" && u !== null && "_tag" in u && typeof u._tag === "string" && hostErrorTags.has(u._tag)
+export const isHostError: (u: unknown) => u is HostError = internal.isHostError
 
 /**
  * Whether the shutdown budget ran out, in this error or in the rollback it carries.
@@ -215,16 +164,27 @@ export const isHostError = (u: unknown): u is HostError =>
  * @since 0.1.0
  * @category guards
  */
-export const hitShutdownDeadline = (error: HostError): boolean => {
-  switch (error._tag) {
-    case "ShutdownTimeoutError":
-      return true
-    case "HostStopError":
-      return false
-    case "BackgroundServiceError":
-      return error.stop.deadline !== undefined
-    case "HostStartError":
-    case "StartupTimeoutError":
-      return error.rollback.deadline !== undefined
-  }
-}
+export const hitShutdownDeadline: (error: HostError) => boolean = internal.hitShutdownDeadline
+
+/**
+ * Every failure an error carries, whatever its shape, in the order they happened: what caused the
+ * stop (failed starts, the failed background service) first, then what failed while stopping or
+ * rolling back.
+ *
+ * @since 0.1.0
+ * @category getters
+ * @example
+ * ```ts
+ * import { Host, HostError } from "effect-host"
+ * import { Effect } from "effect"
+ *
+ * const program = Host.launch([]).pipe(
+ *   Effect.tapError((error) =>
+ *     HostError.isHostError(error)
+ *       ? Effect.forEach(HostError.failures(error), (f) => Effect.log(`${f.service} failed in ${f.phase}`))
+ *       : Effect.void
+ *   )
+ * )
+ * ```
+ */
+export const failures: (error: HostError) => ReadonlyArray<ServiceFailure> = internal.failures

@@ -15,6 +15,7 @@
  *
  * @since 0.1.0
  */
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as internal from "./internal/node/runMain.js"
@@ -55,6 +56,13 @@ export interface RunMainOptions {
   readonly disablePrettyLogger?: boolean | undefined
   /** Do not log the failure the process exits with (the exit code is still set). */
   readonly disableErrorReporting?: boolean | undefined
+  /**
+   * How long after `shutdownTimeout` the wall-clock guard exits with `ExitCode.ShutdownTimeout`
+   * (124) when the stop has not finished (a finalizer outside the host that never returns).
+   * Default 1 second. The host itself completes by `shutdownTimeout` plus its 0.5 s finalization
+   * grace, so keep it above that.
+   */
+  readonly guardMargin?: Duration.DurationInput | undefined
 }
 
 /**
@@ -63,9 +71,9 @@ export interface RunMainOptions {
  * @since 0.1.0
  * @category constants
  */
-export const configKeys = {
+export const configKeys: { readonly suppressStatusMessages: "suppressStatusMessages" } = {
   suppressStatusMessages: StatusMessages.configKey
-} as const
+}
 
 /**
  * The signals that start a graceful stop; a second one forces the exit.

@@ -5,19 +5,16 @@
  *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
-import * as Deferred from "effect/Deferred"
-import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
-import * as Option from "effect/Option"
+import type * as Cause from "effect/Cause"
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
+import type * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
-import * as TestClock from "effect/TestClock"
 import type { ApplicationLifetime } from "./ApplicationLifetime.js"
-import * as Host from "./Host.js"
-import type { HostEvent, HostHandle } from "./internal/observer.js"
-import { currentObserver } from "./internal/observer.js"
+import type * as Host from "./Host.js"
+import type { HostEvent } from "./internal/engine.js"
+import * as internal from "./internal/testHost.js"
 
 /**
  * One recorded step: a hook invocation, a hook failure, or a lifetime event.
@@ -43,7 +40,11 @@ export interface TestHost<E> {
   readonly advance: (duration: Duration.DurationInput) => Effect.Effect<void>
   /** Requests a graceful stop (`ApplicationLifetime.stopApplication`) without waiting. */
   readonly requestStop: Effect.Effect<void>
-  /** Requests a stop and waits for the host's final exit. */
+  /**
+   * Requests a stop and waits for the host's final exit. While the host has not finished, it
+   * moves the `TestClock` from one pending sleep to the next, so a stop that waits for a run
+   * sleeping on the test clock completes; the clock moves no further than the stop needed.
+   */
   readonly stop: Effect.Effect<Exit.Exit<void, E>>
   /** Reports a failure as if background service `service` had failed with `error`. */
   readonly injectFailure: (service: string, error: unknown) => Effect.Effect<void>
@@ -61,16 +62,7 @@ export interface TestHost<E> {
  * @since 0.1.0
  * @category utils
  */
-export const formatEvent = (event: Event): string => {
-  switch (event._tag) {
-    case "Hook":
-      return `${event.service}.${event.phase}`
-    case "HookFailed":
-      return `${event.service}.${event.phase} failed`
-    case "Lifetime":
-      return `lifetime.${event.event}`
-  }
-}
+export const formatEvent: (event: Event) => string = internal.formatEvent
 
 /**
  * Starts `services` with `Host.launch` in a background fiber of the current scope and returns a
@@ -98,74 +90,11 @@ export const formatEvent = (event: Event): string => {
  * ```
  */
 export const start = <const S extends Host.Services>(
-  services: S,
+  services: S & Host.CheckOrder<S>,
   options?: Host.Options
-) =>
-  Effect.gen(function*() {
-    type E = Effect.Effect.Error<ReturnType<typeof Host.launch<S>>>
-    const events: Array<Event> = []
-    const handle = yield* Deferred.make<HostHandle>()
-    const fiber = yield* Host.launch(services, options).pipe(
-      Effect.locally(
-        currentObserver,
-        Option.some({
-          onEvent: (event: HostEvent) => void events.push(event),
-          onHost: (h: HostHandle) => void Deferred.unsafeDone(handle, Exit.succeed(h))
-        })
-      ),
-      Effect.forkScoped
-    )
-    // The host may fail before it exists (invalid configuration, a layer that fails to build).
-    const host = yield* Effect.raceFirst(
-      Deferred.await(handle).pipe(Effect.map(Option.some)),
-      Fiber.await(fiber).pipe(Effect.as(Option.none<HostHandle>()))
-    )
-    const exit = Fiber.await(fiber) as Effect.Effect<Exit.Exit<void, E>>
-    const requestStop = Option.match(host, { onNone: () => Effect.void, onSome: (h) => h.lifetime.stopApplication })
-    const live = Option.getOrUndefined(host)
-    // When the test's scope closes with the host still running (typically a failed assertion),
-    // stop it and move the `TestClock` past the shutdown budget: otherwise a stop hook that
-    // sleeps would wait for a clock nobody advances, and the test would hang instead of failing.
-    yield* Effect.addFinalizer(() =>
-      Effect.gen(function*() {
-        if (live === undefined || Option.isSome(yield* Fiber.poll(fiber))) return
-        yield* requestStop
-        yield* TestClock.adjust(Duration.sum(live.options.shutdownTimeout, Duration.millis(1)))
-        yield* Fiber.await(fiber)
-      })
-    )
-    const testHost: TestHost<E> = {
-      events: Effect.sync(() => [...events]),
-      trace: Effect.sync(() => events.filter((e) => e._tag !== "HookFailed").map(formatEvent)),
-      lifetime: live?.lifetime ?? unavailableLifetime,
-      started: live === undefined
-        ? Effect.fail(new Cause.NoSuchElementException("the host ended before it existed"))
-        : Effect.raceFirst(
-          live.lifetime.started,
-          Effect.flatMap(Fiber.await(fiber), () => Effect.fail(new Cause.NoSuchElementException("the host ended before it started")))
-        ),
-      advance: (duration) => TestClock.adjust(duration),
-      requestStop,
-      stop: Effect.zipRight(requestStop, exit),
-      injectFailure: (service, error) =>
-        live === undefined ? Effect.void : live.reportBackgroundFailure(service, Cause.fail(error)),
-      exit,
-      poll: Fiber.poll(fiber) as Effect.Effect<Option.Option<Exit.Exit<void, E>>>,
-      inFlight: Effect.sync(() => live?.inFlight() ?? [])
-    }
-    return testHost
-  }) as Effect.Effect<
-    TestHost<Effect.Effect.Error<ReturnType<typeof Host.launch<S>>>>,
-    never,
-    Effect.Effect.Context<ReturnType<typeof Host.launch<S>>> | Scope.Scope
-  >
-
-const unavailableLifetime: ApplicationLifetime["Type"] = {
-  started: Effect.never,
-  stopping: Effect.never,
-  stopped: Effect.void,
-  stopApplication: Effect.void,
-  onStarted: () => Effect.void,
-  onStopping: () => Effect.void,
-  onStopped: () => Effect.void
-}
+): Effect.Effect<TestHost<Host.Error<S>>, never, Host.Requirements<S> | Scope.Scope> =>
+  // The public types check the list (as `Host.launch` does); the implementation only needs layers.
+  internal.start<Host.Error<S>>(
+    (Array.isArray(services) ? services : [services]) as Parameters<typeof internal.start>[0],
+    options
+  ) as Effect.Effect<TestHost<Host.Error<S>>, never, Host.Requirements<S> | Scope.Scope>

@@ -2,14 +2,20 @@
  * The lifecycle engine: the one place that decides in which order hooks run, what is rolled back,
  * and how the shutdown budget is enforced. Read it top to bottom:
  *
- *   1. state       — registered services, which ones completed `start`, who is inside a hook
+ *   1. state       — one state enum, the registered services, which ones completed `start`,
+ *                    who is inside a hook, the event journal
  *   2. runHook     — runs one hook of one service, with span, log line, event and failure capture
- *   3. start       — the three start phases as barriers, then the `started` event; bounded by
- *                    `startupTimeout`; a stop requested meanwhile ends it before the next hook
- *   4. stop        — idempotent; interrupts a running start, then the three stop phases in reverse
- *                    order and the `stopped` callbacks, all inside one `shutdownTimeout` budget
- *                    that ends in interruption (never waiting for a hook that ignores it)
- *   5. outcome     — the stop reason plus the stop report become the host's final result
+ *   3. callbacks   — lifetime callbacks (`onStarted` …), named, each failure attributed
+ *   4. start       — the three start phases as barriers, then the `started` callbacks and event;
+ *                    bounded by `startupTimeout`; a stop requested meanwhile ends it
+ *   5. stop        — runs once; interrupts a running start (abandoning a start hook that ignores
+ *                    it), then the three stop phases in reverse order and the `stopped`
+ *                    callbacks, all inside one `shutdownTimeout` budget; at the deadline the stop
+ *                    work is interrupted and gets `finalizationGrace` to account and release
+ *   6. outcome     — the stop reason plus the stop report become the host's final result
+ *
+ * The engine knows nothing of runners: it exposes a `Handle` (state, stop requested, hooks in
+ * flight, events, result) that runners and tests watch, and calls no one back.
  *
  * Invariants (asserted by the property test in `test/Host.property.test.ts`):
  *   - a service gets its stop phases exactly once iff its `start` hook completed, in reverse
@@ -24,28 +30,79 @@ import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import type { ApplicationLifetime } from "../ApplicationLifetime.js"
+import type { HostError, Phase, ServiceFailure, StopReport } from "../HostError.js"
+import type * as HostOptions from "../HostOptions.js"
+import { finalizationGrace, type HostContext, type ServiceDefinition } from "./hostContext.js"
 import {
   BackgroundServiceError,
-  type HostError,
+  HookAbandonedError,
   HostStartError,
   HostStopError,
-  type Phase,
   serviceFailure,
-  type ServiceFailure,
   ShutdownTimeoutError,
   StartupTimeoutError,
   startPhases,
-  type StopReport,
   stopPhases
-} from "../HostError.js"
-import type * as HostOptions from "../HostOptions.js"
-import type { HostContext, ServiceDefinition } from "./hostContext.js"
-import type { HostEvent, HostHandle } from "./observer.js"
+} from "./hostError.js"
+
+/**
+ * Where the host is. `Created`: services are being registered. `Starting`: the start phases run.
+ * `Started`: `ApplicationLifetime.started` fired. `Stopping`: the stop (or rollback) runs.
+ * `Stopped`: the result is known.
+ */
+export type State = "Created" | "Starting" | "Started" | "Stopping" | "Stopped"
+
+/** One step of the lifecycle, in the order it happened. */
+export type HostEvent =
+  | { readonly _tag: "Hook"; readonly service: string; readonly phase: Phase }
+  | { readonly _tag: "HookFailed"; readonly service: string; readonly phase: Phase }
+  | { readonly _tag: "Lifetime"; readonly event: "started" | "stopping" | "stopped" }
+
+/** A hook or callback running now. */
+export interface InFlight {
+  readonly service: string
+  readonly phase: Phase
+}
+
+/** What a runner or a test watches (and the few things it may ask of the host). */
+export interface Handle {
+  readonly options: HostOptions.Resolved
+  readonly lifetime: ApplicationLifetime["Type"]
+  readonly state: () => State
+  /** Every lifecycle event so far, in order. */
+  readonly events: () => ReadonlyArray<HostEvent>
+  /** The hooks and lifetime callbacks running now. */
+  readonly inFlight: () => ReadonlyArray<InFlight>
+  /** Completes when a stop begins (a request, a failed start, a failed background service). */
+  readonly stopRequested: Effect.Effect<void>
+  /** Waits for the host to finish: `None` for a graceful stop, else its error. */
+  readonly result: Effect.Effect<Option.Option<HostError>>
+  /** The result if the host has finished. */
+  readonly poll: () => Option.Option<Option.Option<HostError>>
+  /** Reports a failure as if background service `service` had failed (tests, runners). */
+  readonly reportFailure: (service: string, cause: Cause.Cause<unknown>) => Effect.Effect<void>
+}
+
+/** How `start` ended when it did not fail. */
+export type StartOutcome = "Started" | "StoppedDuringStart"
+
+export interface Engine {
+  readonly lifetime: ApplicationLifetime["Type"]
+  readonly hostContext: HostContext
+  readonly handle: Handle
+  /** Runs the start phases. On failure the rollback has already run when this fails. */
+  readonly start: Effect.Effect<StartOutcome, HostError>
+  /** Runs the stop once (later callers wait for the first). Never fails, never outlives the budget. */
+  readonly stop: Effect.Effect<void>
+  /** Waits for the stop to finish and yields the host's final result. */
+  readonly result: Effect.Effect<void, HostError>
+  /** Completes when a stop was requested (stopApplication, background failure, failed start). */
+  readonly stopRequested: Effect.Effect<void>
+}
 
 /**
  * Why the host stops. The first reason wins, except that a failure replaces a plain request: a
@@ -57,55 +114,75 @@ type StopReason =
   | { readonly _tag: "StartFailed"; readonly failures: ReadonlyArray<ServiceFailure> }
   | { readonly _tag: "StartupTimeout"; readonly timeout: Duration.Duration; readonly pending: ReadonlyArray<string> }
 
-/** How `start` ended when it did not fail. */
-export type StartOutcome = "Started" | "StoppedDuringStart"
+type LifetimeEvent = "started" | "stopping" | "stopped"
 
-export interface Engine {
-  readonly lifetime: ApplicationLifetime["Type"]
-  readonly hostContext: HostContext
-  readonly handle: HostHandle
-  /** Runs the start phases. On failure the rollback has already run when this fails. */
-  readonly start: Effect.Effect<StartOutcome, HostError>
-  /** Runs the stop once (later callers wait for the first). Never fails, never outlives the budget. */
-  readonly stop: Effect.Effect<void>
-  /** Waits for the stop to finish and yields the host's final result. */
-  readonly result: Effect.Effect<void, HostError>
-  /** Completes when a stop was requested (stopApplication, background failure, failed start). */
-  readonly stopRequested: Effect.Effect<void>
+/**
+ * A lifetime callback and who registered it (named in logs, errors and `inFlight`). A hosted
+ * service's own step (`HostContext.onStarted`: HttpHost's listen) is part of its lifecycle and
+ * its failure fails the host; a program's `ApplicationLifetime` callback is a notification, as in
+ * .NET: its failure is logged with its cause and the host's result stays what it was.
+ */
+interface Callback {
+  readonly name: string
+  readonly effect: Effect.Effect<void, unknown>
+  readonly failsHost: boolean
 }
 
-export interface EngineOptions {
-  readonly options: HostOptions.Resolved
-  readonly onEvent: (event: HostEvent) => void
-  readonly onOutcome: (error: HostError | undefined) => void
-}
+const spanOptions = (attributes: Record<string, unknown>) => ({ attributes, captureStackTrace: false })
 
-export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Effect<Engine> =>
+/**
+ * The grace is measured in real time, even under `TestClock`: it bounds how long the host waits
+ * for code that ignores interruption, like the runner's wall-clock guard, and a test that moved
+ * the clock to the deadline must not hang on a grace nobody advances.
+ */
+const liveClock = Clock.make()
+
+/**
+ * Waits until `fiber` has ended or `limit` has passed (real time); true when it ended. Safe in
+ * an uninterruptible region: it waits on a `Deferred` that either racer completes, and never has
+ * to interrupt a fiber that might ignore it.
+ */
+const awaitWithin = (fiber: Fiber.Fiber<unknown, unknown>, limit: Duration.Duration): Effect.Effect<boolean> =>
+  Effect.gen(function*() {
+    const settled = yield* Deferred.make<boolean>()
+    const waiter = yield* Effect.forkDaemon(
+      Effect.interruptible(Fiber.await(fiber)).pipe(Effect.zipRight(Deferred.succeed(settled, true)))
+    )
+    const timer = yield* Effect.forkDaemon(
+      Effect.interruptible(Effect.withClock(Effect.sleep(limit), liveClock)).pipe(
+        Effect.zipRight(Deferred.succeed(settled, false))
+      )
+    )
+    const ended = yield* Deferred.await(settled)
+    yield* Fiber.interruptFork(waiter)
+    yield* Fiber.interruptFork(timer)
+    return ended
+  })
+
+export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
   Effect.gen(function*() {
     // ---------------------------------------------------------------------------------------
     // 1. state
     // ---------------------------------------------------------------------------------------
+    let state: State = "Created"
     const services: Array<ServiceDefinition> = []
     const startCompleted = new Set<ServiceDefinition>()
-    const stopCompleted = new Set<ServiceDefinition>()
-    const inFlight = new Map<ServiceDefinition, Phase>()
+    /** How many stop phases each started service has been through (0 to 3). */
+    const stopProgress = new Map<ServiceDefinition, number>()
+    const inFlight = new Map<ServiceDefinition | Callback, InFlight>()
+    const events: Array<HostEvent> = []
     let stopReason: StopReason | undefined
-    let stopBegun = false
     let startFiber: Fiber.RuntimeFiber<boolean> | undefined
-    /** The lifetime callbacks being run, if any: named in the log when the deadline cuts them. */
-    let callbacksInFlight: string | undefined
     let stoppedFired = false
+    /** The result, once known. */
+    let finished: Option.Option<Option.Option<HostError>> = Option.none()
 
     const startedEvent = yield* Deferred.make<void>()
     const stoppingEvent = yield* Deferred.make<void>()
     const stoppedEvent = yield* Deferred.make<void>()
     const stopRequested = yield* Deferred.make<void>()
-    const done = yield* Deferred.make<void, HostError>()
-    const callbacks = {
-      started: [] as Array<Effect.Effect<void, unknown>>,
-      stopping: [] as Array<Effect.Effect<void, unknown>>,
-      stopped: [] as Array<Effect.Effect<void, unknown>>
-    }
+    const done = yield* Deferred.make<Option.Option<HostError>>()
+    const callbacks: Record<LifetimeEvent, Array<Callback>> = { started: [], stopping: [], stopped: [] }
 
     const setReason = (reason: StopReason) => {
       if (stopReason === undefined || (stopReason._tag === "Requested" && reason._tag !== "Requested")) {
@@ -119,29 +196,7 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
         return Deferred.succeed(stopRequested, undefined)
       })
 
-    // Lifetime events: callbacks run in registration order, each failure is logged and the
-    // others still run; then the event's waiters are released. `stopped` is split in two: its
-    // callbacks run inside the shutdown budget (see stopWork), its waiters are released last.
-    const runCallbacks = (event: "started" | "stopping" | "stopped") =>
-      Effect.gen(function*() {
-        onEvent({ _tag: "Lifetime", event })
-        if (event === "stopped") stoppedFired = true
-        callbacksInFlight = `ApplicationLifetime.on${event[0]?.toUpperCase()}${event.slice(1)}`
-        for (const callback of callbacks[event]) {
-          yield* Effect.catchAllCause(
-            callback,
-            (cause) => Effect.logError(`ApplicationLifetime ${event} callback failed`, cause)
-          )
-        }
-      }).pipe(
-        Effect.ensuring(Effect.sync(() => callbacksInFlight = undefined)),
-        Effect.withSpan(`ApplicationLifetime.${event}`)
-      )
-
-    // After releasing the waiters we yield once, so fibers waiting on the event run before the
-    // next phase's hooks: "`stopping` fires, then every `stopping` hook" holds for waiters too.
-    const fireLifetime = (event: "started" | "stopping", deferred: Deferred.Deferred<void>) =>
-      Effect.zipRight(runCallbacks(event), Effect.zipRight(Deferred.succeed(deferred, undefined), Effect.yieldNow()))
+    const isStopping = () => state === "Stopping" || state === "Stopped"
 
     // ---------------------------------------------------------------------------------------
     // 2. runHook
@@ -150,8 +205,8 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
       const hook = service.hooks[phase]
       if (hook === undefined) return Effect.succeed(Exit.void)
       return Effect.gen(function*() {
-        onEvent({ _tag: "Hook", service: service.name, phase })
-        inFlight.set(service, phase)
+        events.push({ _tag: "Hook", service: service.name, phase })
+        inFlight.set(service, { service: service.name, phase })
         const startedAt = yield* Clock.currentTimeMillis
         const exit = yield* Effect.exit(Effect.interruptible(hook))
         inFlight.delete(service)
@@ -165,7 +220,7 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
         } else {
           // Only reached when the hook itself ended badly: when the host interrupts a hook (stop
           // during start, deadline) the interruption unwinds this fiber before this line.
-          onEvent({ _tag: "HookFailed", service: service.name, phase })
+          events.push({ _tag: "HookFailed", service: service.name, phase })
           const how = Cause.isInterruptedOnly(exit.cause) ? "was interrupted" : "failed"
           yield* Effect.logError(`Hosted service ${service.name} ${how} in ${phase} after ${elapsed}ms`, exit.cause)
         }
@@ -173,7 +228,7 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
       }).pipe(
         // A hook interrupted from outside (deadline, stop during start) must not stay "in flight".
         Effect.onInterrupt(() => Effect.sync(() => inFlight.delete(service))),
-        Effect.withSpan(`HostedService.${phase}`, { attributes: { "hosted_service.name": service.name } }),
+        Effect.withSpan(`HostedService.${phase}`, spanOptions({ "hosted_service.name": service.name })),
         Effect.annotateLogs({ service: service.name, phase })
       )
     }
@@ -214,10 +269,45 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
           }
         }
         return failures
-      }).pipe(Effect.withSpan(`Host.${phase}`, { attributes: { "host.services": members.length } }))
+      }).pipe(Effect.withSpan(`Host.${phase}`, spanOptions({ "host.services": members.length })))
 
     // ---------------------------------------------------------------------------------------
-    // 3. start
+    // 3. callbacks
+    // ---------------------------------------------------------------------------------------
+    /**
+     * Runs the callbacks of `event` in registration order; each failure is logged, attributed to
+     * the callback's name and returned; the others still run.
+     */
+    const runCallbacks = (event: LifetimeEvent): Effect.Effect<Array<ServiceFailure>> =>
+      Effect.gen(function*() {
+        const failures: Array<ServiceFailure> = []
+        for (const callback of callbacks[event]) {
+          inFlight.set(callback, { service: callback.name, phase: event })
+          const exit = yield* Effect.exit(callback.effect)
+          inFlight.delete(callback)
+          if (Exit.isFailure(exit)) {
+            if (callback.failsHost) failures.push(serviceFailure(callback.name, event, exit.cause))
+            yield* Effect.logError(
+              callback.failsHost ? `${callback.name} failed in the ${event} event` : `ApplicationLifetime ${event} callback failed`,
+              exit.cause
+            )
+          }
+        }
+        return failures
+      }).pipe(
+        Effect.onInterrupt(() => Effect.sync(() => callbacks[event].forEach((c) => inFlight.delete(c)))),
+        Effect.withSpan(`ApplicationLifetime.${event}`, spanOptions({}))
+      )
+
+    /** Releases the event's waiters, and lets them run before the next phase's hooks. */
+    const fire = (deferred: Deferred.Deferred<void>) =>
+      Effect.zipRight(Deferred.succeed(deferred, undefined), Effect.yieldNow())
+
+    const addCallback = (event: LifetimeEvent, name: string, effect: Effect.Effect<void, unknown>, failsHost: boolean) =>
+      Effect.sync(() => void callbacks[event].push({ name, effect, failsHost }))
+
+    // ---------------------------------------------------------------------------------------
+    // 4. start
     // ---------------------------------------------------------------------------------------
     /** Whether a stop was requested (by anyone) or the start failed: no further hook starts. */
     const stopPending = () => stopReason !== undefined
@@ -233,7 +323,7 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
       setReason({ _tag: "StartFailed", failures: startFailures })
     }
 
-    /** The start phases, then the `started` event. Yields whether the host fully started. */
+    /** The start phases, then the `started` callbacks and event. Yields whether the host started. */
     const runStartPhases: Effect.Effect<boolean> = Effect.gen(function*() {
       for (const phase of startPhases) {
         if (stopPending()) return false
@@ -248,76 +338,125 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
         if (failures.length > 0) return false
       }
       if (stopPending()) return false
-      // Part of the start: a stop (or the startup deadline) interrupts callbacks that hang.
-      yield* fireLifetime("started", startedEvent)
+      // The last step of the start: a failing callback (HttpHost cannot listen) fails the start,
+      // and a stop (or the startup deadline) interrupts callbacks that hang.
+      const failures = yield* runCallbacks("started")
+      failures.forEach(startFailed)
+      // A stop requested from a callback does not undo the start: the host did start.
+      if (failures.length > 0) return false
+      state = "Started"
+      events.push({ _tag: "Lifetime", event: "started" })
+      yield* fire(startedEvent)
       return true
     })
 
     const start: Effect.Effect<StartOutcome, HostError> = Effect.gen(function*() {
+      state = "Starting"
       yield* Effect.logDebug(`Starting ${services.length} hosted service(s)`)
       // A daemon, so that neither an interrupted caller nor the startup deadline has to wait for
-      // a start hook that ignores interruption; the stop interrupts and awaits it (in its budget).
+      // a start hook that ignores interruption; the stop interrupts it and waits a bounded time.
       const fiber = yield* Effect.forkDaemon(Effect.interruptible(runStartPhases))
       startFiber = fiber
       // `interruptible`: the startup deadline must be able to stop this wait even when the
-      // caller runs uninterruptibly. Left: the deadline passed first.
+      // caller runs uninterruptibly. None: the deadline passed first.
       const awaitStart = Effect.interruptible(Fiber.await(fiber))
       const ended = yield* Option.match(options.startupTimeout, {
-        onNone: () => Effect.map(awaitStart, Either.right),
-        onSome: (timeout) =>
-          Effect.map(Effect.timeoutOption(awaitStart, timeout), Either.fromOption(() => timeout))
+        onNone: () => Effect.map(awaitStart, Option.some),
+        onSome: (timeout) => Effect.timeoutOption(awaitStart, timeout)
       }).pipe(Effect.onInterrupt(() => Fiber.interruptFork(fiber)))
-      if (Either.isLeft(ended)) {
+      if (Option.isNone(ended)) {
         // The pending names are read at the deadline, before the stop interrupts them.
-        const pending = [...inFlight.keys()].map((s) => s.name)
-        if (callbacksInFlight !== undefined) pending.push(callbacksInFlight)
-        setReason({ _tag: "StartupTimeout", timeout: ended.left, pending })
-      } else if (Exit.isSuccess(ended.right) && ended.right.value) {
+        const pending = [...inFlight.values()].map((f) => f.service)
+        setReason({ _tag: "StartupTimeout", timeout: Option.getOrElse(options.startupTimeout, () => Duration.zero), pending })
+      } else if (Exit.isSuccess(ended.value) && ended.value.value) {
         return "Started"
-      } else if (Exit.isFailure(ended.right) && !Cause.isInterruptedOnly(ended.right.cause)) {
+      } else if (Exit.isFailure(ended.value) && !Cause.isInterruptedOnly(ended.value.cause)) {
         // The start fiber catches every hook's failure, so this is a defect of the host itself.
-        return yield* Effect.failCause(ended.right.cause as Cause.Cause<never>)
+        return yield* Effect.failCause(ended.value.cause as Cause.Cause<never>)
       }
       // Failed, timed out, or stopped during start: roll back (the stop interrupts what is still
       // running) and report the outcome, which is a success only for a plain stop request.
       yield* stop
-      yield* Deferred.await(done)
-      return "StoppedDuringStart"
-    }).pipe(Effect.withSpan("Host.start"))
+      const error = yield* Deferred.await(done)
+      return Option.isSome(error) ? yield* failWith(error.value) : "StoppedDuringStart"
+    }).pipe(Effect.withSpan("Host.start", spanOptions({ "host.services": services.length })))
 
     // ---------------------------------------------------------------------------------------
-    // 4. stop
+    // 5. stop
     // ---------------------------------------------------------------------------------------
     const stopFailures: Array<ServiceFailure> = []
 
+    /**
+     * Interrupts a start still running and waits for it to end, so no service is stopped while
+     * one registered after it (which may use it) is still inside a start hook; a hook that
+     * ignores the interruption gets `finalizationGrace`, then it is abandoned and named.
+     */
+    const endStart = Effect.gen(function*() {
+      const fiber = startFiber
+      if (fiber === undefined) return
+      const running = [...inFlight.values()]
+      yield* Fiber.interruptFork(fiber)
+      if (yield* awaitWithin(fiber, finalizationGrace)) return
+      for (const { phase, service } of running) {
+        const error = new HookAbandonedError({ service, phase, grace: finalizationGrace })
+        stopFailures.push(serviceFailure(service, phase, Cause.fail(error)))
+        yield* Effect.logError(`Hosted service ${service}: ${error.message}; stopping the others`)
+      }
+      inFlight.clear()
+    })
+
     const stopWork: Effect.Effect<void> = Effect.gen(function*() {
-      // Wait for the interrupted start to end, so no service is stopped while a service
-      // registered after it (which may use it) is still inside a start hook.
-      if (startFiber !== undefined) yield* Fiber.interrupt(startFiber)
-      yield* fireLifetime("stopping", stoppingEvent)
+      yield* endStart
+      // Waiters on `stopping` are released as the stop begins (a runner prints "Application is
+      // shutting down..." then), callbacks run next and the stop waits for them.
+      events.push({ _tag: "Lifetime", event: "stopping" })
+      yield* fire(stoppingEvent)
+      stopFailures.push(...(yield* runCallbacks("stopping")))
       const members = services.filter((s) => startCompleted.has(s)).reverse()
-      for (const phase of stopPhases) {
+      for (const [index, phase] of stopPhases.entries()) {
         yield* runPhase(
           phase,
           members,
           options.servicesStopConcurrently,
           () => false,
-          (service) => phase === "stopped" && stopCompleted.add(service),
+          (service) => stopProgress.set(service, index + 1),
           (failure) => stopFailures.push(failure)
         )
+        // A failed stop hook still counts as that phase being done: every phase runs.
+        for (const s of members) stopProgress.set(s, index + 1)
       }
-      // Stop failures leave the service "stopped" too: it had every stop phase.
-      for (const s of members) stopCompleted.add(s)
-      yield* runCallbacks("stopped")
+      events.push({ _tag: "Lifetime", event: "stopped" })
+      stoppedFired = true
+      stopFailures.push(...(yield* runCallbacks("stopped")))
     })
 
+    /**
+     * The services that missed some stop hook they have, not counting those in a hook now:
+     * `never`, whose `stop` phase was not reached ("Hosted service … stopped" was never logged),
+     * and `partly`, which stopped but whose `stopped` hook did not run.
+     */
+    const notReached = (): { readonly never: Array<string>; readonly partly: Array<string> } => {
+      const never: Array<string> = []
+      const partly: Array<string> = []
+      for (const service of services) {
+        if (!startCompleted.has(service) || inFlight.has(service)) continue
+        const done = stopProgress.get(service) ?? 0
+        const missed = stopPhases.slice(done).filter((phase) => service.hooks[phase] !== undefined)
+        if (missed.length === 0) continue
+        if (done < 2) never.push(service.name)
+        else partly.push(service.name)
+      }
+      return { never, partly }
+    }
+
     const runStop: Effect.Effect<void> = Effect.gen(function*() {
-      stopBegun = true
+      state = "Stopping"
       setReason({ _tag: "Requested" })
       yield* Deferred.succeed(stopRequested, undefined)
       yield* Effect.logDebug("Stopping hosted services")
-      // The stop work runs in its own fiber so the deadline can abandon it: at the deadline we
-      // interrupt it without waiting, since a hook that ignores interruption would hang us.
+      // The stop work runs in its own fiber so the deadline can cut it: at the deadline we
+      // interrupt it and wait at most `finalizationGrace` for its interruption handlers (queue
+      // accounting, perRun releases), since a hook that ignores interruption would hang us.
       // Whichever comes first, the end of the work or the deadline, completes `finish`; waiting
       // on a Deferred needs no interruption, so the stop (uninterruptible) always reaches the
       // outcome below, even when the fiber running it is interrupted from outside.
@@ -336,57 +475,67 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
       yield* Fiber.interruptFork(timer)
       let report: StopReport = { failures: stopFailures, deadline: undefined }
       if (deadlineHit) {
-        const stuck = [...inFlight.keys()].map((s) => s.name)
-        if (callbacksInFlight !== undefined) stuck.push(callbacksInFlight)
-        const skipped = services
-          .filter((s) => startCompleted.has(s) && !stopCompleted.has(s) && !inFlight.has(s))
-          .map((s) => s.name)
+        // Named at the deadline, before the interruption unwinds them.
+        const stuck = [...inFlight.values()].map((f) => f.service)
+        const { never, partly } = notReached()
+        const callbacksCut = !stoppedFired
         yield* Fiber.interruptFork(worker)
+        const ended = yield* awaitWithin(worker, finalizationGrace)
         yield* Effect.logError(
           `Shutdown deadline of ${Duration.format(options.shutdownTimeout)} reached; ` +
             `still stopping: ${stuck.join(", ") || "none"}` +
-            (skipped.length > 0 ? `; never stopped: ${skipped.join(", ")}` : "") +
-            (stoppedFired ? "" : "; ApplicationLifetime onStopped callbacks not run")
+            (never.length > 0 ? `; never stopped: ${never.join(", ")}` : "") +
+            (partly.length > 0 ? `; stopped hooks not run: ${partly.join(", ")}` : "") +
+            (callbacksCut ? "; ApplicationLifetime onStopped callbacks not run" : "") +
+            (ended ? "" : `; abandoned after a ${Duration.format(finalizationGrace)} grace: ${stuck.join(", ")}`)
         )
-        report = { failures: [...stopFailures], deadline: { timeout: options.shutdownTimeout, stuck, skipped } }
+        report = {
+          failures: [...stopFailures],
+          deadline: { timeout: options.shutdownTimeout, stuck, skipped: [...never, ...partly] }
+        }
       }
       // `stopped` fires last, also when the deadline cut the stop before its callbacks ran.
-      if (!stoppedFired) onEvent({ _tag: "Lifetime", event: "stopped" })
+      if (!stoppedFired) events.push({ _tag: "Lifetime", event: "stopped" })
       yield* Deferred.succeed(stoppedEvent, undefined)
       // ---------------------------------------------------------------------------------------
-      // 5. outcome
+      // 6. outcome
       // ---------------------------------------------------------------------------------------
       const error = outcome(stopReason ?? { _tag: "Requested" }, report)
-      onOutcome(error)
-      yield* Deferred.done(done, error === undefined ? Exit.void : Exit.fail(error))
-    }).pipe(Effect.withSpan("Host.stop"))
+      state = "Stopped"
+      finished = Option.some(Option.fromNullable(error))
+      yield* Deferred.succeed(done, Option.fromNullable(error))
+    }).pipe(Effect.withSpan("Host.stop", spanOptions({ "host.services": services.length })))
 
-    let stopOnce: Effect.Effect<void> | undefined
+    // Runs once: later (and concurrent) callers wait for the first run's end. Not `Effect.cached`:
+    // it would patch the first run's FiberRefs and runtime flags into every caller, and an
+    // interrupted first caller (a scope closing mid-stop) would interrupt the others.
     const stop: Effect.Effect<void> = Effect.suspend(() => {
-      if (stopOnce === undefined) {
-        stopOnce = Effect.uninterruptible(runStop)
-        return stopOnce
-      }
-      return Deferred.await(done).pipe(Effect.ignore)
+      if (isStopping()) return Effect.asVoid(Deferred.await(done))
+      state = "Stopping"
+      return Effect.uninterruptible(runStop)
     })
+
+    const reportBackgroundFailure = (service: string, cause: Cause.Cause<unknown>) =>
+      Effect.gen(function*() {
+        if (isStopping()) {
+          yield* Effect.logError(`Background service ${service} failed while the host was stopping`, cause)
+          return
+        }
+        if (options.backgroundServiceExceptionBehavior === "Ignore") {
+          yield* Effect.logError(`Background service ${service} failed (ignored: backgroundServiceExceptionBehavior is Ignore)`, cause)
+          return
+        }
+        yield* Effect.logError(`Background service ${service} failed; stopping the host`, cause)
+        yield* requestStop({ _tag: "BackgroundFailure", service, cause })
+      })
 
     const hostContext: HostContext = {
       options,
-      register: (definition) => services.push(definition),
-      isStopping: () => stopBegun,
-      reportBackgroundFailure: (service, cause) =>
-        Effect.gen(function*() {
-          if (stopBegun) {
-            yield* Effect.logError(`Background service ${service} failed while the host was stopping`, cause)
-            return
-          }
-          if (options.backgroundServiceExceptionBehavior === "Ignore") {
-            yield* Effect.logError(`Background service ${service} failed (ignored: backgroundServiceExceptionBehavior is Ignore)`, cause)
-            return
-          }
-          yield* Effect.logError(`Background service ${service} failed; stopping the host`, cause)
-          yield* requestStop({ _tag: "BackgroundFailure", service, cause })
-        })
+      register: (definition) => void services.push(definition),
+      isStopping,
+      reportBackgroundFailure,
+      onStarted: (name, callback) => addCallback("started", name, callback, true),
+      onStopping: (name, callback) => addCallback("stopping", name, callback, true)
     }
 
     const lifetime: ApplicationLifetime["Type"] = {
@@ -394,27 +543,39 @@ export const make = ({ onEvent, onOutcome, options }: EngineOptions): Effect.Eff
       stopping: Deferred.await(stoppingEvent),
       stopped: Deferred.await(stoppedEvent),
       stopApplication: requestStop({ _tag: "Requested" }),
-      onStarted: (callback) => Effect.sync(() => void callbacks.started.push(callback)),
-      onStopping: (callback) => Effect.sync(() => void callbacks.stopping.push(callback)),
-      onStopped: (callback) => Effect.sync(() => void callbacks.stopped.push(callback))
+      onStarted: (callback) => addCallback("started", "ApplicationLifetime.onStarted", callback, false),
+      onStopping: (callback) => addCallback("stopping", "ApplicationLifetime.onStopping", callback, false),
+      onStopped: (callback) => addCallback("stopped", "ApplicationLifetime.onStopped", callback, false)
+    }
+
+    const handle: Handle = {
+      options,
+      lifetime,
+      state: () => state,
+      events: () => [...events],
+      inFlight: () => [...inFlight.values()],
+      stopRequested: Deferred.await(stopRequested),
+      result: Deferred.await(done),
+      poll: () => finished,
+      reportFailure: reportBackgroundFailure
     }
 
     return {
       lifetime,
       hostContext,
-      handle: {
-        inFlight: () => [...inFlight.entries()].map(([s, phase]) => ({ service: s.name, phase })),
-        isStopping: () => stopBegun,
-        lifetime,
-        options,
-        reportBackgroundFailure: hostContext.reportBackgroundFailure
-      },
+      handle,
       start,
       stop,
-      result: Deferred.await(done),
+      result: Effect.flatMap(Deferred.await(done), Option.match({ onNone: () => Effect.void, onSome: failWith })),
       stopRequested: Deferred.await(stopRequested)
     } satisfies Engine
   })
+
+/**
+ * Fails with the host's error as is: `Effect.fail` inside a span would wrap the error to attach
+ * the span, and a runner comparing it with the handle's result would see two errors.
+ */
+const failWith = (error: HostError): Effect.Effect<never, HostError> => Effect.failCause(Cause.fail(error))
 
 /** Turns the first stop reason and what happened while stopping into the host's result. */
 const outcome = (reason: StopReason, stop: StopReport): HostError | undefined => {

@@ -1,14 +1,24 @@
 /**
- * How a hosted-service layer finds the host that is building it.
+ * How a hosted-service layer finds the host that is building it, and what it may ask of it.
  *
  * A hosted service is a plain `Layer`. When the host builds its services it sets
  * `currentHostContext` for the duration of the build, and each hosted-service layer registers
  * its hooks there (registration order = build order). Built anywhere else, the layer runs
  * standalone: start phases at acquire, stop phases at release.
  *
+ * Contract for hooks and layer finalizers (what keeps "nothing lost" true at the deadline):
+ *   - at the shutdown deadline the engine interrupts the hook in progress and gives it
+ *     `finalizationGrace` (on the `Clock`) to end; its `onInterrupt` handlers and finalizers must
+ *     do their accounting and releases within that grace and must not wait for work that may
+ *     ignore interruption;
+ *   - services the stop never reached get no stop hook: the finalizer their layer added to its
+ *     scope runs when the host's scope closes, right after the engine completed and before
+ *     `Host.launch` returns, and must be bounded the same way.
+ *
  * @internal
  */
 import type * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import { globalValue } from "effect/GlobalValue"
@@ -25,6 +35,16 @@ export interface ServiceDefinition {
   readonly hooks: Hooks
 }
 
+/**
+ * How long an interrupted hook (or finalizer) may take to end before the host abandons it: at the
+ * shutdown deadline, and for a start hook interrupted by a stop. Part of the wall-clock guard's
+ * margin, not of `shutdownTimeout`.
+ */
+export const finalizationGrace: Duration.Duration = Duration.millis(500)
+
+/** The default `shutdownTimeout`, as .NET's `HostOptions.ShutdownTimeout`. */
+export const defaultShutdownTimeout: Duration.Duration = Duration.seconds(30)
+
 /** What a hosted-service layer may ask of the host building it. */
 export interface HostContext {
   readonly options: HostOptions.Resolved
@@ -33,6 +53,17 @@ export interface HostContext {
   readonly reportBackgroundFailure: (service: string, cause: Cause.Cause<unknown>) => Effect.Effect<void>
   /** True once the stop has begun (interruptions after this are the host's own doing). */
   readonly isStopping: () => boolean
+  /**
+   * Runs `callback` as the last step of the start, after every `started` hook and before
+   * `ApplicationLifetime.started` fires. A failure fails the start like a failing `started`
+   * hook of service `name`: the host rolls back.
+   */
+  readonly onStarted: (name: string, callback: Effect.Effect<void, unknown>) => Effect.Effect<void>
+  /**
+   * Runs `callback` when the stop begins, before any `stopping` hook (inside the shutdown
+   * budget). A failure is a stop failure of service `name` (phase `stopping`).
+   */
+  readonly onStopping: (name: string, callback: Effect.Effect<void, unknown>) => Effect.Effect<void>
 }
 
 export const currentHostContext: FiberRef.FiberRef<Option.Option<HostContext>> = globalValue(

@@ -25,7 +25,7 @@ export const register = <E, R>(
       return
     }
     // Standalone: the layer's acquire is the start, its release the stop.
-    const engine = yield* Engine.make({ options: HostOptions.defaults, onEvent: () => {}, onOutcome: () => {} })
+    const engine = yield* Engine.make(HostOptions.defaults)
     const hooks = yield* makeHooks(engine.hostContext)
     engine.hostContext.register({ name, hooks })
     yield* Effect.addFinalizer(() => engine.stop)

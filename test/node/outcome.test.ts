@@ -12,7 +12,7 @@ import { processWarnings } from "../../src/internal/node/warnings.js"
 const { ExitCode } = NodeHost
 const interrupted = Exit.failCause(Cause.interrupt(FiberId.none))
 const boom = Cause.fail(new Error("boom"))
-const stopError = new HostError.HostStopError({ failures: [HostError.serviceFailure("Db", "stop", boom)] })
+const stopError = new HostError.HostStopError({ failures: [{ service: "Db", phase: "stop", cause: boom }] })
 const deadline = new HostError.ShutdownTimeoutError({ timeout: Duration.seconds(1), stuck: ["Db"], skipped: [], failures: [] })
 
 describe("settle", () => {
@@ -60,8 +60,8 @@ describe("settle", () => {
   it("a tagged ConfigurationError is 78, so is a start that failed only on configuration", () => {
     expect(settle(Exit.fail({ _tag: "ConfigurationError" }), []).code).toBe(ExitCode.InvalidConfiguration)
     const start = new HostError.HostStartError({
-      failures: [HostError.serviceFailure("Db", "start", Cause.fail(ConfigError.InvalidData(["url"], "bad url")))],
-      rollback: HostError.emptyStopReport
+      failures: [{ service: "Db", phase: "start", cause: Cause.fail(ConfigError.InvalidData(["url"], "bad url")) }],
+      rollback: { failures: [], deadline: undefined }
     })
     expect(settle(Exit.fail(start), []).code).toBe(ExitCode.InvalidConfiguration)
   })

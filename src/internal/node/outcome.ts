@@ -8,10 +8,12 @@
  * @internal
  */
 import * as Cause from "effect/Cause"
+import * as Equal from "effect/Equal"
 import * as ConfigError from "effect/ConfigError"
 import * as Exit from "effect/Exit"
-import { ExitCode } from "../../ExitCode.js"
-import { type HostError, hitShutdownDeadline, isHostError } from "../../HostError.js"
+import { exitCodes as ExitCode } from "../exitCode.js"
+import type { HostError } from "../../HostError.js"
+import { hitShutdownDeadline, isHostError } from "../hostError.js"
 
 /** One line for the log, with the cause to render under it when there is one. */
 export interface Report {
@@ -66,7 +68,11 @@ export const settle = (exit: Exit.Exit<unknown, unknown>, observed: ReadonlyArra
   const cause = exit.cause
   const failures = [...Cause.failures(cause)]
   const defects = [...Cause.defects(cause)]
-  const hostErrors = [...new Set([...failures.filter(isHostError), ...observed])]
+  // The same error may arrive both ways; errors are data, so they are compared by value.
+  const hostErrors: Array<HostError> = []
+  for (const error of [...failures.filter(isHostError), ...observed]) {
+    if (!hostErrors.some((known) => Equal.equals(known, error))) hostErrors.push(error)
+  }
   const others = failures.filter((failure) => !isHostError(failure))
 
   const otherCodes = others.map((e) => isConfigurationError(e) ? ExitCode.InvalidConfiguration : ExitCode.ServiceFailure)

@@ -1,16 +1,16 @@
 /**
- * .NET ConsoleLifetime's status messages, printed at the lifetime events of each host.
- *
- * The callbacks run inside the host (registered on its lifetime), so they log through the
- * program's own loggers and read configuration from the program's own `ConfigProvider`.
+ * .NET ConsoleLifetime's status messages, printed by the runner as it watches a host's lifetime
+ * events: "Application started…" once `ApplicationLifetime.started` fired (after every hook and
+ * `onStarted` callback, so never for a start that fails), "Application is shutting down..." when
+ * the stop begins. They are logged with the host's logger (its format and destination) and the
+ * suppression key is read from the host's configuration.
  *
  * @internal
  */
 import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
-import * as HostEnvironment from "../../HostEnvironment.js"
-import type { HostHandle } from "../observer.js"
+import type { WatchedHost } from "../watch.js"
 
 /** The log category (annotation `category`) of the status messages. */
 export const category = "effect-host.Lifetime"
@@ -26,37 +26,31 @@ export const messages = {
 } as const
 
 /**
- * Registers the status messages on `handle`'s lifetime. `suppress` given in code wins over the
- * configuration key; an invalid key is reported once and the messages stay on.
+ * Prints the status messages at `host`'s lifetime events (a fiber that waits for them). `suppress`
+ * given in code wins over the configuration key; an invalid key is reported once and the
+ * messages stay on.
  */
-export const install = (handle: HostHandle, suppress: boolean | undefined): void => {
-  let suppressed = suppress
-  const isSuppressed = Effect.suspend(() =>
-    suppressed !== undefined
-      ? Effect.succeed(suppressed)
-      : Config.boolean(configKey).pipe(
-        Config.withDefault(false),
-        Effect.catchAll((error) =>
-          Effect.as(Effect.logWarning(`Ignoring invalid ${configKey}; status messages stay on`, Cause.fail(error)), false)
-        ),
-        Effect.tap((value) => {
-          suppressed = value
-        })
+export const watch = (host: WatchedHost, suppress: boolean | undefined): Effect.Effect<void> => {
+  const suppressed = suppress !== undefined
+    ? Effect.succeed(suppress)
+    : Config.boolean(configKey).pipe(
+      Config.withDefault(false),
+      Effect.catchAll((error) =>
+        Effect.as(Effect.logWarning(`Ignoring invalid ${configKey}; status messages stay on`, Cause.fail(error)), false)
       )
-  )
-  const unlessSuppressed = (effect: Effect.Effect<void, unknown>) =>
-    Effect.flatMap(isSuppressed, (off) => (off ? Effect.void : effect))
-
+    )
   const started = Effect.gen(function*() {
-    // The host resolved its environment from the same configuration; without the handle's copy
-    // we resolve it again (only options fixed in code could differ).
-    const environment = handle.environment ?? (yield* HostEnvironment.resolve())
     yield* Effect.logInfo(messages.started)
-    yield* Effect.logInfo(messages.environment(environment.environmentName))
-    yield* Effect.logInfo(messages.contentRoot(environment.contentRootPath))
+    yield* Effect.logInfo(messages.environment(host.environment.environmentName))
+    yield* Effect.logInfo(messages.contentRoot(host.environment.contentRootPath))
   })
-  // As .NET's "Microsoft.Hosting.Lifetime": a category a logging configuration can raise.
-  const inCategory = Effect.annotateLogs("category", category)
-  Effect.runSync(handle.lifetime.onStarted(inCategory(unlessSuppressed(started))))
-  Effect.runSync(handle.lifetime.onStopping(inCategory(unlessSuppressed(Effect.logInfo(messages.stopping)))))
+  return Effect.gen(function*() {
+    if (yield* suppressed) return
+    yield* Effect.fork(Effect.zipRight(host.lifetime.started, started))
+    yield* Effect.zipRight(host.lifetime.stopping, Effect.logInfo(messages.stopping))
+  }).pipe(
+    // As .NET's "Microsoft.Hosting.Lifetime": a category a logging configuration can raise.
+    Effect.annotateLogs("category", category),
+    host.withHost
+  )
 }

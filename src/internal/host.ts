@@ -1,0 +1,133 @@
+/**
+ * Building and running a host: configuration first, then the services' layers in registration
+ * order (each sees the outputs of the ones before it), then the engine's start; closing the
+ * scope stops it. `Host.make` and `Host.launch` are thin types over these.
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberRef from "effect/FiberRef"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
+import type * as Scope from "effect/Scope"
+import type { ConfigurationError } from "../ConfigurationError.js"
+import type { HostError } from "../HostError.js"
+import type { Options } from "../Host.js"
+import * as HostSetup from "./config/hostSetup.js"
+import * as Engine from "./engine.js"
+import { currentHostContext } from "./hostContext.js"
+import { ApplicationLifetimeTag, HostEnvironmentTag } from "./tags.js"
+import { currentWatch, type WatchedHost } from "./watch.js"
+
+/** Any layer, as the implementation sees the list (the public types check it). */
+type AnyService = Layer.Layer<never, unknown, unknown>
+
+export interface Built {
+  readonly engine: Engine.Engine
+  readonly context: Context.Context<never>
+}
+
+/** Offers the host to the watcher around the program (a runner, `TestHost`), if there is one. */
+const publish = (engine: Engine.Engine, environment: WatchedHost["environment"]) =>
+  Effect.gen(function*() {
+    const watch = yield* FiberRef.get(currentWatch)
+    if (Option.isNone(watch)) return false
+    const loggers = yield* FiberRef.get(FiberRef.currentLoggers)
+    const level = yield* FiberRef.get(FiberRef.currentMinimumLogLevel)
+    const provider = yield* Effect.configProviderWith(Effect.succeed)
+    const host: WatchedHost = {
+      ...engine.handle,
+      environment,
+      withHost: (effect) =>
+        effect.pipe(
+          Effect.withConfigProvider(provider),
+          Effect.locally(FiberRef.currentMinimumLogLevel, level),
+          Effect.locally(FiberRef.currentLoggers, loggers)
+        )
+    }
+    yield* Queue.offer(watch.value, host)
+    return true
+  })
+
+/**
+ * Builds and starts a host in the current scope; closing the scope stops it. Yields the engine,
+ * the context the services provide, and whether a watcher observes the host.
+ */
+export const build = (
+  services: ReadonlyArray<AnyService>,
+  options: Options = {}
+): Effect.Effect<Built & { readonly watched: boolean }, HostError | ConfigurationError, Scope.Scope> =>
+  Effect.gen(function*() {
+    // Installs the configuration and the logger for the rest of the scope; invalid host
+    // configuration is reported below, together with the services' configuration errors.
+    const setup = yield* HostSetup.prepare(options)
+    const engine = yield* Engine.make(setup.options)
+    const watched = yield* publish(engine, setup.environment)
+
+    const provided = Context.make(ApplicationLifetimeTag, engine.lifetime).pipe(
+      Context.add(HostEnvironmentTag, setup.environment)
+    )
+    // One memo map per host: a layer listed twice, or shared by two services, is built once.
+    const memoMap = yield* Layer.makeMemoMap
+    const scope = yield* Effect.scope
+    let context: Context.Context<never> = provided as Context.Context<never>
+    const configErrors: Array<ConfigurationError> = setup.error === undefined ? [] : [setup.error]
+    for (const service of services) {
+      // Each member sees what the host provides and what the members before it provide.
+      const exit = yield* Layer.buildWithMemoMap(service, memoMap, scope).pipe(
+        Effect.provide(context),
+        Effect.locally(currentHostContext, Option.some(engine.hostContext)),
+        Effect.exit
+      )
+      if (Exit.isSuccess(exit)) {
+        context = Context.merge(context, exit.value)
+        continue
+      }
+      // Invalid configuration: keep building the other services so that every invalid key is
+      // reported at once, still before any service starts. Anything else fails at once.
+      const onlyFailures = !Cause.isDie(exit.cause) && !Cause.isInterrupted(exit.cause)
+      const configError = yield* HostSetup.asConfigurationError(onlyFailures ? [...Cause.failures(exit.cause)] : [])
+      if (Option.isNone(configError)) return yield* Effect.failCause(exit.cause as Cause.Cause<never>)
+      configErrors.push(configError.value)
+    }
+    if (configErrors.length > 0) {
+      // Every one of them is a ConfigurationError, so this merges them into one.
+      const merged = yield* HostSetup.asConfigurationError(configErrors)
+      if (Option.isSome(merged)) return yield* Effect.fail(merged.value)
+    }
+    // Added after the services were built, so the stop runs before their layers are released.
+    yield* Effect.addFinalizer(() => engine.stop)
+    yield* Effect.forkScoped(Effect.zipRight(engine.stopRequested, engine.stop))
+    yield* engine.start
+    return { engine, context, watched }
+  }).pipe(Effect.annotateLogs({ host: "effect-host" })) as Effect.Effect<
+    // The services' requirements are the caller's (`Host.Requirements` types them); here they
+    // are `unknown`, as the list is untyped.
+    Built & { readonly watched: boolean },
+    HostError | ConfigurationError,
+    Scope.Scope
+  >
+
+/** The host as a layer: its context is what the host and the services provide. */
+export const make = (services: ReadonlyArray<AnyService>, options?: Options): Layer.Layer<never, HostError | ConfigurationError> =>
+  Layer.scopedContext(Effect.map(build(services, options), ({ context }) => context))
+
+/** Runs the host until it is stopped. */
+export const launch = (services: ReadonlyArray<AnyService>, options?: Options): Effect.Effect<void, HostError | ConfigurationError> =>
+  Effect.scoped(Effect.gen(function*() {
+    const { engine, watched } = yield* build(services, options)
+    // A watcher (NodeHost.runMain, TestHost) reads the host's outcome from its handle. Any other
+    // runner only sees "interrupted" after its Ctrl+C, and plain NodeRuntime.runMain would exit
+    // 0 although the stop failed or hit its deadline: re-raise the HostError as a defect, so
+    // such a runner logs it and exits non-zero.
+    if (!watched) {
+      yield* Effect.addFinalizer((exit) =>
+        Exit.isInterrupted(exit) ? Effect.orDie(Effect.zipRight(engine.stop, engine.result)) : Effect.void
+      )
+    }
+    return yield* engine.result
+  }))

@@ -1,0 +1,34 @@
+/**
+ * How runners and tests watch the hosts a program starts, without the hosts knowing them.
+ *
+ * A runner (`NodeHost.runMain`) or `TestHost` sets `currentWatch` around the program; every host
+ * built inside it offers its handle to that queue once, before its first hook runs, and goes on.
+ * The watcher then reads the handle (state, stop requested, hooks in flight, events, result) and
+ * may ask the host to stop or report a failure; the host never calls the watcher.
+ *
+ * @internal
+ */
+import type * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import { globalValue } from "effect/GlobalValue"
+import * as Option from "effect/Option"
+import type * as Queue from "effect/Queue"
+import type { Environment } from "../HostEnvironment.js"
+import type { Handle } from "./engine.js"
+
+/** A running host as its watchers see it. */
+export interface WatchedHost extends Handle {
+  readonly environment: Environment
+  /**
+   * Runs `effect` with the host's logger, log level and `ConfigProvider`, so that a runner's own
+   * lines (status messages, the final report) have the host's format and destination, and read
+   * the host's configuration.
+   */
+  readonly withHost: <A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<A, E>
+}
+
+/** Where the hosts built under a watcher are offered. */
+export const currentWatch: FiberRef.FiberRef<Option.Option<Queue.Enqueue<WatchedHost>>> = globalValue(
+  Symbol.for("effect-host/currentWatch"),
+  () => FiberRef.unsafeMake<Option.Option<Queue.Enqueue<WatchedHost>>>(Option.none())
+)
