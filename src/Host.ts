@@ -88,10 +88,16 @@ type Members<S extends Services> = S extends ReadonlyArray<AnyLayer> ? S[number]
  * @since 0.1.0
  * @category type-level
  */
-export type Requirements<S extends Services, Available = Provided> = S extends readonly [infer Head, ...infer Tail]
-  ? Exclude<ContextOf<Head>, Available> | (Tail extends Services ? Requirements<Tail, Available | SuccessOf<Head>> : never)
-  : S extends readonly [] ? never
-  : Exclude<ContextOf<Members<S>>, Available>
+export type Requirements<S extends Services, Available = Provided> = S extends ReadonlyArray<AnyLayer>
+  ? S extends readonly [] | readonly [AnyLayer, ...ReadonlyArray<AnyLayer>] ? RequirementsInOrder<S, Available, never>
+  : Exclude<ContextOf<S[number]>, Available>
+  : Exclude<ContextOf<S>, Available>
+
+// Tail-recursive (an accumulator, the recursive call alone in its branch), so the compiler
+// checks lists of hundreds of services without "excessively deep" errors.
+type RequirementsInOrder<S, Available, Needed> = S extends readonly [infer Head, ...infer Tail]
+  ? RequirementsInOrder<Tail, Available | SuccessOf<Head>, Needed | Exclude<ContextOf<Head>, Available>>
+  : Needed
 
 /**
  * What a member needs that only a member listed after it provides: a wrong order.
@@ -99,11 +105,15 @@ export type Requirements<S extends Services, Available = Provided> = S extends r
  * @since 0.1.0
  * @category type-level
  */
-export type ProvidedTooLate<S extends Services, Available = Provided> = S extends readonly [infer Head, ...infer Tail]
-  ?
-    | Extract<Exclude<ContextOf<Head>, Available>, SuccessOf<Tail[number]>>
-    | (Tail extends Services ? ProvidedTooLate<Tail, Available | SuccessOf<Head>> : never)
-  : never
+export type ProvidedTooLate<S extends Services, Available = Provided> = ProvidedTooLateLoop<S, Available, never>
+
+type ProvidedTooLateLoop<S, Available, Late> = S extends readonly [infer Head, ...infer Tail]
+  ? ProvidedTooLateLoop<
+    Tail,
+    Available | SuccessOf<Head>,
+    Late | Extract<Exclude<ContextOf<Head>, Available>, SuccessOf<Tail[number]>>
+  >
+  : Late
 
 /**
  * What the compiler shows when the list is in the wrong order: the services a member needs from

@@ -1,0 +1,59 @@
+/**
+ * Type tests, checked by `tsc --noEmit` (part of `npm test`): `Host.launch`/`Host.make`/
+ * `TestHost.start` read the list in order. A `@ts-expect-error` that stops erroring fails the
+ * typecheck, so the rejected orders stay rejected.
+ */
+import { Context, Effect, Layer } from "effect"
+import { ApplicationLifetime, Host, HostedService } from "effect-host"
+import { TestHost } from "effect-host/testing"
+import { expectTypeOf } from "vitest"
+
+class Cache extends Context.Tag("types/Cache")<Cache, { readonly get: Effect.Effect<string> }>() {}
+class Db extends Context.Tag("types/Db")<Db, { readonly query: Effect.Effect<number> }>() {}
+
+const CacheLive = Layer.succeed(Cache, { get: Effect.succeed("hit") })
+const DbLive = Layer.succeed(Db, { query: Effect.succeed(1) })
+/** Needs the cache. */
+const Worker = HostedService.make("Worker", { start: Effect.flatMap(Cache, (cache) => cache.get) })
+/** Needs the database and the host's lifetime (which the host provides). */
+const Reporter = HostedService.make("Reporter", {
+  start: Effect.flatMap(Db, (db) => db.query),
+  stop: ApplicationLifetime.stopApplication
+})
+
+// Accepted: providers first. Nothing is left for the caller.
+const right = Host.launch([CacheLive, Worker])
+expectTypeOf<Effect.Effect.Context<typeof right>>().toEqualTypeOf<never>()
+const rightLayer = Host.make([CacheLive, DbLive, Worker, Reporter])
+expectTypeOf<Layer.Layer.Context<typeof rightLayer>>().toEqualTypeOf<never>()
+expectTypeOf<Layer.Layer.Success<typeof rightLayer>>().toEqualTypeOf<Host.Provided | Cache | Db>()
+
+// Accepted: what no member provides is the caller's, and the compiler says what.
+const open = Host.launch([Worker, Reporter])
+expectTypeOf<Effect.Effect.Context<typeof open>>().toEqualTypeOf<Cache | Db>()
+Effect.provide(open, Layer.merge(CacheLive, DbLive)) satisfies Effect.Effect<void, unknown, never>
+
+// Accepted: a single service, and an empty list.
+expectTypeOf<Effect.Effect.Context<ReturnType<typeof Host.launch<typeof Worker>>>>().toEqualTypeOf<Cache>()
+expectTypeOf<Effect.Effect.Context<ReturnType<typeof Host.launch<readonly []>>>>().toEqualTypeOf<never>()
+
+// Rejected: Worker needs Cache, which only a service listed after it provides.
+// @ts-expect-error the list is in the wrong order
+Host.launch([Worker, CacheLive])
+// @ts-expect-error the same for the host as a layer
+Host.make([DbLive, Worker, Reporter, CacheLive])
+// @ts-expect-error and for TestHost
+TestHost.start([Reporter, DbLive])
+
+// A plain array's order is unknown to the compiler: no member counts as provided to another.
+const list: Array<typeof CacheLive | typeof Worker> = [CacheLive, Worker]
+expectTypeOf<Effect.Effect.Context<ReturnType<typeof Host.launch<typeof list>>>>().toEqualTypeOf<Cache>()
+// `as const` keeps the order, and then the providers count.
+const listed = [CacheLive, Worker] as const
+expectTypeOf<Effect.Effect.Context<ReturnType<typeof Host.launch<typeof listed>>>>().toEqualTypeOf<never>()
+
+// What the compiler shows for a wrong order: a `WrongOrder` naming the service provided too late.
+expectTypeOf<Host.CheckOrder<[typeof Worker, typeof CacheLive]>>().toEqualTypeOf<Host.WrongOrder<Cache>>()
+expectTypeOf<Host.CheckOrder<[typeof Reporter, typeof Worker, typeof DbLive, typeof CacheLive]>>()
+  .toEqualTypeOf<Host.WrongOrder<Cache | Db>>()
+expectTypeOf<Host.CheckOrder<[typeof CacheLive, typeof Worker]>>().toEqualTypeOf<unknown>()
