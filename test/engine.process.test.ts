@@ -1,11 +1,12 @@
 import { expect, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { nodeArgs } from "./util/child.js"
 
 const fixture = fileURLToPath(new URL("./fixtures/engine/run-once.ts", import.meta.url))
 
 it("a stopped host does not keep the process alive until shutdownTimeout", async () => {
-  const child = spawn(process.execPath, ["--import", "tsx", fixture], { stdio: ["ignore", "pipe", "pipe"] })
+  const child = spawn(process.execPath, nodeArgs(fixture), { stdio: ["ignore", "pipe", "pipe"] })
   let stdout = ""
   child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()))
   const started = Date.now()

@@ -4,6 +4,7 @@
  * tracked so that a failed test leaves none behind (`killLeftovers`).
  */
 import { type ChildProcess, spawn } from "node:child_process"
+import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 
@@ -58,9 +59,23 @@ export const killLeftovers = () => {
   live.clear()
 }
 
-/** `node --import tsx <file> ...args`, from the repository's root. */
+/**
+ * The node arguments that run `file` (a .ts program, relative to the repository's root or
+ * absolute): its bundle when the process tests' global setup built one (test/setup/fixtures.ts),
+ * else `--import tsx file`.
+ */
+export const nodeArgs = (file: string): Array<string> => {
+  const built = process.env["EFFECT_HOST_FIXTURES"]
+  if (built !== undefined) {
+    const bundle = path.join(built, path.relative(root, path.resolve(root, file)).replace(/\.ts$/, ".mjs"))
+    if (fs.existsSync(bundle)) return [bundle]
+  }
+  return ["--import", "tsx", file]
+}
+
+/** Runs the program `file` with node (its prebuilt bundle, see `nodeArgs`), from the repository's root. */
 export const spawnTsx = (file: string, args: ReadonlyArray<string> = [], options: SpawnOptions = {}): Watched =>
-  spawnWatched(process.execPath, ["--import", "tsx", file, ...args], options)
+  spawnWatched(process.execPath, [...nodeArgs(file), ...args], options)
 
 export const spawnWatched = (
   command: string,
