@@ -22,11 +22,11 @@ const Reporter = HostedService.make("Reporter", {
 })
 
 // Accepted: providers first. Nothing is left for the caller.
-const right = Host.launch([CacheLive, Worker])
-expectTypeOf<Effect.Effect.Context<typeof right>>().toEqualTypeOf<never>()
-const rightLayer = Host.make([CacheLive, DbLive, Worker, Reporter])
-expectTypeOf<Layer.Layer.Context<typeof rightLayer>>().toEqualTypeOf<never>()
-expectTypeOf<Layer.Layer.Success<typeof rightLayer>>().toEqualTypeOf<Host.Provided | Cache | Db>()
+const _right = Host.launch([CacheLive, Worker])
+expectTypeOf<Effect.Effect.Context<typeof _right>>().toEqualTypeOf<never>()
+const _rightLayer = Host.make([CacheLive, DbLive, Worker, Reporter])
+expectTypeOf<Layer.Layer.Context<typeof _rightLayer>>().toEqualTypeOf<never>()
+expectTypeOf<Layer.Layer.Success<typeof _rightLayer>>().toEqualTypeOf<Host.Provided | Cache | Db>()
 
 // Accepted: what no member provides is the caller's, and the compiler says what.
 const open = Host.launch([Worker, Reporter])
@@ -46,11 +46,11 @@ Host.make([DbLive, Worker, Reporter, CacheLive])
 TestHost.start([Reporter, DbLive])
 
 // A plain array's order is unknown to the compiler: no member counts as provided to another.
-const list: Array<typeof CacheLive | typeof Worker> = [CacheLive, Worker]
-expectTypeOf<Effect.Effect.Context<ReturnType<typeof Host.launch<typeof list>>>>().toEqualTypeOf<Cache>()
+const _list: Array<typeof CacheLive | typeof Worker> = [CacheLive, Worker]
+expectTypeOf<Effect.Effect.Context<ReturnType<typeof Host.launch<typeof _list>>>>().toEqualTypeOf<Cache>()
 // `as const` keeps the order, and then the providers count.
-const listed = [CacheLive, Worker] as const
-expectTypeOf<Effect.Effect.Context<ReturnType<typeof Host.launch<typeof listed>>>>().toEqualTypeOf<never>()
+const _listed = [CacheLive, Worker] as const
+expectTypeOf<Effect.Effect.Context<ReturnType<typeof Host.launch<typeof _listed>>>>().toEqualTypeOf<never>()
 
 // What the compiler shows for a wrong order: a `WrongOrder` naming the service provided too late.
 expectTypeOf<Host.CheckOrder<[typeof Worker, typeof CacheLive]>>().toEqualTypeOf<Host.WrongOrder<Cache>>()
