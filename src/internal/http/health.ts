@@ -4,7 +4,8 @@
  *
  * @internal
  */
-import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
@@ -13,11 +14,15 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
+import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
-import { ApplicationLifetime } from "../../ApplicationLifetime.js"
+import type * as Scope from "effect/Scope"
+import type { ApplicationLifetime } from "../../ApplicationLifetime.js"
+import type { CheckOptions } from "../../Health.js"
 import { currentHostContext } from "../hostContext.js"
+import { ApplicationLifetimeTag } from "../tags.js"
 
 /** Which probe a check belongs to (Kubernetes' liveness, readiness and startup probes). */
 export type Kind = "live" | "ready" | "startup"
@@ -74,7 +79,7 @@ export const defaultTimeout: Duration.Duration = Duration.seconds(5)
 export const layer: Layer.Layer<Registry, never, ApplicationLifetime> = Layer.effect(
   Registry,
   Effect.gen(function*() {
-    const lifetime = yield* ApplicationLifetime
+    const lifetime = yield* ApplicationLifetimeTag
     const host = Option.getOrUndefined(yield* FiberRef.get(currentHostContext))
     const checks: Array<Check> = []
     let started = false
@@ -226,3 +231,33 @@ export const endpoint = (paths: Partial<Paths> = {}) => {
     return method === "GET" || method === "HEAD" ? Effect.map(report(probe), toResponse) : undefined
   }
 }
+
+export const check = <A, E, R>(
+  name: string,
+  effect: Effect.Effect<A, E, R>,
+  options: CheckOptions = {}
+): Layer.Layer<Registry, never, ApplicationLifetime | Exclude<R, Scope.Scope>> =>
+  Layer.effectDiscard(Effect.gen(function*() {
+    const registry = yield* Registry
+    const context = yield* Effect.context<Exclude<R, Scope.Scope>>()
+    yield* registry.register({
+      name,
+      tags: options.tags ?? ["ready"],
+      timeout: options.timeout === undefined ? defaultTimeout : Duration.decode(options.timeout),
+      run: Effect.provide(Effect.scoped(effect), context)
+    })
+  })).pipe(Layer.provideMerge(layer))
+
+export const withEndpoints: {
+  (paths?: Partial<Paths>): <E, R>(app: HttpApp.Default<E, R>) => HttpApp.Default<E, R | Registry>
+  <E, R>(app: HttpApp.Default<E, R>, paths?: Partial<Paths>): HttpApp.Default<E, R | Registry>
+} = dual(
+  (args) => Effect.isEffect(args[0]),
+  <E, R>(app: HttpApp.Default<E, R>, paths: Partial<Paths> = {}): HttpApp.Default<E, R | Registry> => {
+    const answer = endpoint(paths)
+    return Effect.flatMap(
+      HttpServerRequest.HttpServerRequest,
+      (request): HttpApp.Default<E, R | Registry> => answer(request) ?? app
+    )
+  }
+)
