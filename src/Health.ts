@@ -14,7 +14,7 @@
 import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type * as HttpApp from "@effect/platform/HttpApp"
 import type * as Duration from "effect/Duration"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { ApplicationLifetime } from "./ApplicationLifetime.js"
@@ -82,13 +82,14 @@ export type Report = internal.Report
  * @since 0.1.0
  * @category tags
  */
-export const Registry = internal.Registry
-
-/**
- * @since 0.1.0
- * @category tags
- */
-export type Registry = internal.Registry
+export class Registry extends Effect.Tag("effect-host/Health/Registry")<Registry, {
+  /** Adds a check (what `Health.check` does). */
+  readonly register: (check: Check) => Effect.Effect<void>
+  /** The checks registered so far, in registration order. */
+  readonly checks: Effect.Effect<ReadonlyArray<Check>>
+  /** The host's state as the probes see it. */
+  readonly lifecycle: Effect.Effect<Lifecycle>
+}>() {}
 
 /**
  * The registry as a layer. Usually not needed: `check` and `HttpHost.layer` bring it along.

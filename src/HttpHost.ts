@@ -25,7 +25,6 @@ import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import type * as NodeContext from "@effect/platform-node/NodeContext"
 import type * as Config from "effect/Config"
 import type { ConfigError } from "effect/ConfigError"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Duration from "effect/Duration"
 import type { LazyArg } from "effect/Function"
@@ -99,13 +98,15 @@ export const config: (section?: string) => Config.Config<{
 }> = internal.config
 
 /**
- * The running server of an `HttpHost.layer`.
+ * The running server of an `HttpHost.layer` (or `layerServer`), with its accessors
+ * (`HttpHost.HttpHost.address`, `…addressOption`, `…inFlight`).
  *
  * @since 0.1.0
  * @category tags
  */
-export class HttpHost extends Context.Tag("effect-host/http/HttpHost")<HttpHost, {
-  readonly name: string
+export class HttpHost extends Effect.Tag("effect-host/HttpHost")<HttpHost, {
+  /** The hosted service's name (`Options.name`), as in logs and errors. */
+  readonly serviceName: string
   /** Waits until the server listens (after every hosted service started), then its address. */
   readonly address: Effect.Effect<HttpServer.Address>
   /** The address if the server listens (or listened). */
@@ -120,7 +121,7 @@ export class HttpHost extends Context.Tag("effect-host/http/HttpHost")<HttpHost,
  * @since 0.1.0
  * @category accessors
  */
-export const address: Effect.Effect<HttpServer.Address, never, HttpHost> = Effect.flatMap(HttpHost, (h) => h.address)
+export const address: Effect.Effect<HttpServer.Address, never, HttpHost> = HttpHost.address
 
 /**
  * What `layer` provides to the application itself, like `NodeHttpServer.layer` does.
@@ -174,14 +175,6 @@ export const layer: {
     options?: Options
   ): Layer.Layer<HttpHost | Health.Registry, ConfigError, ApplicationLifetime | Exclude<R, Provided>>
 } = internal.layer
-
-/**
- * The same as `layer`, named like `HostedService.make`: an HTTP app as a hosted service.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const make: typeof layer = layer
 
 /**
  * HttpHost as an `HttpServer.HttpServer`: a drop-in replacement for `NodeHttpServer.layer` under

@@ -28,7 +28,7 @@ const startHost = <const S extends ReadonlyArray<Layer.Layer.Any>>(services: S, 
   })
 
 /** Calls the health endpoints in-process, on the current fiber's runtime (and clock). */
-const endpoints = (registry: Health.Registry) =>
+const endpoints = (registry: Health.Registry["Type"]) =>
   Effect.gen(function*() {
     const runtime = yield* Effect.runtime<Health.Registry>().pipe(Effect.provideService(Health.Registry, registry))
     const handler = HttpApp.toWebHandlerRuntime(runtime)(Health.withEndpoints(notFound))

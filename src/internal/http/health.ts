@@ -20,7 +20,7 @@ import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import type * as Scope from "effect/Scope"
 import type { ApplicationLifetime } from "../../ApplicationLifetime.js"
-import type { CheckOptions } from "../../Health.js"
+import type { CheckOptions, Registry } from "../../Health.js"
 import { currentHostContext } from "../hostContext.js"
 import { ApplicationLifetimeTag } from "../tags.js"
 
@@ -58,13 +58,8 @@ export interface Report {
   readonly checks: ReadonlyArray<CheckResult>
 }
 
-export interface Registry {
-  readonly register: (check: Check) => Effect.Effect<void>
-  readonly checks: Effect.Effect<ReadonlyArray<Check>>
-  readonly lifecycle: Effect.Effect<Lifecycle>
-}
-
-export const Registry = Context.GenericTag<Registry>("effect-host/http/Health/Registry")
+/** The tag of `Health.Registry`, for internal code (same key). */
+export const RegistryTag: Context.Tag<Registry, Registry["Type"]> = Context.GenericTag("effect-host/Health/Registry")
 
 export const defaultTimeout: Duration.Duration = Duration.seconds(5)
 
@@ -77,7 +72,7 @@ export const defaultTimeout: Duration.Duration = Duration.seconds(5)
  * before it: readiness must fail before anything else happens.
  */
 export const layer: Layer.Layer<Registry, never, ApplicationLifetime> = Layer.effect(
-  Registry,
+  RegistryTag,
   Effect.gen(function*() {
     const lifetime = yield* ApplicationLifetimeTag
     const host = Option.getOrUndefined(yield* FiberRef.get(currentHostContext))
@@ -90,7 +85,7 @@ export const layer: Layer.Layer<Registry, never, ApplicationLifetime> = Layer.ef
     yield* lifetime.onStopping(Effect.sync(() => {
       stopping = true
     }))
-    return Registry.of({
+    return RegistryTag.of({
       register: (check) => Effect.sync(() => void checks.push(check)),
       checks: Effect.sync(() => [...checks]),
       lifecycle: Effect.sync((): Lifecycle =>
@@ -164,7 +159,7 @@ const runCheck = (check: Check, lastStatus: Map<string, Status>): Effect.Effect<
     return { ...base, status: "Unhealthy", error } satisfies CheckResult
   }).pipe(Effect.withSpan("Health.check", { attributes: { "health.check": check.name } }))
 
-const lastStatusByRegistry = new WeakMap<Registry, Map<string, Status>>()
+const lastStatusByRegistry = new WeakMap<Registry["Type"], Map<string, Status>>()
 
 /** Whether the host's state alone decides the probe (the checks are not run). */
 const gate = (probe: Kind, lifecycle: Lifecycle): string | undefined => {
@@ -181,7 +176,7 @@ const gate = (probe: Kind, lifecycle: Lifecycle): string | undefined => {
 
 export const report = (probe: Kind): Effect.Effect<Report, never, Registry> =>
   Effect.gen(function*() {
-    const registry = yield* Registry
+    const registry = yield* RegistryTag
     const startedAt = yield* Clock.currentTimeMillis
     const lifecycle = yield* registry.lifecycle
     const reason = gate(probe, lifecycle)
@@ -238,7 +233,7 @@ export const check = <A, E, R>(
   options: CheckOptions = {}
 ): Layer.Layer<Registry, never, ApplicationLifetime | Exclude<R, Scope.Scope>> =>
   Layer.effectDiscard(Effect.gen(function*() {
-    const registry = yield* Registry
+    const registry = yield* RegistryTag
     const context = yield* Effect.context<Exclude<R, Scope.Scope>>()
     yield* registry.register({
       name,

@@ -32,7 +32,7 @@ import { ApplicationLifetimeTag } from "../tags.js"
 import * as HealthInternal from "./health.js"
 import * as Server from "./server.js"
 
-export const HttpHostTag: Context.Tag<HttpHost, HttpHost["Type"]> = Context.GenericTag("effect-host/http/HttpHost")
+export const HttpHostTag: Context.Tag<HttpHost, HttpHost["Type"]> = Context.GenericTag("effect-host/HttpHost")
 
 export const defaultPort = 3000
 
@@ -91,11 +91,11 @@ const build = <E, R>(app: HttpApp.Default<E, R>, options: Options) =>
     const lifetime = yield* ApplicationLifetimeTag
     const platform = yield* Layer.build(NodeHttpServer.layerContext)
     const context = yield* Effect.context<Exclude<R, Provided> | Health.Registry>()
-    const registry = yield* HealthInternal.Registry
+    const registry = yield* HealthInternal.RegistryTag
     const endpoint = options.health === false ? undefined : HealthInternal.endpoint(options.health)
     const intercept = endpoint === undefined ? undefined : (request: HttpServerRequest.HttpServerRequest) => {
       const answer = endpoint(request)
-      return answer === undefined ? undefined : Effect.provideService(answer, HealthInternal.Registry, registry)
+      return answer === undefined ? undefined : Effect.provideService(answer, HealthInternal.RegistryTag, registry)
     }
     const server = yield* Deferred.make<Server.Server>()
     let instance: Server.Server | undefined
@@ -132,7 +132,7 @@ const build = <E, R>(app: HttpApp.Default<E, R>, options: Options) =>
     )
     const awaitServer = Deferred.await(server)
     const handle = HttpHostTag.of({
-      name,
+      serviceName: name,
       address: Effect.flatMap(awaitServer, (s) => s.address),
       addressOption: Effect.flatMap(Deferred.poll(server), Option.match({
         onNone: () => Effect.succeedNone,
@@ -190,7 +190,7 @@ export const layerServer = (options: Options = {}): Layer.Layer<
       serve: (app, middleware) =>
         Effect.gen(function*() {
           if (served !== undefined) {
-            return yield* Effect.dieMessage(`${handle.name} serves one app: HttpServer.serve was called a second time`)
+            return yield* Effect.dieMessage(`${handle.serviceName} serves one app: HttpServer.serve was called a second time`)
           }
           // The app runs on the server's runtime; what it needs comes from where it was served.
           const context = yield* Effect.context<never>()
