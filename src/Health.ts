@@ -76,6 +76,20 @@ export type CheckResult = internal.CheckResult
 export type Report = internal.Report
 
 /**
+ * Marks a `Health.Registry` value.
+ *
+ * @since 0.1.0
+ * @category type ids
+ */
+export const RegistryTypeId: unique symbol = internal.RegistryTypeId
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type RegistryTypeId = typeof RegistryTypeId
+
+/**
  * The checks of one host and the host's state. Every `Health.check` and the `HttpHost` of a host
  * share one registry (built once per host).
  *
@@ -83,12 +97,15 @@ export type Report = internal.Report
  * @category tags
  */
 export class Registry extends Effect.Tag("effect-host/Health/Registry")<Registry, {
+  readonly [RegistryTypeId]: RegistryTypeId
   /** Adds a check (what `Health.check` does). */
   readonly register: (check: Check) => Effect.Effect<void>
   /** The checks registered so far, in registration order. */
   readonly checks: Effect.Effect<ReadonlyArray<Check>>
   /** The host's state as the probes see it. */
   readonly lifecycle: Effect.Effect<Lifecycle>
+  /** Runs the checks of one probe and reports (what `Health.report` does). */
+  readonly report: (probe: Kind) => Effect.Effect<Report>
 }>() {}
 
 /**

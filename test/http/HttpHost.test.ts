@@ -402,11 +402,24 @@ describe("HttpHost", () => {
         expect(seen).toEqual(["Other.started: ECONNREFUSED", "Other.stop: ECONNREFUSED"])
       }))
 
-    it.scopedLive("with port 0 the HttpServer address is the bound one once listening", () =>
+    it.scopedLive("with port 0 the HttpServer address is the requested one until the server listens, the bound one from then on", () =>
       Effect.gen(function*() {
-        const Http = HttpServer.serve(hello).pipe(Layer.provideMerge(HttpHost.layerServer({ port: 0, host: "127.0.0.1" })))
+        const seen: Array<HttpServer.Address> = []
+        // A service's start runs before the server listens; it reads the same HttpServer value.
+        const Reader = Layer.unwrapEffect(Effect.map(HttpServer.HttpServer, (server) =>
+          HostedService.make("Reader", {
+            start: Effect.sync(() => seen.push(server.address)),
+            started: Effect.sync(() => seen.push(server.address))
+          })))
+        const Http = Layer.merge(HttpServer.serve(hello), Reader).pipe(
+          Layer.provideMerge(HttpHost.layerServer({ port: 0, host: "127.0.0.1" }))
+        )
         const { context } = yield* buildHost([Http])
         const server = Context.get(context, HttpServer.HttpServer)
+        expect(seen).toEqual([
+          { _tag: "TcpAddress", hostname: "127.0.0.1", port: 0 },
+          { _tag: "TcpAddress", hostname: "127.0.0.1", port: 0 }
+        ])
         const bound = yield* httpHostOf(context).address
         expect(portOf(bound)).toBeGreaterThan(0)
         expect(server.address).toEqual(bound)

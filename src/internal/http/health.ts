@@ -20,6 +20,7 @@ import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import type * as Scope from "effect/Scope"
 import type { ApplicationLifetime } from "../../ApplicationLifetime.js"
+import type * as HealthTypes from "../../Health.js"
 import type { CheckOptions, Registry } from "../../Health.js"
 import { currentHostContext } from "../hostContext.js"
 import { ApplicationLifetimeTag } from "../tags.js"
@@ -61,7 +62,41 @@ export interface Report {
 /** The tag of `Health.Registry`, for internal code (same key). */
 export const RegistryTag: Context.Tag<Registry, Registry["Type"]> = Context.GenericTag("effect-host/Health/Registry")
 
+/** The service of `Health.Registry`. */
+export type RegistryService = Registry["Type"]
+
+export const RegistryTypeId: HealthTypes.RegistryTypeId = Symbol.for("effect-host/Health/Registry") as HealthTypes.RegistryTypeId
+
 export const defaultTimeout: Duration.Duration = Duration.seconds(5)
+
+const spanOptions = { captureStackTrace: false } as const
+
+/**
+ * The registry of one host: its checks, the host's state as the probes see it, and each check's
+ * last status (so that only transitions are logged). Everything it knows lives on the value.
+ */
+class RegistryImpl implements RegistryService {
+  readonly [RegistryTypeId]: HealthTypes.RegistryTypeId = RegistryTypeId
+  readonly registered: Array<Check> = []
+  /** The last status of each check that ran, by name. */
+  readonly lastStatus = new Map<string, Status>()
+  started = false
+  stopping = false
+
+  constructor(
+    /** True from the first instant of the host's stop. */
+    readonly hostStopping: () => boolean
+  ) {}
+
+  readonly register = (check: Check): Effect.Effect<void> => Effect.sync(() => void this.registered.push(check))
+  readonly checks: Effect.Effect<ReadonlyArray<Check>> = Effect.sync(() => [...this.registered])
+  readonly lifecycle: Effect.Effect<Lifecycle> = Effect.sync(() => this.lifecycleNow())
+  readonly report = (probe: Kind): Effect.Effect<Report> => runReport(this, probe)
+
+  lifecycleNow(): Lifecycle {
+    return this.stopping || this.hostStopping() ? "Stopping" : this.started ? "Started" : "Starting"
+  }
+}
 
 /**
  * One registry per host: the layer is a module constant, so the host's memo map builds it once
@@ -76,22 +111,14 @@ export const layer: Layer.Layer<Registry, never, ApplicationLifetime> = Layer.ef
   Effect.gen(function*() {
     const lifetime = yield* ApplicationLifetimeTag
     const host = Option.getOrUndefined(yield* FiberRef.get(currentHostContext))
-    const checks: Array<Check> = []
-    let started = false
-    let stopping = false
+    const registry = new RegistryImpl(() => host?.isStopping() === true)
     yield* lifetime.onStarted(Effect.sync(() => {
-      started = true
+      registry.started = true
     }))
     yield* lifetime.onStopping(Effect.sync(() => {
-      stopping = true
+      registry.stopping = true
     }))
-    return RegistryTag.of({
-      register: (check) => Effect.sync(() => void checks.push(check)),
-      checks: Effect.sync(() => [...checks]),
-      lifecycle: Effect.sync((): Lifecycle =>
-        stopping || host?.isStopping() === true ? "Stopping" : started ? "Started" : "Starting"
-      )
-    })
+    return registry
   })
 )
 
@@ -130,8 +157,9 @@ class CheckTimedOut {
  * interruption cannot hold the probe's answer: it is cut at the timeout and finishes in the
  * background.
  */
-const runCheck = (check: Check, lastStatus: Map<string, Status>): Effect.Effect<CheckResult> =>
-  Effect.gen(function*() {
+const runCheck = Effect.fn("Health.check", spanOptions)(
+  function*(check: Check, lastStatus: Map<string, Status>) {
+    yield* Effect.annotateCurrentSpan("health.check", check.name)
     const startedAt = yield* Clock.currentTimeMillis
     const exit = yield* check.run.pipe(
       Effect.disconnect,
@@ -157,9 +185,8 @@ const runCheck = (check: Check, lastStatus: Map<string, Status>): Effect.Effect<
       yield* Effect.logWarning(`Health check ${check.name} is unhealthy: ${error}`, exit.cause)
     }
     return { ...base, status: "Unhealthy", error } satisfies CheckResult
-  }).pipe(Effect.withSpan("Health.check", { attributes: { "health.check": check.name } }))
-
-const lastStatusByRegistry = new WeakMap<Registry["Type"], Map<string, Status>>()
+  }
+)
 
 /** Whether the host's state alone decides the probe (the checks are not run). */
 const gate = (probe: Kind, lifecycle: Lifecycle): string | undefined => {
@@ -174,27 +201,25 @@ const gate = (probe: Kind, lifecycle: Lifecycle): string | undefined => {
   }
 }
 
-export const report = (probe: Kind): Effect.Effect<Report, never, Registry> =>
-  Effect.gen(function*() {
-    const registry = yield* RegistryTag
+const runReport = Effect.fn("Health.report", spanOptions)(
+  function*(registry: RegistryImpl, probe: Kind) {
+    yield* Effect.annotateCurrentSpan("health.probe", probe)
     const startedAt = yield* Clock.currentTimeMillis
-    const lifecycle = yield* registry.lifecycle
+    const lifecycle = registry.lifecycleNow()
     const reason = gate(probe, lifecycle)
     if (reason !== undefined) {
       return { probe, status: "Unhealthy", lifecycle, durationMs: 0, reason, checks: [] } satisfies Report
     }
-    let lastStatus = lastStatusByRegistry.get(registry)
-    if (lastStatus === undefined) {
-      lastStatus = new Map()
-      lastStatusByRegistry.set(registry, lastStatus)
-    }
-    const known = lastStatus
-    const checks = (yield* registry.checks).filter((c) => c.tags.includes(probe))
-    const results = yield* Effect.forEach(checks, (c) => runCheck(c, known), { concurrency: "unbounded" })
+    const checks = registry.registered.filter((c) => c.tags.includes(probe))
+    const results = yield* Effect.forEach(checks, (c) => runCheck(c, registry.lastStatus), { concurrency: "unbounded" })
     const durationMs = (yield* Clock.currentTimeMillis) - startedAt
     const status: Status = results.every((r) => r.status === "Healthy") ? "Healthy" : "Unhealthy"
     return { probe, status, lifecycle, durationMs, checks: results } satisfies Report
-  }).pipe(Effect.withSpan("Health.report", { attributes: { "health.probe": probe } }))
+  }
+)
+
+export const report = (probe: Kind): Effect.Effect<Report, never, Registry> =>
+  Effect.flatMap(RegistryTag, (registry) => registry.report(probe))
 
 export const toResponse = (report: Report): HttpServerResponse.HttpServerResponse =>
   HttpServerResponse.unsafeJson(report, {

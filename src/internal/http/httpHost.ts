@@ -7,6 +7,7 @@
  */
 import type * as Etag from "@effect/platform/Etag"
 import type * as HttpApp from "@effect/platform/HttpApp"
+import type * as HttpMiddleware from "@effect/platform/HttpMiddleware"
 import type * as HttpPlatform from "@effect/platform/HttpPlatform"
 import * as HttpServer from "@effect/platform/HttpServer"
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
@@ -22,6 +23,7 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
 import * as Http from "node:http"
 import type { ApplicationLifetime } from "../../ApplicationLifetime.js"
 import type * as Health from "../../Health.js"
@@ -172,6 +174,23 @@ export const layer: {
 
 const notServed = Effect.succeed(HttpServerResponse.empty({ status: 404 }))
 
+/**
+ * HttpHost's server as `@effect/platform`'s `HttpServer`, built whole: its address is the one
+ * asked for until the server listens, the bound one from then on (port 0 becomes a real port).
+ */
+class HostedHttpServer implements HttpServer.HttpServer {
+  readonly [HttpServer.TypeId]: HttpServer.TypeId = HttpServer.TypeId
+
+  constructor(
+    readonly serve: HttpServer.HttpServer["serve"],
+    private readonly currentAddress: () => HttpServer.Address
+  ) {}
+
+  get address(): HttpServer.Address {
+    return this.currentAddress()
+  }
+}
+
 export const layerServer = (options: Options = {}): Layer.Layer<
   | HttpServer.HttpServer
   | HttpHost
@@ -185,27 +204,25 @@ export const layerServer = (options: Options = {}): Layer.Layer<
   Layer.scopedContext(Effect.gen(function*() {
     let served: HttpApp.Default<unknown> | undefined
     const { currentAddress, handle, platform } = yield* build(Effect.suspend(() => served ?? notServed), options)
-    const server = HttpServer.make({
-      address: currentAddress(),
-      serve: (app, middleware) =>
-        Effect.gen(function*() {
-          if (served !== undefined) {
-            return yield* Effect.dieMessage(`${handle.serviceName} serves one app: HttpServer.serve was called a second time`)
-          }
-          // The app runs on the server's runtime; what it needs comes from where it was served.
-          const context = yield* Effect.context<never>()
-          served = Effect.provide(middleware === undefined ? app : middleware(app), context) as HttpApp.Default<unknown>
-          yield* Effect.addFinalizer(() =>
-            Effect.sync(() => {
-              served = undefined
-            })
-          )
-        })
-    })
-    // The platform's server has a fixed address; this one learns its port when it listens.
-    Object.defineProperty(server, "address", { get: currentAddress, enumerable: true })
+    const serve = (
+      app: HttpApp.Default<unknown, unknown>,
+      middleware?: HttpMiddleware.HttpMiddleware
+    ): Effect.Effect<void, never, Scope.Scope> =>
+      Effect.gen(function*() {
+        if (served !== undefined) {
+          return yield* Effect.dieMessage(`${handle.serviceName} serves one app: HttpServer.serve was called a second time`)
+        }
+        // The app runs on the server's runtime; what it needs comes from where it was served.
+        const context = yield* Effect.context<never>()
+        served = Effect.provide(middleware === undefined ? app : middleware(app), context) as HttpApp.Default<unknown>
+        yield* Effect.addFinalizer(() =>
+          Effect.sync(() => {
+            served = undefined
+          })
+        )
+      })
     return Context.make(HttpHostTag, handle).pipe(
-      Context.add(HttpServer.HttpServer, server),
+      Context.add(HttpServer.HttpServer, new HostedHttpServer(serve, currentAddress)),
       Context.merge(platform)
     )
   })).pipe(Layer.provideMerge(HealthInternal.layer))
