@@ -2,11 +2,12 @@
  * An `@effect/platform` HTTP application served as a hosted service, in the order a graceful
  * deployment needs (the .NET Generic Host with Kestrel, plus what Kubernetes asks for):
  *
- * - **Start**: the server listens only after every hosted service has started (it binds in an
- *   `ApplicationLifetime.onStarted` callback, after every `started` hook), so no request reaches
- *   a half-started application. The bound address is logged ("Now listening on: …") and
- *   available through the `HttpHost` tag.
- * - **Stop**: when the stop begins (an `onStopping` callback, before any `stopping` hook):
+ * - **Start**: the server listens only after every hosted service has started (binding is the
+ *   last step of the start, after every `started` hook and before `ApplicationLifetime.started`),
+ *   so no request reaches a half-started application. The bound address is logged ("Now
+ *   listening on: …") and available through the `HttpHost` tag. A failure to bind fails the
+ *   start (`HttpListenError`).
+ * - **Stop**: when the stop begins (its first step, before any `stopping` hook):
  *   readiness fails at once; responses carry `Connection: close`; after `drainDelay` the listener
  *   closes and idle keep-alive connections are closed at once; in-flight requests finish, each
  *   connection closing after its last response; requests still running at the deadline
@@ -35,6 +36,7 @@ import type * as Http from "node:http"
 import type { ApplicationLifetime } from "./ApplicationLifetime.js"
 import type * as Health from "./Health.js"
 import * as internal from "./internal/http/httpHost.js"
+import * as internalListenError from "./internal/http/listenError.js"
 
 /**
  * @since 0.1.0
@@ -107,7 +109,10 @@ export const config: (section?: string) => Config.Config<{
 export class HttpHost extends Effect.Tag("effect-host/HttpHost")<HttpHost, {
   /** The hosted service's name (`Options.name`), as in logs and errors. */
   readonly serviceName: string
-  /** Waits until the server listens (after every hosted service started), then its address. */
+  /**
+   * Waits until the server listens (after every hosted service started), then its address.
+   * Interrupted if the server never listens (it could not bind, or the host stopped first).
+   */
   readonly address: Effect.Effect<HttpServer.Address>
   /** The address if the server listens (or listened). */
   readonly addressOption: Effect.Effect<Option.Option<HttpServer.Address>>
@@ -122,6 +127,22 @@ export class HttpHost extends Effect.Tag("effect-host/HttpHost")<HttpHost, {
  * @category accessors
  */
 export const address: Effect.Effect<HttpServer.Address, never, HttpHost> = HttpHost.address
+
+/**
+ * The server could not listen: names the service, the address asked for and the system's reason
+ * (`HttpHost could not listen on 0.0.0.0:3000: address already in use (EADDRINUSE)`), and
+ * carries the platform's `ServeError` as its cause. It fails the host's start.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const HttpListenError: typeof internalListenError.HttpListenError = internalListenError.HttpListenError
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type HttpListenError = internalListenError.HttpListenError
 
 /**
  * What `layer` provides to the application itself, like `NodeHttpServer.layer` does.
@@ -142,9 +163,11 @@ export type Provided =
  * `Host.launch`/`Host.make` with the other services; where it appears in the list does not
  * matter: it always listens last and stops first.
  *
- * The layer also provides the host's `Health.Registry`. A failure to listen (port in use) is
- * reported like a failing background service: the host stops with `BackgroundServiceError`
- * (under `backgroundServiceExceptionBehavior: "Ignore"` it keeps running without HTTP).
+ * The layer also provides the host's `Health.Registry`. A failure to listen (port in use) fails
+ * the start like a failing hook of the service: `ApplicationLifetime.started` never fires, every
+ * started service is rolled back, and the host fails with `HostStartError` naming the service
+ * (phase `started`), its cause an `HttpListenError` naming the address and the reason
+ * (`NodeHost.runMain` exits with 1).
  *
  * @since 0.1.0
  * @category constructors

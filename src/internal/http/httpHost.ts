@@ -30,7 +30,6 @@ import type * as Health from "../../Health.js"
 import type { HttpHost, Options, Provided } from "../../HttpHost.js"
 import { seconds } from "../config/seconds.js"
 import { register } from "../hostedService.js"
-import { ApplicationLifetimeTag } from "../tags.js"
 import * as HealthInternal from "./health.js"
 import * as Server from "./server.js"
 
@@ -67,10 +66,15 @@ export const config = (section = "Http"): Config.Config<FromConfig> =>
     section
   )
 
+/** Where to listen: code wins over configuration. */
+const resolveAddress = (options: Options, fromConfig: FromConfig): Pick<Server.Settings, "host" | "port"> => ({
+  port: options.port ?? Option.getOrElse(fromConfig.port, () => defaultPort),
+  host: options.host ?? Option.getOrUndefined(fromConfig.host)
+})
+
 const resolveSettings = (options: Options, fromConfig: FromConfig, hostShutdownTimeout: Duration.Duration): Server.Settings => ({
   name: options.name ?? "HttpHost",
-  port: options.port ?? Option.getOrElse(fromConfig.port, () => defaultPort),
-  host: options.host ?? Option.getOrUndefined(fromConfig.host),
+  ...resolveAddress(options, fromConfig),
   drainDelay: options.drainDelay !== undefined
     ? Duration.decode(options.drainDelay)
     : Option.getOrElse(fromConfig.drainDelay, () => Duration.zero),
@@ -80,17 +84,22 @@ const resolveSettings = (options: Options, fromConfig: FromConfig, hostShutdownT
   createServer: options.createServer ?? (() => Http.createServer())
 })
 
-/** The address asked for, until the server has bound one (port 0 becomes a real port then). */
-const requestedAddress = (options: Options, fromConfig: FromConfig): HttpServer.Address => {
-  const { host, port } = resolveSettings(options, fromConfig, Duration.zero)
-  return { _tag: "TcpAddress", hostname: host === undefined || host === "::" ? "0.0.0.0" : host, port }
-}
+const spanOptions = { captureStackTrace: false } as const
+
+const listen = Effect.fn("HttpHost.listen", spanOptions)(function*(server: Server.Server, name: string) {
+  yield* Effect.annotateCurrentSpan("hosted_service.name", name)
+  yield* Effect.annotateLogs(server.listen, { service: name })
+})
+
+const drain = Effect.fn("HttpHost.drain", spanOptions)(function*(server: Server.Server, name: string) {
+  yield* Effect.annotateCurrentSpan("hosted_service.name", name)
+  yield* Effect.annotateLogs(server.drain, { service: name })
+})
 
 const build = <E, R>(app: HttpApp.Default<E, R>, options: Options) =>
   Effect.gen(function*() {
     const name = options.name ?? "HttpHost"
     const fromConfig = yield* config(options.configSection)
-    const lifetime = yield* ApplicationLifetimeTag
     const platform = yield* Layer.build(NodeHttpServer.layerContext)
     const context = yield* Effect.context<Exclude<R, Provided> | Health.Registry>()
     const registry = yield* HealthInternal.RegistryTag
@@ -112,22 +121,11 @@ const build = <E, R>(app: HttpApp.Default<E, R>, options: Options) =>
           ) as Effect.Effect<Server.Server>
           instance = made
           yield* Deferred.succeed(server, made)
-          // Listening is the last step of the start: `started` hooks have all run.
-          yield* lifetime.onStarted(made.listen.pipe(
-            Effect.catchAllCause((cause) =>
-              Effect.zipRight(
-                Effect.logError(`Could not listen on port ${settings.port}`, cause),
-                host.reportBackgroundFailure(name, cause)
-              )
-            ),
-            Effect.annotateLogs({ service: name }),
-            Effect.withSpan("HttpHost.listen", { attributes: { "hosted_service.name": name } })
-          ))
+          // Binding is the last step of the start, after every `started` hook and before
+          // `ApplicationLifetime.started`: a port in use fails the start (rollback, exit 1).
+          yield* host.onStarted(name, listen(made, name))
           // The first step of the stop: the other services stop only after the server closed.
-          yield* lifetime.onStopping(made.drain.pipe(
-            Effect.annotateLogs({ service: name }),
-            Effect.withSpan("HttpHost.drain", { attributes: { "hosted_service.name": name } })
-          ))
+          yield* host.onStopping(name, drain(made, name))
           return {}
         })),
       yield* Effect.scope
@@ -145,7 +143,7 @@ const build = <E, R>(app: HttpApp.Default<E, R>, options: Options) =>
         onSome: (s) => Effect.flatMap(s, (made) => made.inFlight)
       }))
     })
-    const requested = requestedAddress(options, fromConfig)
+    const requested = Server.requestedAddress(resolveAddress(options, fromConfig))
     return {
       handle,
       platform,
