@@ -10,6 +10,7 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -147,9 +148,11 @@ const describeError = (error: unknown): string => {
   }
 }
 
-/** Marker for the timeout, so it is told apart from a check that failed on its own. */
-class CheckTimedOut {
-  readonly _tag = "CheckTimedOut"
+/** The timeout of a check, told apart from a check that failed on its own. */
+class CheckTimedOut extends Data.TaggedError("CheckTimedOut")<{ readonly check: string; readonly timeout: Duration.Duration }> {
+  override get message() {
+    return `health check ${this.check} timed out after ${Duration.format(this.timeout)}`
+  }
 }
 
 /**
@@ -163,7 +166,7 @@ const runCheck = Effect.fn("Health.check", spanOptions)(
     const startedAt = yield* Clock.currentTimeMillis
     const exit = yield* check.run.pipe(
       Effect.disconnect,
-      Effect.timeoutFail({ duration: check.timeout, onTimeout: () => new CheckTimedOut() }),
+      Effect.timeoutFail({ duration: check.timeout, onTimeout: () => new CheckTimedOut({ check: check.name, timeout: check.timeout }) }),
       // HTTP handlers run uninterruptibly (`HttpApp.toHandled`): without this the timeout could
       // not cut the check and would wait for it.
       Effect.interruptible,
