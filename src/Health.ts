@@ -11,13 +11,11 @@
  *
  * @since 0.1.0
  */
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import type * as HttpApp from "@effect/platform/HttpApp"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import { dual } from "effect/Function"
-import * as Layer from "effect/Layer"
+import type * as Layer from "effect/Layer"
 import type * as Scope from "effect/Scope"
 import type { ApplicationLifetime } from "./ApplicationLifetime.js"
 import * as internal from "./internal/http/health.js"
@@ -78,19 +76,37 @@ export type CheckResult = internal.CheckResult
 export type Report = internal.Report
 
 /**
+ * Marks a `Health.Registry` value.
+ *
+ * @since 0.1.0
+ * @category type ids
+ */
+export const RegistryTypeId: unique symbol = internal.RegistryTypeId
+
+/**
+ * @since 0.1.0
+ * @category type ids
+ */
+export type RegistryTypeId = typeof RegistryTypeId
+
+/**
  * The checks of one host and the host's state. Every `Health.check` and the `HttpHost` of a host
  * share one registry (built once per host).
  *
  * @since 0.1.0
  * @category tags
  */
-export const Registry = internal.Registry
-
-/**
- * @since 0.1.0
- * @category tags
- */
-export type Registry = internal.Registry
+export class Registry extends Effect.Tag("effect-host/Health/Registry")<Registry, {
+  readonly [RegistryTypeId]: RegistryTypeId
+  /** Adds a check (what `Health.check` does). */
+  readonly register: (check: Check) => Effect.Effect<void>
+  /** The checks registered so far, in registration order. */
+  readonly checks: Effect.Effect<ReadonlyArray<Check>>
+  /** The host's state as the probes see it. */
+  readonly lifecycle: Effect.Effect<Lifecycle>
+  /** Runs the checks of one probe and reports (what `Health.report` does). */
+  readonly report: (probe: Kind) => Effect.Effect<Report>
+}>() {}
 
 /**
  * The registry as a layer. Usually not needed: `check` and `HttpHost.layer` bring it along.
@@ -143,21 +159,11 @@ export interface CheckOptions {
  * ])
  * ```
  */
-export const check = <A, E, R>(
+export const check: <A, E, R>(
   name: string,
   effect: Effect.Effect<A, E, R>,
-  options: CheckOptions = {}
-): Layer.Layer<Registry, never, ApplicationLifetime | Exclude<R, Scope.Scope>> =>
-  Layer.effectDiscard(Effect.gen(function*() {
-    const registry = yield* internal.Registry
-    const context = yield* Effect.context<Exclude<R, Scope.Scope>>()
-    yield* registry.register({
-      name,
-      tags: options.tags ?? ["ready"],
-      timeout: options.timeout === undefined ? internal.defaultTimeout : Duration.decode(options.timeout),
-      run: Effect.provide(Effect.scoped(effect), context)
-    })
-  })).pipe(Layer.provideMerge(internal.layer))
+  options?: CheckOptions
+) => Layer.Layer<Registry, never, ApplicationLifetime | Exclude<R, Scope.Scope>> = internal.check
 
 /**
  * Runs the checks of one probe and reports (readiness is gated by the host's state).
@@ -201,13 +207,4 @@ export const defaultPaths: Paths = internal.defaultPaths
 export const withEndpoints: {
   (paths?: Partial<Paths>): <E, R>(app: HttpApp.Default<E, R>) => HttpApp.Default<E, R | Registry>
   <E, R>(app: HttpApp.Default<E, R>, paths?: Partial<Paths>): HttpApp.Default<E, R | Registry>
-} = dual(
-  (args) => Effect.isEffect(args[0]),
-  <E, R>(app: HttpApp.Default<E, R>, paths: Partial<Paths> = {}): HttpApp.Default<E, R | Registry> => {
-    const endpoint = internal.endpoint(paths)
-    return Effect.flatMap(
-      HttpServerRequest.HttpServerRequest,
-      (request): HttpApp.Default<E, R | Registry> => endpoint(request) ?? app
-    )
-  }
-)
+} = internal.withEndpoints

@@ -28,7 +28,7 @@ const startHost = <const S extends ReadonlyArray<Layer.Layer.Any>>(services: S, 
   })
 
 /** Calls the health endpoints in-process, on the current fiber's runtime (and clock). */
-const endpoints = (registry: Health.Registry) =>
+const endpoints = (registry: Health.Registry["Type"]) =>
   Effect.gen(function*() {
     const runtime = yield* Effect.runtime<Health.Registry>().pipe(Effect.provideService(Health.Registry, registry))
     const handler = HttpApp.toWebHandlerRuntime(runtime)(Health.withEndpoints(notFound))
@@ -159,6 +159,24 @@ describe("Health", () => {
         "Health check migrations is unhealthy: Error: boom"
       ])
     }).pipe(Effect.provide(logs.layer)))
+
+  const historyLogs = captureLogs()
+  it.scoped("each registry keeps its own check history: a check turning unhealthy is logged once per host", () =>
+    Effect.gen(function*() {
+      const logs = historyLogs
+      const failing = () => Health.check("db", Effect.fail(new DbDown({ message: "down" })))
+      const first = yield* startHost([failing()], logs)
+      const second = yield* startHost([failing()], logs)
+      expect(first.registry[Health.RegistryTypeId]).toBe(Health.RegistryTypeId)
+      expect(first.registry).not.toBe(second.registry)
+      for (const { registry } of [first, second, first, second]) {
+        // Through the tag's accessor, as a program would call it.
+        const ready = yield* Health.Registry.report("ready").pipe(Effect.provideService(Health.Registry, registry))
+        expect(ready.status).toBe("Unhealthy")
+      }
+      const warnings = logs.lines.filter((l) => l.level === "WARN").map((l) => l.message)
+      expect(warnings).toEqual(["Health check db is unhealthy: DbDown: down", "Health check db is unhealthy: DbDown: down"])
+    }).pipe(Effect.provide(historyLogs.layer)))
 
   it.scoped("a hanging check is cut at its timeout and reported unhealthy, even one that ignores interruption", () =>
     Effect.gen(function*() {

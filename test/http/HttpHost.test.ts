@@ -1,7 +1,7 @@
 /**
  * HttpHost over real sockets on 127.0.0.1: when it listens, the stop order (readiness, drain
  * delay, listener, in-flight requests, then the other services), idle keep-alive connections,
- * the deadline, configuration and a failure to listen.
+ * the deadline, configuration and a port already in use.
  *
  * Real sockets need the live clock; every wait is tiny and only lets I/O happen.
  */
@@ -15,8 +15,8 @@ import {
   HttpServerResponse
 } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, ConfigProvider, Context, Deferred, Effect, Exit, Fiber, Layer, Schema, Stream } from "effect"
-import { ApplicationLifetime, Host, HostedService } from "effect-host"
+import { Cause, ConfigProvider, Context, Deferred, Effect, Exit, Fiber, Layer, Option, Schema, Stream } from "effect"
+import { ApplicationLifetime, Host, HostedService, HostError } from "effect-host"
 import { HttpHost } from "effect-host/http"
 import * as Http from "node:http"
 import * as Net from "node:net"
@@ -340,26 +340,92 @@ describe("HttpHost", () => {
       }))
   })
 
-  it.scopedLive("a port in use stops the host with a BackgroundServiceError naming the HttpHost", () =>
-    Effect.gen(function*() {
+  describe("a port already in use", () => {
+    /** Listens on a free port of 127.0.0.1 with a plain `net` server (closed with the test's scope). */
+    const occupyPort = Effect.gen(function*() {
       const blocker = Net.createServer()
       yield* Effect.acquireRelease(
         Effect.promise(() => new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve))),
         () => Effect.promise(() => new Promise<void>((resolve) => blocker.close(() => resolve())))
       )
       const address = blocker.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      const logs = captureLogs()
-      const exit = yield* Host.launch([HttpHost.layer(hello, { port, host: "127.0.0.1" })]).pipe(
-        Effect.provide(logs.layer),
-        Effect.exit
-      )
-      expect(exit).toMatchObject({
-        _tag: "Failure",
-        cause: { _tag: "Fail", error: { _tag: "BackgroundServiceError", service: "HttpHost" } }
-      })
-      expect(logs.lines.map((l) => l.message)).toContain(`Could not listen on port ${port}`)
-    }))
+      return typeof address === "object" && address !== null ? address.port : 0
+    })
+
+    it.scopedLive("fails the start: HostStartError naming HttpHost and the address, every other service rolled back, ApplicationLifetime.started never fires", () =>
+      Effect.gen(function*() {
+        // A first host holds the port.
+        const { context: first } = yield* buildHost([HttpHost.layer(hello, { port: 0, host: "127.0.0.1" })])
+        const port = portOf(yield* httpHostOf(first).address)
+
+        const logs = captureLogs()
+        const seen: Array<string> = []
+        const lifetime = yield* Deferred.make<ApplicationLifetime["Type"]>()
+        const Grab = Layer.effectDiscard(Effect.flatMap(ApplicationLifetime, (l) => Deferred.succeed(lifetime, l)))
+        const Other = HostedService.make("Other", {
+          start: Effect.sync(() => seen.push("Other.start")),
+          started: Effect.sync(() => seen.push("Other.started")),
+          stop: Effect.sync(() => seen.push("Other.stop"))
+        })
+        // Like the example's banner: a program's callback that waits for the address to print it.
+        const Banner = Layer.effectDiscard(Effect.gen(function*() {
+          const http = yield* HttpHost.HttpHost
+          yield* ApplicationLifetime.onStarted(Effect.flatMap(http.address, (a) => Effect.sync(() => seen.push(`banner ${portOf(a)}`))))
+        }))
+        const Http = HttpHost.layer(hello, { port, host: "127.0.0.1" })
+        const exit = yield* Host.launch([Grab, Other, Layer.provideMerge(Banner, Http)]).pipe(
+          Effect.provide(logs.layer),
+          // Fails the test instead of hanging it if the failed start waited for the banner.
+          Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new Error("Host.launch did not end") }),
+          Effect.exit
+        )
+
+        expect(exit).toMatchObject({
+          _tag: "Failure",
+          cause: { _tag: "Fail", error: { _tag: "HostStartError", failures: [{ service: "HttpHost", phase: "started" }] } }
+        })
+        const hostError = Exit.isFailure(exit) ? Option.getOrUndefined(Cause.failureOption(exit.cause)) : undefined
+        if (!(hostError instanceof HostError.HostStartError)) return expect.fail(`expected a HostStartError: ${String(hostError)}`)
+        const listenError = Option.getOrUndefined(Cause.failureOption(hostError.failures[0]?.cause ?? Cause.empty))
+        if (!(listenError instanceof HttpHost.HttpListenError)) return expect.fail(`expected an HttpListenError: ${String(listenError)}`)
+        expect(listenError).toMatchObject({
+          _tag: "HttpListenError",
+          service: "HttpHost",
+          address: { _tag: "TcpAddress", hostname: "127.0.0.1", port },
+          code: "EADDRINUSE",
+          reason: "address already in use",
+          message: `HttpHost could not listen on 127.0.0.1:${port}: address already in use (EADDRINUSE)`
+        })
+        // The original failure is kept.
+        expect(Option.getOrUndefined(Cause.failureOption(listenError.cause))).toMatchObject({ _tag: "ServeError" })
+        // Rolled back: the other service started and was stopped; the banner never printed.
+        expect(seen).toEqual(["Other.start", "Other.started", "Other.stop"])
+        const host = yield* Deferred.await(lifetime)
+        expect(Option.isNone(yield* Effect.timeoutOption(host.started, "50 millis"))).toBe(true)
+        yield* host.stopped
+        // Reported once, by the host, as the start step of HttpHost.
+        const messages = logs.lines.map((l) => l.message)
+        expect(messages.filter((m) => m.includes("HttpHost failed"))).toEqual(["HttpHost failed in the started event"])
+        expect(messages.filter((m) => /background/i.test(m))).toEqual([])
+        // The first host is untouched.
+        expect(yield* getEffect(`http://127.0.0.1:${port}/`)).toMatchObject({ status: 200, body: "hello" })
+      }))
+
+    it.scopedLive("fails the start under backgroundServiceExceptionBehavior Ignore too: it is not a background failure", () =>
+      Effect.gen(function*() {
+        const port = yield* occupyPort
+        const exit = yield* Host.launch([HttpHost.layer(hello, { port, host: "127.0.0.1", name: "Api" })], {
+          backgroundServiceExceptionBehavior: "Ignore"
+        }).pipe(Effect.provide(captureLogs().layer), Effect.exit)
+        expect(exit).toMatchObject({
+          _tag: "Failure",
+          cause: { _tag: "Fail", error: { _tag: "HostStartError", failures: [{ service: "Api", phase: "started" }] } }
+        })
+        expect(Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "").toContain(
+          `Api could not listen on 127.0.0.1:${port}: address already in use (EADDRINUSE)`
+        )
+      }))
+  })
 
   it.scopedLive("a stop requested during the start: the server never listens", () =>
     Effect.gen(function*() {
@@ -402,11 +468,24 @@ describe("HttpHost", () => {
         expect(seen).toEqual(["Other.started: ECONNREFUSED", "Other.stop: ECONNREFUSED"])
       }))
 
-    it.scopedLive("with port 0 the HttpServer address is the bound one once listening", () =>
+    it.scopedLive("with port 0 the HttpServer address is the requested one until the server listens, the bound one from then on", () =>
       Effect.gen(function*() {
-        const Http = HttpServer.serve(hello).pipe(Layer.provideMerge(HttpHost.layerServer({ port: 0, host: "127.0.0.1" })))
+        const seen: Array<HttpServer.Address> = []
+        // A service's start runs before the server listens; it reads the same HttpServer value.
+        const Reader = Layer.unwrapEffect(Effect.map(HttpServer.HttpServer, (server) =>
+          HostedService.make("Reader", {
+            start: Effect.sync(() => seen.push(server.address)),
+            started: Effect.sync(() => seen.push(server.address))
+          })))
+        const Http = Layer.merge(HttpServer.serve(hello), Reader).pipe(
+          Layer.provideMerge(HttpHost.layerServer({ port: 0, host: "127.0.0.1" }))
+        )
         const { context } = yield* buildHost([Http])
         const server = Context.get(context, HttpServer.HttpServer)
+        expect(seen).toEqual([
+          { _tag: "TcpAddress", hostname: "127.0.0.1", port: 0 },
+          { _tag: "TcpAddress", hostname: "127.0.0.1", port: 0 }
+        ])
         const bound = yield* httpHostOf(context).address
         expect(portOf(bound)).toBeGreaterThan(0)
         expect(server.address).toEqual(bound)

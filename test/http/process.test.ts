@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest"
 import * as Http from "node:http"
+import * as Net from "node:net"
 import { attempt, get, probe } from "../fixtures/http/client.js"
 import { killLeftovers, outOfOrder, start } from "../fixtures/http/child.js"
 
@@ -101,5 +102,24 @@ describe("HttpHost in a process", () => {
       /HTTP server stopped/,
       /Other\.stop/
     ])).toBeUndefined()
+  })
+
+  it("a port already in use fails the start: exit 1, one line naming the address and EADDRINUSE, never \"Application started\", the other service rolled back", async () => {
+    const blocker = Net.createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve))
+    try {
+      const address = blocker.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      const app = start("port-in-use.ts", { Http__Port: String(port) })
+      expect(await app.exited).toBe(1)
+      const lines = app.stderr().split("\n").filter((line) => line.includes("EADDRINUSE"))
+      expect(lines).toHaveLength(1)
+      expect(lines[0]).toContain(`HttpHost could not listen on 127.0.0.1:${port}: address already in use (EADDRINUSE)`)
+      expect(app.stdout().split("\n").filter((line) => line.includes("EADDRINUSE"))).toEqual([])
+      expect(app.output()).not.toMatch(/Application started/)
+      expect(outOfOrder(app.stdout(), [/Other\.start/, /Other\.stop/])).toBeUndefined()
+    } finally {
+      await new Promise<void>((resolve) => blocker.close(() => resolve()))
+    }
   })
 })

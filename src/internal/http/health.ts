@@ -4,20 +4,27 @@
  *
  * @internal
  */
-import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
+import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
-import { ApplicationLifetime } from "../../ApplicationLifetime.js"
+import type * as Scope from "effect/Scope"
+import type { ApplicationLifetime } from "../../ApplicationLifetime.js"
+import type * as HealthTypes from "../../Health.js"
+import type { CheckOptions, Registry } from "../../Health.js"
 import { currentHostContext } from "../hostContext.js"
+import { ApplicationLifetimeTag } from "../tags.js"
 
 /** Which probe a check belongs to (Kubernetes' liveness, readiness and startup probes). */
 export type Kind = "live" | "ready" | "startup"
@@ -53,15 +60,44 @@ export interface Report {
   readonly checks: ReadonlyArray<CheckResult>
 }
 
-export interface Registry {
-  readonly register: (check: Check) => Effect.Effect<void>
-  readonly checks: Effect.Effect<ReadonlyArray<Check>>
-  readonly lifecycle: Effect.Effect<Lifecycle>
-}
+/** The tag of `Health.Registry`, for internal code (same key). */
+export const RegistryTag: Context.Tag<Registry, Registry["Type"]> = Context.GenericTag("effect-host/Health/Registry")
 
-export const Registry = Context.GenericTag<Registry>("effect-host/http/Health/Registry")
+/** The service of `Health.Registry`. */
+export type RegistryService = Registry["Type"]
+
+export const RegistryTypeId: HealthTypes.RegistryTypeId = Symbol.for("effect-host/Health/Registry") as HealthTypes.RegistryTypeId
 
 export const defaultTimeout: Duration.Duration = Duration.seconds(5)
+
+const spanOptions = { captureStackTrace: false } as const
+
+/**
+ * The registry of one host: its checks, the host's state as the probes see it, and each check's
+ * last status (so that only transitions are logged). Everything it knows lives on the value.
+ */
+class RegistryImpl implements RegistryService {
+  readonly [RegistryTypeId]: HealthTypes.RegistryTypeId = RegistryTypeId
+  readonly registered: Array<Check> = []
+  /** The last status of each check that ran, by name. */
+  readonly lastStatus = new Map<string, Status>()
+  started = false
+  stopping = false
+
+  constructor(
+    /** True from the first instant of the host's stop. */
+    readonly hostStopping: () => boolean
+  ) {}
+
+  readonly register = (check: Check): Effect.Effect<void> => Effect.sync(() => void this.registered.push(check))
+  readonly checks: Effect.Effect<ReadonlyArray<Check>> = Effect.sync(() => [...this.registered])
+  readonly lifecycle: Effect.Effect<Lifecycle> = Effect.sync(() => this.lifecycleNow())
+  readonly report = (probe: Kind): Effect.Effect<Report> => runReport(this, probe)
+
+  lifecycleNow(): Lifecycle {
+    return this.stopping || this.hostStopping() ? "Stopping" : this.started ? "Started" : "Starting"
+  }
+}
 
 /**
  * One registry per host: the layer is a module constant, so the host's memo map builds it once
@@ -72,26 +108,18 @@ export const defaultTimeout: Duration.Duration = Duration.seconds(5)
  * before it: readiness must fail before anything else happens.
  */
 export const layer: Layer.Layer<Registry, never, ApplicationLifetime> = Layer.effect(
-  Registry,
+  RegistryTag,
   Effect.gen(function*() {
-    const lifetime = yield* ApplicationLifetime
+    const lifetime = yield* ApplicationLifetimeTag
     const host = Option.getOrUndefined(yield* FiberRef.get(currentHostContext))
-    const checks: Array<Check> = []
-    let started = false
-    let stopping = false
+    const registry = new RegistryImpl(() => host?.isStopping() === true)
     yield* lifetime.onStarted(Effect.sync(() => {
-      started = true
+      registry.started = true
     }))
     yield* lifetime.onStopping(Effect.sync(() => {
-      stopping = true
+      registry.stopping = true
     }))
-    return Registry.of({
-      register: (check) => Effect.sync(() => void checks.push(check)),
-      checks: Effect.sync(() => [...checks]),
-      lifecycle: Effect.sync((): Lifecycle =>
-        stopping || host?.isStopping() === true ? "Stopping" : started ? "Started" : "Starting"
-      )
-    })
+    return registry
   })
 )
 
@@ -120,9 +148,11 @@ const describeError = (error: unknown): string => {
   }
 }
 
-/** Marker for the timeout, so it is told apart from a check that failed on its own. */
-class CheckTimedOut {
-  readonly _tag = "CheckTimedOut"
+/** The timeout of a check, told apart from a check that failed on its own. */
+class CheckTimedOut extends Data.TaggedError("CheckTimedOut")<{ readonly check: string; readonly timeout: Duration.Duration }> {
+  override get message() {
+    return `health check ${this.check} timed out after ${Duration.format(this.timeout)}`
+  }
 }
 
 /**
@@ -130,12 +160,13 @@ class CheckTimedOut {
  * interruption cannot hold the probe's answer: it is cut at the timeout and finishes in the
  * background.
  */
-const runCheck = (check: Check, lastStatus: Map<string, Status>): Effect.Effect<CheckResult> =>
-  Effect.gen(function*() {
+const runCheck = Effect.fn("Health.check", spanOptions)(
+  function*(check: Check, lastStatus: Map<string, Status>) {
+    yield* Effect.annotateCurrentSpan("health.check", check.name)
     const startedAt = yield* Clock.currentTimeMillis
     const exit = yield* check.run.pipe(
       Effect.disconnect,
-      Effect.timeoutFail({ duration: check.timeout, onTimeout: () => new CheckTimedOut() }),
+      Effect.timeoutFail({ duration: check.timeout, onTimeout: () => new CheckTimedOut({ check: check.name, timeout: check.timeout }) }),
       // HTTP handlers run uninterruptibly (`HttpApp.toHandled`): without this the timeout could
       // not cut the check and would wait for it.
       Effect.interruptible,
@@ -157,9 +188,8 @@ const runCheck = (check: Check, lastStatus: Map<string, Status>): Effect.Effect<
       yield* Effect.logWarning(`Health check ${check.name} is unhealthy: ${error}`, exit.cause)
     }
     return { ...base, status: "Unhealthy", error } satisfies CheckResult
-  }).pipe(Effect.withSpan("Health.check", { attributes: { "health.check": check.name } }))
-
-const lastStatusByRegistry = new WeakMap<Registry, Map<string, Status>>()
+  }
+)
 
 /** Whether the host's state alone decides the probe (the checks are not run). */
 const gate = (probe: Kind, lifecycle: Lifecycle): string | undefined => {
@@ -174,27 +204,25 @@ const gate = (probe: Kind, lifecycle: Lifecycle): string | undefined => {
   }
 }
 
-export const report = (probe: Kind): Effect.Effect<Report, never, Registry> =>
-  Effect.gen(function*() {
-    const registry = yield* Registry
+const runReport = Effect.fn("Health.report", spanOptions)(
+  function*(registry: RegistryImpl, probe: Kind) {
+    yield* Effect.annotateCurrentSpan("health.probe", probe)
     const startedAt = yield* Clock.currentTimeMillis
-    const lifecycle = yield* registry.lifecycle
+    const lifecycle = registry.lifecycleNow()
     const reason = gate(probe, lifecycle)
     if (reason !== undefined) {
       return { probe, status: "Unhealthy", lifecycle, durationMs: 0, reason, checks: [] } satisfies Report
     }
-    let lastStatus = lastStatusByRegistry.get(registry)
-    if (lastStatus === undefined) {
-      lastStatus = new Map()
-      lastStatusByRegistry.set(registry, lastStatus)
-    }
-    const known = lastStatus
-    const checks = (yield* registry.checks).filter((c) => c.tags.includes(probe))
-    const results = yield* Effect.forEach(checks, (c) => runCheck(c, known), { concurrency: "unbounded" })
+    const checks = registry.registered.filter((c) => c.tags.includes(probe))
+    const results = yield* Effect.forEach(checks, (c) => runCheck(c, registry.lastStatus), { concurrency: "unbounded" })
     const durationMs = (yield* Clock.currentTimeMillis) - startedAt
     const status: Status = results.every((r) => r.status === "Healthy") ? "Healthy" : "Unhealthy"
     return { probe, status, lifecycle, durationMs, checks: results } satisfies Report
-  }).pipe(Effect.withSpan("Health.report", { attributes: { "health.probe": probe } }))
+  }
+)
+
+export const report = (probe: Kind): Effect.Effect<Report, never, Registry> =>
+  Effect.flatMap(RegistryTag, (registry) => registry.report(probe))
 
 export const toResponse = (report: Report): HttpServerResponse.HttpServerResponse =>
   HttpServerResponse.unsafeJson(report, {
@@ -226,3 +254,33 @@ export const endpoint = (paths: Partial<Paths> = {}) => {
     return method === "GET" || method === "HEAD" ? Effect.map(report(probe), toResponse) : undefined
   }
 }
+
+export const check = <A, E, R>(
+  name: string,
+  effect: Effect.Effect<A, E, R>,
+  options: CheckOptions = {}
+): Layer.Layer<Registry, never, ApplicationLifetime | Exclude<R, Scope.Scope>> =>
+  Layer.effectDiscard(Effect.gen(function*() {
+    const registry = yield* RegistryTag
+    const context = yield* Effect.context<Exclude<R, Scope.Scope>>()
+    yield* registry.register({
+      name,
+      tags: options.tags ?? ["ready"],
+      timeout: options.timeout === undefined ? defaultTimeout : Duration.decode(options.timeout),
+      run: Effect.provide(Effect.scoped(effect), context)
+    })
+  })).pipe(Layer.provideMerge(layer))
+
+export const withEndpoints: {
+  (paths?: Partial<Paths>): <E, R>(app: HttpApp.Default<E, R>) => HttpApp.Default<E, R | Registry>
+  <E, R>(app: HttpApp.Default<E, R>, paths?: Partial<Paths>): HttpApp.Default<E, R | Registry>
+} = dual(
+  (args) => Effect.isEffect(args[0]),
+  <E, R>(app: HttpApp.Default<E, R>, paths: Partial<Paths> = {}): HttpApp.Default<E, R | Registry> => {
+    const answer = endpoint(paths)
+    return Effect.flatMap(
+      HttpServerRequest.HttpServerRequest,
+      (request): HttpApp.Default<E, R | Registry> => answer(request) ?? app
+    )
+  }
+)

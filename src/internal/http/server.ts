@@ -17,14 +17,15 @@
  */
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServer from "@effect/platform/HttpServer"
-import type * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import type { LazyArg } from "effect/Function"
 import * as Option from "effect/Option"
@@ -32,6 +33,7 @@ import * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import type * as Http from "node:http"
 import { Connections } from "./connections.js"
+import { describeListenFailure, HttpListenError } from "./listenError.js"
 
 export interface Settings {
   readonly name: string
@@ -50,10 +52,10 @@ export interface Settings {
 
 export interface Server {
   /** Starts listening; does nothing when the stop has already begun. */
-  readonly listen: Effect.Effect<void, HttpServerError.ServeError>
+  readonly listen: Effect.Effect<void, HttpListenError>
   /** The graceful, bounded stop. Never fails; idempotent. */
   readonly drain: Effect.Effect<void>
-  /** Waits until the server listens. */
+  /** Waits until the server listens; interrupted if it never will (listen failed, stopped first). */
   readonly address: Effect.Effect<HttpServer.Address>
   /** The address once listening. */
   readonly addressOption: Effect.Effect<Option.Option<HttpServer.Address>>
@@ -62,6 +64,17 @@ export interface Server {
   /** Requests in flight now. */
   readonly inFlight: Effect.Effect<number>
 }
+
+/**
+ * The address asked for: what `HttpServer#address` says until the server listens, and what a
+ * failure to listen names. Every interface (no host, or `::`) reads `0.0.0.0`, as the platform
+ * writes the bound address.
+ */
+export const requestedAddress = (settings: Pick<Settings, "host" | "port">): HttpServer.Address => ({
+  _tag: "TcpAddress",
+  hostname: settings.host === undefined || settings.host === "::" ? "0.0.0.0" : settings.host,
+  port: settings.port
+})
 
 interface Listening {
   readonly node: Http.Server
@@ -115,7 +128,7 @@ export const make = <E, R>(app: HttpApp.Default<E, R>, settings: Settings): Effe
     let current: Listening | undefined
     let boundAddress: HttpServer.Address | undefined
 
-    const listen: Effect.Effect<void, HttpServerError.ServeError> = lock.withPermits(1)(Effect.gen(function*() {
+    const listen: Effect.Effect<void, HttpListenError> = lock.withPermits(1)(Effect.gen(function*() {
       if (stopRequested || current !== undefined) return
       const scope = yield* Scope.make()
       const node = settings.createServer()
@@ -124,9 +137,23 @@ export const make = <E, R>(app: HttpApp.Default<E, R>, settings: Settings): Effe
       node.once("close", () => Deferred.unsafeDone(closed, Exit.void))
       const server = yield* NodeHttpServer.make(() => node, { port: settings.port, host: settings.host }).pipe(
         Scope.extend(scope),
-        Effect.tapErrorCause((cause) => Scope.close(scope, Exit.failCause(cause)))
+        Effect.tapErrorCause((cause) => Scope.close(scope, Exit.failCause(cause))),
+        Effect.catchAllCause((cause) =>
+          Either.match(Cause.failureOrCause(cause), {
+            onLeft: (error) =>
+              Effect.fail(
+                new HttpListenError({
+                  service: settings.name,
+                  address: requestedAddress(settings),
+                  ...describeListenFailure(error),
+                  cause
+                })
+              ),
+            onRight: Effect.failCause
+          })
+        )
       )
-      // The handler's runtime is taken from here: without the lifetime callback's span (every
+      // The handler's runtime is taken from here: without the `HttpHost.listen` span (every
       // request would otherwise become its child) and with interruption enabled.
       // `HttpServer.serve` erases the app's requirements; they are provided right here.
       const served = tracked(app, connections, settings.intercept) as HttpApp.Default<unknown>
@@ -140,7 +167,12 @@ export const make = <E, R>(app: HttpApp.Default<E, R>, settings: Settings): Effe
       boundAddress = server.address
       yield* Deferred.succeed(listened, server.address)
       yield* Effect.logInfo(`Now listening on: ${HttpServer.formatAddress(server.address)}`)
-    })).pipe(Effect.uninterruptible)
+    })).pipe(
+      // It never will: whoever waits for the address (an `onStarted` callback printing it) ends
+      // instead of holding the failed start.
+      Effect.tapErrorCause(() => Deferred.interrupt(listened)),
+      Effect.uninterruptible
+    )
 
     /** Closes the listener (no new connections) and the idle connections. */
     const closeListener = (live: Listening) => {
@@ -169,7 +201,11 @@ export const make = <E, R>(app: HttpApp.Default<E, R>, settings: Settings): Effe
     const runDrain = Effect.gen(function*() {
       stopRequested = true
       const live = yield* lock.withPermits(1)(Effect.sync(() => current))
-      if (live === undefined) return
+      if (live === undefined) {
+        // Stopped before it listened: it never will.
+        yield* Deferred.interrupt(listened)
+        return
+      }
       // Keep-alive clients re-resolve (and leave this instance) as soon as they can.
       live.connections.askClientsToClose()
       let aborted = false
