@@ -5,8 +5,9 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Logger, Redacted, Schema } from "effect"
-import type { HostConfiguration} from "effect-host";
+import type { HostConfiguration } from "effect-host"
 import { HostLogger, Settings } from "effect-host"
+import * as LoggerInternal from "../../src/internal/config/logger.js"
 import { captureConsole, withConfig } from "./util.js"
 
 /** Runs `effect` under the host logger configured from `options`, capturing the console. */
@@ -21,7 +22,7 @@ const logged = (
       options,
       Effect.gen(function*() {
         const settings = yield* HostLogger.settings
-        yield* Effect.scoped(Effect.zipRight(HostLogger.install(HostLogger.make(settings, environment), settings), effect))
+        yield* Effect.scoped(Effect.zipRight(LoggerInternal.install(HostLogger.make(settings, environment), settings), effect))
       })
     ).pipe(Effect.withConsole(captured.console))
     return captured

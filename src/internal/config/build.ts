@@ -8,7 +8,7 @@
  * @internal
  */
 import * as path from "node:path"
-import type { Issue } from "../../ConfigurationError.js"
+import type { Issue } from "./error.js"
 import * as Key from "./key.js"
 import type { Configuration, FileStatus } from "./provider.js"
 import * as Secrets from "./secrets.js"

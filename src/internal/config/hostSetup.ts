@@ -16,11 +16,14 @@ import * as Either from "effect/Either"
 import type * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
-import { ConfigurationError } from "../../ConfigurationError.js"
-import * as HostConfiguration from "../../HostConfiguration.js"
-import * as HostEnvironment from "../../HostEnvironment.js"
-import * as HostLogger from "../../HostLogger.js"
-import * as HostOptions from "../../HostOptions.js"
+import type * as HostConfiguration from "../../HostConfiguration.js"
+import type * as HostEnvironment from "../../HostEnvironment.js"
+import type * as HostOptions from "../../HostOptions.js"
+import * as Configuration from "./configuration.js"
+import * as Environment from "./environment.js"
+import { ConfigurationError } from "./error.js"
+import * as Options from "./hostOptions.js"
+import * as HostLogger from "./logger.js"
 import { configurationOf } from "./provider.js"
 import * as Read from "./read.js"
 
@@ -55,9 +58,9 @@ const chooseProvider = (options: SetupOptions): Effect.Effect<ConfigProvider.Con
     environmentName: options.environment?.environmentName ?? configuration?.environmentName,
     contentRoot: options.environment?.contentRootPath ?? configuration?.contentRoot
   }
-  if (configuration !== undefined) return HostConfiguration.make({ ...configuration, ...fromCode })
+  if (configuration !== undefined) return Configuration.make({ ...configuration, ...fromCode })
   return Effect.configProviderWith((current) =>
-    HostConfiguration.isEffectDefault(current) ? HostConfiguration.make(fromCode) : Effect.succeed(undefined)
+    Configuration.isEffectDefault(current) ? Configuration.make(fromCode) : Effect.succeed(undefined)
   )
 }
 
@@ -67,14 +70,14 @@ export const prepare = (options: SetupOptions): Effect.Effect<Setup, Configurati
     if (provider !== undefined) yield* Effect.withConfigProviderScoped(provider)
 
     const [hostOptions, environment, logging] = yield* Effect.all([
-      Effect.either(Read.withSources(HostOptions.resolve(options))),
-      Effect.either(Read.withSources(HostEnvironment.resolve(options.environment))),
+      Effect.either(Read.withSources(Options.resolve(options))),
+      Effect.either(Read.withSources(Environment.resolve(options.environment))),
       Effect.either(HostLogger.settings)
     ])
     const errors = [Either.getLeft(hostOptions), Either.getLeft(environment), Either.getLeft(logging)].flatMap(Option.toArray)
-    const env = Either.getOrElse(environment, () => HostEnvironment.make({
+    const env = Either.getOrElse(environment, () => Environment.make({
       applicationName: options.environment?.applicationName ?? "app",
-      environmentName: options.environment?.environmentName ?? HostEnvironment.Environments.Production,
+      environmentName: options.environment?.environmentName ?? Environment.Environments.Production,
       contentRootPath: options.environment?.contentRootPath ?? process.cwd()
     }))
 
@@ -88,7 +91,7 @@ export const prepare = (options: SetupOptions): Effect.Effect<Setup, Configurati
     }
 
     return {
-      options: Either.getOrElse(hostOptions, () => HostOptions.defaults),
+      options: Either.getOrElse(hostOptions, () => Options.defaults),
       environment: env,
       error: errors.length > 0 ? ConfigurationError.merge(errors) : undefined
     }

@@ -6,7 +6,7 @@
  */
 import * as Redacted from "effect/Redacted"
 import * as fs from "node:fs"
-import type { Issue } from "../../ConfigurationError.js"
+import type { Issue } from "./error.js"
 import * as Json from "./json.js"
 import * as Key from "./key.js"
 import * as Source from "./source.js"

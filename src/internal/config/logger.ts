@@ -1,0 +1,188 @@
+/**
+ * The host's logger: reading the `Logging` section, building the logger, and installing it in
+ * place of Effect's default logger (engine plumbing: the runner and the host setup use it).
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import { globalValue } from "effect/GlobalValue"
+import * as HashMap from "effect/HashMap"
+import * as HashSet from "effect/HashSet"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
+import type { Format, Output, Settings } from "../../HostLogger.js"
+import { ConfigurationError, type Issue } from "./error.js"
+import * as Read from "./read.js"
+
+export const defaults: Settings = { output: "split", minimumLevel: LogLevel.Info, categories: new Map() }
+
+export const configKeys = {
+  section: "Logging",
+  logLevel: "Logging:LogLevel",
+  defaultCategory: "Default",
+  format: "Logging:Format",
+  output: "Logging:Output"
+} as const
+
+const levelNames: Record<string, LogLevel.LogLevel> = {
+  all: LogLevel.All,
+  trace: LogLevel.Trace,
+  debug: LogLevel.Debug,
+  information: LogLevel.Info,
+  info: LogLevel.Info,
+  warning: LogLevel.Warning,
+  warn: LogLevel.Warning,
+  error: LogLevel.Error,
+  critical: LogLevel.Fatal,
+  fatal: LogLevel.Fatal,
+  none: LogLevel.None
+}
+
+export const parseLevel = (text: string): Option.Option<LogLevel.LogLevel> =>
+  Option.fromNullable(levelNames[text.trim().toLowerCase()])
+
+const formats: ReadonlyArray<Format> = ["pretty", "json", "logfmt"]
+const outputs: ReadonlyArray<Output> = ["split", "stderr", "stdout"]
+
+export const settings: Effect.Effect<Settings, ConfigurationError> = Effect.gen(function*() {
+  const { store } = yield* Read.current([configKeys.section])
+  const issues: Array<Issue> = []
+  const oneOf = <A extends string>(key: ReadonlyArray<string>, allowed: ReadonlyArray<A>): A | undefined => {
+    const entry = store.get(key)
+    if (entry === undefined) return undefined
+    const found = allowed.find((a) => a === entry.value.trim().toLowerCase())
+    if (found === undefined) {
+      issues.push({ key: entry.path.join(":"), message: `Expected one of ${allowed.join(", ")}, actual ${JSON.stringify(entry.value)}`, source: entry.source })
+    }
+    return found
+  }
+  const format = oneOf(["Logging", "Format"], formats)
+  const output = oneOf(["Logging", "Output"], outputs) ?? defaults.output
+  let minimumLevel = defaults.minimumLevel
+  const categories = new Map<string, LogLevel.LogLevel>()
+  for (const category of store.children(["Logging", "LogLevel"])) {
+    const entry = store.get(["Logging", "LogLevel", category])
+    if (entry === undefined) continue
+    const level = parseLevel(entry.value)
+    if (Option.isNone(level)) {
+      issues.push({
+        key: entry.path.join(":"),
+        message: `Expected a log level (Trace, Debug, Information, Warning, Error, Critical, None), actual ${JSON.stringify(entry.value)}`,
+        source: entry.source
+      })
+    } else if (category.toLowerCase() === configKeys.defaultCategory.toLowerCase()) {
+      minimumLevel = level.value
+    } else {
+      categories.set(category.toLowerCase(), level.value)
+    }
+  }
+  if (issues.length > 0) return yield* Effect.fail(new ConfigurationError({ issues }))
+  return { format, output, minimumLevel, categories }
+}).pipe(Effect.withSpan("HostLogger.settings"))
+
+/**
+ * The level that applies to a log line: its `category` annotation's, else its `service`
+ * annotation's, else the default.
+ */
+export const levelFor = (settings: Settings, annotations: HashMap.HashMap<string, unknown>): LogLevel.LogLevel => {
+  if (settings.categories.size > 0) {
+    for (const name of ["category", "service"]) {
+      const value = HashMap.get(annotations, name)
+      if (Option.isSome(value) && typeof value.value === "string") {
+        const level = settings.categories.get(value.value.toLowerCase())
+        if (level !== undefined) return level
+      }
+    }
+  }
+  return settings.minimumLevel
+}
+
+/**
+ * The lowest level any category lets through: the fiber-wide minimum must not drop what a
+ * category wants to see (the logger filters the rest).
+ */
+export const lowestLevel = (settings: Settings): LogLevel.LogLevel =>
+  [...settings.categories.values()].reduce(
+    (lowest, level) => (LogLevel.lessThan(level, lowest) ? level : lowest),
+    settings.minimumLevel
+  )
+
+const useColors = (stderr: boolean): boolean => {
+  const stream = stderr ? process.stderr : process.stdout
+  const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== ""
+  return !noColor && process.env.FORCE_COLOR !== "0" && stream.isTTY === true
+}
+
+/** The format that applies: the configured one, else `pretty` in Development, `json` otherwise. */
+export const formatFor = (settings: Settings, environment: { readonly isDevelopment: boolean }): Format =>
+  settings.format ?? (environment.isDevelopment ? "pretty" : "json")
+
+export const make = (
+  settings: Settings,
+  environment: { readonly isDevelopment: boolean } = { isDevelopment: false }
+): Logger.Logger<unknown, void> => {
+  const format = formatFor(settings, environment)
+  const sink = (stderr: boolean): Logger.Logger<unknown, void> =>
+    format === "pretty"
+      ? Logger.prettyLogger({ stderr, colors: useColors(stderr), mode: "tty" })
+      : (stderr ? Logger.withConsoleError : Logger.withConsoleLog)(format === "json" ? Logger.jsonLogger : Logger.logfmtLogger)
+  const toStdout = sink(false)
+  const toStderr = sink(true)
+  const streamFor = (level: LogLevel.LogLevel) =>
+    settings.output === "stdout"
+      ? toStdout
+      : settings.output === "stderr" || LogLevel.greaterThanEqual(level, LogLevel.Warning)
+      ? toStderr
+      : toStdout
+  return Logger.make((options) => {
+    if (LogLevel.greaterThanEqual(options.logLevel, levelFor(settings, options.annotations))) {
+      streamFor(options.logLevel).log(options)
+    }
+  })
+}
+
+const standIns = globalValue("effect-host/HostLogger/standIns", () => new WeakSet<object>())
+
+/**
+ * Marks `logger` as a stand-in for Effect's default logger: the host replaces it with its own
+ * logger like the default one. For runners that install a console logger of their own around
+ * the program (the host's logger then takes over inside the host).
+ */
+export const standIn = <M, O>(logger: Logger.Logger<M, O>): Logger.Logger<M, O> => {
+  standIns.add(logger)
+  return logger
+}
+
+const isStandIn = (logger: Logger.Logger<unknown, unknown>): boolean =>
+  logger === Logger.defaultLogger || logger === Logger.prettyLoggerDefault || standIns.has(logger)
+
+/**
+ * Installs `logger` for the rest of the scope, in place of Effect's default logger (and of the
+ * pretty logger `NodeRuntime.runMain` installs, and of `standIn` loggers). Loggers the program
+ * added itself are kept; when the program replaced the default logger with its own,
+ * `replaceDefaultOnly` leaves the loggers alone. The fiber's minimum level becomes the lowest
+ * configured level.
+ */
+export const install = (
+  logger: Logger.Logger<unknown, unknown>,
+  settings: Settings,
+  options: { readonly replaceDefaultOnly?: boolean | undefined } = {}
+): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const loggers = yield* FiberRef.get(FiberRef.currentLoggers)
+    const hasDefault = HashSet.some(loggers, isStandIn)
+    if (hasDefault || options.replaceDefaultOnly !== true) {
+      yield* Effect.locallyScoped(
+        FiberRef.currentLoggers,
+        loggers.pipe(HashSet.filter((l) => !isStandIn(l)), HashSet.add(logger))
+      )
+    }
+    yield* Effect.locallyScoped(FiberRef.currentMinimumLogLevel, lowestLevel(settings))
+  })
+
+export const layer = (environment: { readonly isDevelopment: boolean }): Layer.Layer<never, ConfigurationError> =>
+  Layer.scopedDiscard(Effect.flatMap(settings, (s) => install(make(s, environment), s)))
