@@ -62,6 +62,16 @@ describe("layout", () => {
     expect(offending).toEqual([])
   })
 
+  it("the configuration internals keep no global registries and patch no values", () => {
+    const offending = internalFiles.flatMap((file) => {
+      const text = read(file).replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "")
+      return [/new WeakMap|new WeakSet/, /Object\.assign\(/, /Object\.defineProperty\(/]
+        .filter((pattern) => pattern.test(text))
+        .map((pattern) => `${file}: ${pattern}`)
+    })
+    expect(offending).toEqual([])
+  })
+
   it("engine plumbing is not part of the public API", async () => {
     const HostLogger = await import("../../src/HostLogger.js")
     const HostConfiguration = await import("../../src/HostConfiguration.js")

@@ -6,13 +6,13 @@
  */
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
-import { globalValue } from "effect/GlobalValue"
 import * as HashMap from "effect/HashMap"
 import * as HashSet from "effect/HashSet"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
+import { pipeArguments } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type { Format, Output, Settings } from "../../HostLogger.js"
 import { ConfigurationError, type Issue } from "./error.js"
@@ -145,20 +145,33 @@ export const make = (
   })
 }
 
-const standIns = globalValue("effect-host/HostLogger/standIns", () => new WeakSet<object>())
+/** Marks a logger the host replaces with its own, like Effect's default logger. */
+export const StandInTypeId: unique symbol = Symbol.for("effect-host/HostLogger/StandIn")
+export type StandInTypeId = typeof StandInTypeId
 
-/**
- * Marks `logger` as a stand-in for Effect's default logger: the host replaces it with its own
- * logger like the default one. For runners that install a console logger of their own around
- * the program (the host's logger then takes over inside the host).
- */
-export const standIn = <M, O>(logger: Logger.Logger<M, O>): Logger.Logger<M, O> => {
-  standIns.add(logger)
-  return logger
+/** A logger marked as a stand-in for Effect's default logger. */
+export interface StandIn<in M, out O> extends Logger.Logger<M, O> {
+  readonly [StandInTypeId]: StandInTypeId
 }
 
-const isStandIn = (logger: Logger.Logger<unknown, unknown>): boolean =>
-  logger === Logger.defaultLogger || logger === Logger.prettyLoggerDefault || standIns.has(logger)
+/**
+ * A stand-in for Effect's default logger that logs like `logger`: the host replaces it with its
+ * own logger like the default one. For runners that install a console logger of their own
+ * around the program (the host's logger then takes over inside the host). A new value, built
+ * whole; `logger` itself is left as it is.
+ */
+export const standIn = <M, O>(logger: Logger.Logger<M, O>): StandIn<M, O> => ({
+  [Logger.LoggerTypeId]: logger[Logger.LoggerTypeId],
+  [StandInTypeId]: StandInTypeId,
+  log: (options) => logger.log(options),
+  pipe() {
+    // eslint-disable-next-line prefer-rest-params
+    return pipeArguments(this, arguments)
+  }
+})
+
+export const isStandIn = (logger: Logger.Logger<unknown, unknown>): boolean =>
+  logger === Logger.defaultLogger || logger === Logger.prettyLoggerDefault || StandInTypeId in logger
 
 /**
  * Installs `logger` for the rest of the scope, in place of Effect's default logger (and of the

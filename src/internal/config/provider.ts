@@ -10,8 +10,8 @@ import * as ConfigError from "effect/ConfigError"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as PathPatch from "effect/ConfigProviderPathPatch"
 import * as Effect from "effect/Effect"
-import { globalValue } from "effect/GlobalValue"
 import * as HashSet from "effect/HashSet"
+import { pipeArguments } from "effect/Pipeable"
 import { describeSource } from "./error.js"
 import * as Key from "./key.js"
 import type * as Secrets from "./secrets.js"
@@ -32,12 +32,35 @@ export interface Configuration {
   readonly files: ReadonlyArray<FileStatus>
 }
 
-// Keyed by the provider and by its flat form: `Effect.withConfigProvider` keeps the object.
-const registry = globalValue("effect-host/config/registry", () => new WeakMap<object, Configuration>())
+/**
+ * Marks effect-host's provider (and its flat form) and carries the `Configuration` behind it:
+ * the provider is a value of its own that implements Effect's public `ConfigProvider` interface.
+ */
+export const TypeId: unique symbol = Symbol.for("effect-host/HostConfiguration")
+export type TypeId = typeof TypeId
 
-/** The configuration behind `provider`, when it is one of ours. */
+/** effect-host's layered provider. */
+export interface HostConfigProvider extends ConfigProvider.ConfigProvider {
+  readonly [TypeId]: Configuration
+  readonly flattened: HostFlat
+}
+
+/** Its flat form, marked too (a provider Effect rebuilds from it, `fromFlat(p.flattened)`, is still ours). */
+export interface HostFlat extends ConfigProvider.ConfigProvider.Flat {
+  readonly [TypeId]: Configuration
+}
+
+const carries = (u: unknown): u is { readonly [TypeId]: Configuration } =>
+  typeof u === "object" && u !== null && TypeId in u
+
+/**
+ * The configuration behind `provider`, when it is one of ours. The one place that relies on how
+ * Effect installs a provider: `Effect.withConfigProvider` / `Layer.setConfigProvider` put the
+ * object itself into the context, so the provider read back (`Effect.configProviderWith`) is
+ * ours, mark included (pinned by test/config/provider.test.ts).
+ */
 export const configurationOf = (provider: ConfigProvider.ConfigProvider): Configuration | undefined =>
-  registry.get(provider) ?? registry.get(provider.flattened)
+  carries(provider) ? provider[TypeId] : carries(provider.flattened) ? provider.flattened[TypeId] : undefined
 
 /** How a value's source is appended to a message; `stripSource` undoes it. */
 export const withSource = (message: string, source: Source): string => `${message} (from ${describeSource(source)})`
@@ -48,7 +71,7 @@ export const stripSource = (message: string, source: Source | undefined): string
   return message.endsWith(suffix) ? message.slice(0, -suffix.length) : message
 }
 
-export const make = (configuration: Configuration): ConfigProvider.ConfigProvider => {
+export const make = (configuration: Configuration): HostConfigProvider => {
   const { secrets, store } = configuration
 
   const load = <A>(path: ReadonlyArray<string>, primitive: { readonly parse: (text: string) => Effect.Effect<A, ConfigError.ConfigError>; readonly description: string }, split: boolean) => {
@@ -86,18 +109,28 @@ export const make = (configuration: Configuration): ConfigProvider.ConfigProvide
       )
     )
 
-  const flat = ConfigProvider.makeFlat({ load, enumerateChildren, patch: PathPatch.empty })
+  const flat: HostFlat = {
+    [ConfigProvider.FlatConfigProviderTypeId]: ConfigProvider.FlatConfigProviderTypeId,
+    [TypeId]: configuration,
+    patch: PathPatch.empty,
+    load,
+    enumerateChildren
+  }
+  // Effect's own interpreter of a `Config` over a flat provider.
   const base = ConfigProvider.fromFlat(flat)
-  const provider = ConfigProvider.make({
+  return {
+    [ConfigProvider.ConfigProviderTypeId]: ConfigProvider.ConfigProviderTypeId,
+    [TypeId]: configuration,
+    flattened: flat,
     load: (config) => {
       markSecrets(config, [], secrets)
       return base.load(config)
     },
-    flattened: flat
-  })
-  registry.set(provider, configuration)
-  registry.set(flat, configuration)
-  return provider
+    pipe() {
+      // eslint-disable-next-line prefer-rest-params
+      return pipeArguments(this, arguments)
+    }
+  }
 }
 
 /**
