@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as HashMap from "effect/HashMap"
@@ -16,6 +17,7 @@ import { pipeArguments } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type { Format, Output, Settings } from "../../HostLogger.js"
 import { ConfigurationError, type Issue } from "./error.js"
+import * as Key from "./key.js"
 import * as Read from "./read.js"
 
 export const defaults: Settings = { output: "split", minimumLevel: LogLevel.Info, categories: new Map() }
@@ -48,41 +50,75 @@ export const parseLevel = (text: string): Option.Option<LogLevel.LogLevel> =>
 const formats: ReadonlyArray<Format> = ["pretty", "json", "logfmt"]
 const outputs: ReadonlyArray<Output> = ["split", "stderr", "stdout"]
 
-export const settings: Effect.Effect<Settings, ConfigurationError> = Effect.gen(function*() {
-  const { store } = yield* Read.current([configKeys.section])
-  const issues: Array<Issue> = []
-  const oneOf = <A extends string>(key: ReadonlyArray<string>, allowed: ReadonlyArray<A>): A | undefined => {
-    const entry = store.get(key)
-    if (entry === undefined) return undefined
-    const found = allowed.find((a) => a === entry.value.trim().toLowerCase())
-    if (found === undefined) {
-      issues.push({ key: entry.path.join(":"), message: `Expected one of ${allowed.join(", ")}, actual ${JSON.stringify(entry.value)}`, source: entry.source })
-    }
-    return found
-  }
-  const format = oneOf(["Logging", "Format"], formats)
-  const output = oneOf(["Logging", "Output"], outputs) ?? defaults.output
-  let minimumLevel = defaults.minimumLevel
-  const categories = new Map<string, LogLevel.LogLevel>()
-  for (const category of store.children(["Logging", "LogLevel"])) {
-    const entry = store.get(["Logging", "LogLevel", category])
-    if (entry === undefined) continue
-    const level = parseLevel(entry.value)
-    if (Option.isNone(level)) {
-      issues.push({
-        key: entry.path.join(":"),
-        message: `Expected a log level (Trace, Debug, Information, Warning, Error, Critical, None), actual ${JSON.stringify(entry.value)}`,
-        source: entry.source
+/**
+ * The `Logging` section, read through public `Config` (so it works over any provider, and
+ * effect-host's provider reports unreadable values with their sources): `Format`, `Output`, and
+ * every child of `LogLevel` as text. A value at `LogLevel` itself is read to be reported: it is
+ * a section.
+ */
+const section = Config.nested(
+  Config.all({
+    format: Config.option(Config.string("Format")),
+    output: Config.option(Config.string("Output")),
+    levels: Config.hashMap(Config.option(Config.string()), "LogLevel"),
+    levelValue: Config.option(Config.string("LogLevel"))
+  }),
+  configKeys.section
+)
+
+const levelMessage = "Expected a log level (Trace, Debug, Information, Warning, Error, Critical, None)"
+
+/**
+ * The `Logging` section as settings, and every invalid key as an issue with its source (an
+ * invalid key keeps its default in `settings`). Fails only when a value cannot be read at all.
+ */
+export const read: Effect.Effect<{ readonly settings: Settings; readonly issues: ReadonlyArray<Issue> }, ConfigurationError> =
+  Effect.gen(function*() {
+    const raw = yield* Read.withSources(section)
+    const issues: Array<Issue> = []
+    const invalid = (path: ReadonlyArray<string>, message: string, text: string) =>
+      Effect.map(Read.sourceAt(path), (source) => {
+        issues.push({ key: path.join(":"), message: `${message}, actual ${JSON.stringify(text)}`, source })
       })
-    } else if (category.toLowerCase() === configKeys.defaultCategory.toLowerCase()) {
-      minimumLevel = level.value
-    } else {
-      categories.set(category.toLowerCase(), level.value)
+    const oneOf = <A extends string>(name: string, text: Option.Option<string>, allowed: ReadonlyArray<A>) =>
+      Effect.gen(function*() {
+        if (Option.isNone(text)) return undefined
+        const found = allowed.find((a) => a === text.value.trim().toLowerCase())
+        if (found === undefined) yield* invalid([configKeys.section, name], `Expected one of ${allowed.join(", ")}`, text.value)
+        return found
+      })
+    const format = yield* oneOf("Format", raw.format, formats)
+    const output = (yield* oneOf("Output", raw.output, outputs)) ?? defaults.output
+    if (Option.isSome(raw.levelValue)) {
+      yield* invalid(
+        [configKeys.section, "LogLevel"],
+        "Expected a section with one level per category (Logging:LogLevel:Default=Information)",
+        raw.levelValue.value
+      )
     }
-  }
-  if (issues.length > 0) return yield* Effect.fail(new ConfigurationError({ issues }))
-  return { format, output, minimumLevel, categories }
-}).pipe(Effect.withSpan("HostLogger.settings"))
+    let minimumLevel = defaults.minimumLevel
+    const categories = new Map<string, LogLevel.LogLevel>()
+    // A HashMap has no order; sorted, the issues come in the same order every time.
+    const levels = [...raw.levels].sort(([a], [b]) => a.toLowerCase().localeCompare(b.toLowerCase()))
+    for (const [category, text] of levels) {
+      // A child with no value of its own (`Logging:LogLevel:A:B`) is no level.
+      if (Option.isNone(text)) continue
+      const level = parseLevel(text.value)
+      if (Option.isNone(level)) {
+        yield* invalid([configKeys.section, "LogLevel", Key.normalize([category]).join(":")], levelMessage, text.value)
+      } else if (category.toLowerCase() === configKeys.defaultCategory.toLowerCase()) {
+        minimumLevel = level.value
+      } else {
+        categories.set(category.toLowerCase(), level.value)
+      }
+    }
+    return { settings: { format, output, minimumLevel, categories }, issues }
+  })
+
+export const settings: Effect.Effect<Settings, ConfigurationError> = Effect.flatMap(
+  read,
+  ({ issues, settings }) => issues.length > 0 ? Effect.fail(new ConfigurationError({ issues })) : Effect.succeed(settings)
+).pipe(Effect.withSpan("HostLogger.settings"))
 
 /**
  * The level that applies to a log line: its `category` annotation's, else its `service`

@@ -19,7 +19,12 @@ import * as Key from "./key.js"
 import * as Secrets from "./secrets.js"
 import type { Store } from "./store.js"
 
-const isRedacted = (ast: AST.AST): boolean => {
+/**
+ * Whether `ast` is `Schema.Redacted` / `Schema.RedactedFromSelf`: the one place that knows how
+ * Schema marks them (the public `TypeConstructor` annotation `{ _tag: "effect/Redacted" }` of
+ * the declaration). Pinned by test/config/effect-contract.test.ts.
+ */
+export const isRedacted = (ast: AST.AST): boolean => {
   const constructor = AST.getTypeConstructorAnnotation(ast)
   return constructor._tag === "Some" && constructor.value._tag === "effect/Redacted"
 }
