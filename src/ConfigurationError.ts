@@ -37,7 +37,8 @@ export const formatIssue: (issue: Issue) => string = internal.formatIssue
 
 /**
  * Describes a source for people: `file /app/appsettings.json`, `env DATABASE__PORT`,
- * `command line --Database:Port`, `code`, `ConfigProvider`.
+ * `command line --Database:Port`, `code` (configuration values in code), `option given in code`
+ * (a host option such as `shutdownTimeout`), `ConfigProvider`.
  *
  * @since 0.1.0
  * @category utils

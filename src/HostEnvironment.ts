@@ -4,9 +4,9 @@
  *
  * @since 0.1.0
  */
-import type { ConfigError } from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type { ConfigurationError } from "./ConfigurationError.js"
 import * as internal from "./internal/config/environment.js"
 
 /**
@@ -84,12 +84,15 @@ export const defaultApplicationName: (contentRootPath: string) => string = inter
 /**
  * Resolves the environment, code first, then configuration (`environment`, `applicationName`,
  * `contentRoot`), then `NODE_ENV` for the name, then the defaults (`Production`, the current
- * working directory, the package name).
+ * working directory, the package name). Values given in code must be non-empty strings, and an
+ * environment name must be a name, not a path (it selects `appsettings.{Environment}.json`):
+ * anything else fails with a `ConfigurationError` naming the option or key and its source, like
+ * an unreadable configuration value.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const resolve: (settings?: Settings) => Effect.Effect<Environment, ConfigError> = internal.resolve
+export const resolve: (settings?: Settings) => Effect.Effect<Environment, ConfigurationError> = internal.resolve
 
 /**
  * A layer with a fixed environment, handy in tests.
@@ -97,7 +100,7 @@ export const resolve: (settings?: Settings) => Effect.Effect<Environment, Config
  * @since 0.1.0
  * @category layers
  */
-export const layer = (settings: Settings = {}): Layer.Layer<HostEnvironment, ConfigError> =>
+export const layer = (settings: Settings = {}): Layer.Layer<HostEnvironment, ConfigurationError> =>
   Layer.effect(HostEnvironment, resolve(settings))
 
 /**

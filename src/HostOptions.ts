@@ -5,10 +5,10 @@
  * @since 0.1.0
  */
 import type * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
+import type { ConfigurationError } from "./ConfigurationError.js"
 import * as internal from "./internal/config/hostOptions.js"
 
 /**
@@ -26,9 +26,9 @@ export type BackgroundServiceExceptionBehavior = "StopHost" | "Ignore"
  * @category models
  */
 export interface HostOptions {
-  /** One budget for the whole stop (all phases, all services). Default 30 seconds. */
+  /** One budget for the whole stop (all phases, all services). Default 30 seconds; finite, >= 0. */
   readonly shutdownTimeout?: Duration.DurationInput | undefined
-  /** Budget for the start phases. Default: none (infinite). */
+  /** Budget for the start phases, >= 0. Default: none (`Infinity` means none too). */
   readonly startupTimeout?: Duration.DurationInput | undefined
   /** Run each start phase's members concurrently (phases stay barriers). Default false. */
   readonly servicesStartConcurrently?: boolean | undefined
@@ -88,9 +88,14 @@ export const config: Config.Config<{
 }> = internal.config
 
 /**
- * Applies defaults, then configuration, then the options given in code (code wins).
+ * Applies defaults, then configuration, then the options given in code (code wins). The options
+ * given in code are validated like configuration values: a negative, `NaN` or unparsable
+ * duration, an infinite `shutdownTimeout` (the stop must be bounded; `Infinity` is fine for
+ * `startupTimeout` and means none), or a value of the wrong kind fails with a
+ * `ConfigurationError` naming the option (source: option given in code), together with every
+ * invalid configuration key (named with its source).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const resolve: (options?: HostOptions) => Effect.Effect<Resolved, ConfigError.ConfigError> = internal.resolve
+export const resolve: (options?: HostOptions) => Effect.Effect<Resolved, ConfigurationError> = internal.resolve

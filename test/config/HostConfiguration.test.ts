@@ -68,11 +68,19 @@ describe("key syntax", () => {
       }))
   }
 
-  it.effect("a command-line switch without a value is true; `--` ends the options; positionals are ignored", () =>
-    withConfig(
-      { args: ["serve", "--Verbose", "--Port", "80", "--", "--After=1"] },
-      Effect.all([Config.boolean("Verbose"), Config.number("Port"), Config.option(readString("After")), Config.option(readString("serve"))])
-    ).pipe(Effect.map((values) => expect(values).toEqual([true, 80, Option.none(), Option.none()]))))
+  it.effect("`--` ends the options; positionals are ignored; a switch without a value is an error only when read", () =>
+    Effect.gen(function*() {
+      const options = { args: ["serve", "--Verbose", "--Port", "80", "--Empty=", "--", "--After=1"] }
+      const values = yield* withConfig(
+        options,
+        Effect.all([Config.number("Port"), Config.string("Empty"), Config.option(readString("After")), Config.option(readString("serve"))])
+      )
+      expect(values).toEqual([80, "", Option.none(), Option.none()])
+      // `--Verbose` (followed by another switch) has no value: it used to read as "true".
+      const error = yield* withConfig(options, Effect.flip(Config.boolean("Verbose")))
+      expect(error.message).toContain("--Verbose=<value>")
+      expect(error.message).toContain("(from command line --Verbose)")
+    }))
 
   it.effect("booleans as .NET writes them (True, FALSE) read with Config.boolean", () =>
     withConfig({ env: { A: "True", B: "FALSE" }, args: ["--C=Yes"] }, Effect.all([Config.boolean("A"), Config.boolean("B"), Config.boolean("C")])).pipe(

@@ -20,6 +20,8 @@ export const describeSource = (source: Source): string => {
   switch (source._tag) {
     case "Code":
       return "code"
+    case "Option":
+      return "option given in code"
     case "File":
       return `file ${source.path}`
     case "Env":

@@ -20,7 +20,7 @@ import { describeSource } from "./error.js"
 import * as Key from "./key.js"
 import * as Secrets from "./secrets.js"
 import type { Source } from "./source.js"
-import type { Store } from "./store.js"
+import { type Store, valuelessMessage } from "./store.js"
 
 export interface FileStatus {
   readonly path: string
@@ -100,6 +100,9 @@ export const make = (configuration: Configuration): HostConfigProvider => {
       const entry = store.get(segments)
       if (entry === undefined) {
         return Effect.fail(ConfigError.MissingData([...path], `Expected ${Key.display(segments)} to be set: ${Key.whereToSet(segments)}`))
+      }
+      if (entry.valueless === true) {
+        return Effect.fail(ConfigError.InvalidData([...path], withSource(valuelessMessage(entry), entry.source)))
       }
       const last = segments[segments.length - 1]
       const texts = split && entry.splittable && !(last !== undefined && Key.isIndex(last))

@@ -20,7 +20,7 @@ export type TypeId = typeof TypeId
 
 export const section = <A, I, R>(name: string, schema: Schema.Schema<A, I, R>): Effect.Effect<A, ConfigurationError, R> => {
   const path = Key.normalize([name])
-  return Effect.flatMap(Read.current(path), ({ secrets, store }) => SchemaReader.decode(schema, path, store, secrets)).pipe(
+  return Effect.flatMap(Read.current(path), (view) => SchemaReader.decode(schema, path, view)).pipe(
     Effect.withSpan("Settings.section", { attributes: { "settings.section": name } })
   )
 }
