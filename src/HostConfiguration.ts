@@ -11,9 +11,27 @@
  * `--Database:Port 5432` or `--Database.Port=5432` on the command line. Array elements are
  * numeric segments (`Servers:0:Host`, `SERVERS__0__HOST`); a source that sets an array replaces
  * the whole array of lower sources. The environment name and the content root are resolved
- * before the files they select are read.
+ * before the files they select are read. A command-line switch given without a value
+ * (`--environment` at the end of the line) is an error when it is read.
  *
  * `Host.make` / `Host.launch` install this provider by default.
+ *
+ * **The debug view** (`debugView`, `entries`) lists the keys that come from values in code, the
+ * files and the command line; from the environment only the keys the program has read so far
+ * (through `Config` or typed settings) and the host's own keys (`environment`, `contentRoot`,
+ * `applicationName`, `NODE_ENV`, `EFFECT_HOST_*`, the `HostOptions` keys,
+ * `suppressStatusMessages`, the `Logging` section) — `allEnvironmentVariables: true` lists them
+ * all.
+ *
+ * **Secrets** are masked by rule, never by guessing at substrings. A key is a secret when it was
+ * declared one — listed in the `secrets` option, a `Redacted` value in code, read through
+ * `Config.redacted` or under `Schema.Redacted` in typed settings (the key and everything below
+ * it) — or when one of its segments (lower-cased, without `_`, `-`, `.`) *is* `Key` or `Keys`,
+ * or *ends with* one of: `Password(s)`, `Passwd`, `Passphrase`, `Secret(s)`, `Token(s)`,
+ * `ApiKey(s)`, `AccessKey`, `SecretKey`, `PrivateKey`, `SigningKey`, `EncryptionKey`,
+ * `ConnectionString(s)`, `Credential(s)`. So `Db:Password`, `Auth:ClientSecret`, `Jwt:Key`,
+ * `ConnectionStrings:Default`, `GITHUB_TOKEN`, `AWS_SECRET_ACCESS_KEY` are secrets; `PWD`,
+ * `OLDPWD`, `Keyboard`, `Monkey`, `TokenUrl` are not.
  *
  * @since 0.1.0
  */
@@ -55,7 +73,7 @@ export interface Options {
   readonly envPrefix?: string | undefined
   /** The command-line arguments; default `process.argv.slice(2)`, `false` for none. */
   readonly args?: ReadonlyArray<string> | false | undefined
-  /** More keys whose values are secrets (masked in the debug view and in errors). */
+  /** More keys whose values are secrets, with everything below them (masked in the debug view and in errors). */
   readonly secrets?: ReadonlyArray<string> | undefined
 }
 
@@ -149,18 +167,35 @@ export interface DebugEntry {
 }
 
 /**
+ * What the debug view shows.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DebugOptions {
+  /** Only the keys at or below this section (`"Database"`); default: all. */
+  readonly section?: string | undefined
+  /**
+   * List every environment variable, not only those the program read and the host's own keys.
+   * Default `false`.
+   */
+  readonly allEnvironmentVariables?: boolean | undefined
+}
+
+/**
  * Every effective key below `section` (default: all) with its value (secrets masked) and its
- * source, sorted by key.
+ * source, sorted by key; from the environment, only the keys read so far and the host's own
+ * (see the module's documentation for both rules).
  *
  * @since 0.1.0
  * @category debugging
  */
-export const entries: (options?: { readonly section?: string | undefined }) => Effect.Effect<ReadonlyArray<DebugEntry>> =
-  internal.entries
+export const entries: (options?: DebugOptions) => Effect.Effect<ReadonlyArray<DebugEntry>> = internal.entries
 
 /**
  * The debug view as text: a header (environment, content root, files) and one line per key,
- * `key = value  (source)`, secrets masked. Print it with `Console.log` or `Effect.log`.
+ * `key = value  (source)`, secrets masked, environment variables only when read or the host's.
+ * Print it with `Console.log` or `Effect.log`.
  *
  * @since 0.1.0
  * @category debugging
@@ -172,4 +207,4 @@ export const entries: (options?: { readonly section?: string | undefined }) => E
  * const printConfig = Effect.flatMap(HostConfiguration.debugView({ section: "Database" }), Console.log)
  * ```
  */
-export const debugView: (options?: { readonly section?: string | undefined }) => Effect.Effect<string> = internal.debugView
+export const debugView: (options?: DebugOptions) => Effect.Effect<string> = internal.debugView

@@ -16,7 +16,7 @@ import * as Secrets from "./secrets.js"
 import * as Source from "./source.js"
 import * as Sources from "./sources.js"
 import { nameProblem } from "./environment.js"
-import { type Entry, type Layer, merge, valuelessMessage } from "./store.js"
+import { type Entry, type Layer, merge, Reads, valuelessMessage } from "./store.js"
 
 export interface FileSpec {
   readonly path: string
@@ -191,5 +191,5 @@ export const build = (options: BuildOptions): { configuration: Configuration } |
   ]
   const store = merge([fromCode.layer, ...fileLayers, envLayer, argsLayer, { entries: pinned, arrays: [] }])
   const secrets = new Secrets.Secrets([...fromCode.secrets, ...(options.secrets ?? []).map((k) => Key.normalize([k]))])
-  return { configuration: { store, secrets, environmentName, contentRootPath, files } }
+  return { configuration: { store, reads: new Reads(), secrets, environmentName, contentRootPath, files } }
 }

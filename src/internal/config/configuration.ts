@@ -10,13 +10,15 @@ import * as DefaultServices from "effect/DefaultServices"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { DebugEntry, Options } from "../../HostConfiguration.js"
+import type { DebugEntry, DebugOptions, Options } from "../../HostConfiguration.js"
 import * as Build from "./build.js"
 import { ConfigurationError, describeSource } from "./error.js"
+import * as HostKeys from "./hostKeys.js"
 import * as Key from "./key.js"
 import * as Provider from "./provider.js"
 import * as Read from "./read.js"
 import * as Secrets from "./secrets.js"
+import type { Entry } from "./store.js"
 
 export const make = (options: Options = {}): Effect.Effect<ConfigProvider.ConfigProvider, ConfigurationError> =>
   Effect.suspend(() => {
@@ -46,14 +48,20 @@ export const info: Effect.Effect<
   }>
 > = Effect.configProviderWith((provider) => Effect.succeed(Option.fromNullable(Provider.configurationOf(provider))))
 
-export const entries = (options: { readonly section?: string | undefined } = {}): Effect.Effect<ReadonlyArray<DebugEntry>> =>
-  Effect.map(Read.current(Key.normalize([options.section ?? ""])), ({ secrets, store }) => {
+export const entries = (options: DebugOptions = {}): Effect.Effect<ReadonlyArray<DebugEntry>> =>
+  Effect.map(Read.current(Key.normalize([options.section ?? ""])), ({ configuration, secrets, store }) => {
     const section = Key.lower(Key.normalize([options.section ?? ""]))
+    // From the environment, only what the program read and the host's own keys: the rest of the
+    // process environment (PATH, PWD, HOME, …) is not configuration.
+    const shown = (entry: Entry): boolean =>
+      configuration === undefined || options.allEnvironmentVariables === true || entry.source._tag !== "Env" ||
+      configuration.reads.has(entry.path) || HostKeys.isHostKey(entry.path)
     return store.entries()
-      .filter((entry) => Key.isUnder(Key.lower(entry.path), section))
+      .filter((entry) => Key.isUnder(Key.lower(entry.path), section) && shown(entry))
       .map((entry) => {
         const secret = secrets.has(entry.path)
-        return { key: Key.display(entry.path), value: secret ? Secrets.mask : entry.value, source: entry.source, secret }
+        const value = secret ? Secrets.mask : entry.valueless === true ? "<no value>" : entry.value
+        return { key: Key.display(entry.path), value, source: entry.source, secret }
       })
   })
 
@@ -61,7 +69,7 @@ export const entries = (options: { readonly section?: string | undefined } = {})
 const printable = (value: string): string =>
   [...value].some((c) => c.charCodeAt(0) < 0x20) ? JSON.stringify(value) : value
 
-export const debugView = (options: { readonly section?: string | undefined } = {}): Effect.Effect<string> =>
+export const debugView = (options: DebugOptions = {}): Effect.Effect<string> =>
   Effect.gen(function*() {
     const rows = yield* entries(options)
     const header = Option.match(yield* info, {

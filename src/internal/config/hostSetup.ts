@@ -25,6 +25,7 @@ import * as Configuration from "./configuration.js"
 import * as Environment from "./environment.js"
 import { ConfigurationError } from "./error.js"
 import * as Options from "./hostOptions.js"
+import * as HostKeys from "./hostKeys.js"
 import * as HostLogger from "./logger.js"
 import { configurationOf } from "./provider.js"
 import * as Read from "./read.js"
@@ -37,10 +38,10 @@ export interface SetupOptions extends HostOptions.HostOptions {
 }
 
 /**
- * The host key the runner reads: `suppressStatusMessages=true` hides .NET's status lines
+ * The host key the runner applies: `suppressStatusMessages=true` hides .NET's status lines
  * ("Application started. Press Ctrl+C to shut down." and the others).
  */
-export const suppressStatusMessagesKey = "suppressStatusMessages"
+export const suppressStatusMessagesKey: string = HostKeys.suppressStatusMessages
 
 export interface Setup {
   readonly options: HostOptions.Resolved

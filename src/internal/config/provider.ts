@@ -20,7 +20,7 @@ import { describeSource } from "./error.js"
 import * as Key from "./key.js"
 import * as Secrets from "./secrets.js"
 import type { Source } from "./source.js"
-import { type Store, valuelessMessage } from "./store.js"
+import { type Reads, type Store, valuelessMessage } from "./store.js"
 
 export interface FileStatus {
   readonly path: string
@@ -30,6 +30,8 @@ export interface FileStatus {
 /** A built configuration: the store, what is secret, and how the environment was resolved. */
 export interface Configuration {
   readonly store: Store
+  /** The keys read so far (the debug view shows environment variables only when read). */
+  readonly reads: Reads
   readonly secrets: Secrets.Secrets
   readonly environmentName: string
   readonly contentRootPath: string
@@ -91,12 +93,13 @@ export interface Loaded {
 }
 
 export const make = (configuration: Configuration): HostConfigProvider => {
-  const { secrets, store } = configuration
+  const { reads, secrets, store } = configuration
 
   /** The flat provider; `onLoaded` hears of every value a load read (for one top-level load). */
   const makeFlat = (onLoaded?: (loaded: Loaded) => void): HostFlat => {
     const load = <A>(path: ReadonlyArray<string>, primitive: Config.Config.Primitive<A>, split = false) => {
       const segments = Key.normalize(path)
+      reads.add(segments)
       const entry = store.get(segments)
       if (entry === undefined) {
         return Effect.fail(ConfigError.MissingData([...path], `Expected ${Key.display(segments)} to be set: ${Key.whereToSet(segments)}`))

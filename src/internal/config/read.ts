@@ -22,6 +22,8 @@ import { type Entry, layer, merge, type Store } from "./store.js"
 export interface View {
   readonly store: Store
   readonly secrets: Secrets.Secrets
+  /** Hears of every key a reader looks up (effect-host's provider records them). */
+  readonly onRead: ((path: Key.Path) => void) | undefined
   readonly configuration: Configuration | undefined
 }
 
@@ -60,9 +62,14 @@ export const current = (root: Key.Path = []): Effect.Effect<View> =>
   Effect.configProviderWith((provider): Effect.Effect<View> => {
     const configuration = configurationOf(provider)
     if (configuration !== undefined) {
-      return Effect.succeed({ store: configuration.store, secrets: configuration.secrets, configuration })
+      return Effect.succeed({
+        store: configuration.store,
+        secrets: configuration.secrets,
+        onRead: (path: Key.Path) => configuration.reads.add(path),
+        configuration
+      })
     }
-    return Effect.map(snapshot(root), (store) => ({ store, secrets: new Secrets.Secrets(), configuration: undefined }))
+    return Effect.map(snapshot(root), (store) => ({ store, secrets: new Secrets.Secrets(), onRead: undefined, configuration: undefined }))
   })
 
 interface Leaf {

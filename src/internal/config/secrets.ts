@@ -1,11 +1,19 @@
 /**
- * Which keys are secrets. A value is masked in the debug view and never quoted in an error
- * message when its key
- *   - has a segment that looks like a secret's name (password, secret, token, credential,
- *     connection string, or ends in "key": ApiKey, SigningKey), or
- *   - was read as a secret: `Config.redacted`, `Schema.Redacted` in typed settings, a
- *     `Redacted` value in code, or listed in the `secrets` option.
- * Masking too much is harmless; masking too little leaks.
+ * Which keys are secrets: masked in the debug view and never quoted in an error message. The
+ * rule, by declaration or by name, never by guessing at substrings:
+ *
+ *   1. declared: listed in the `secrets` option, a `Redacted` value in code, read through
+ *      `Config.redacted` (or any `Config` whose value wraps what it read in `Redacted`), or under
+ *      `Schema.Redacted` in typed settings — the key and everything below it;
+ *   2. named: one of the key's segments, lower-cased and without `_`, `-` and `.`, *is* a
+ *      secret's name (`secretNames`: `Key`, `Keys`) or *ends with* one (`secretSuffixes`:
+ *      `…Password(s)`, `…Passwd`, `…Passphrase`, `…Secret(s)` (ClientSecret), `…Token(s)`
+ *      (AccessToken, GITHUB_TOKEN), `…ApiKey(s)`, `…AccessKey`, `…SecretKey`, `…PrivateKey`,
+ *      `…SigningKey`, `…EncryptionKey`, `…ConnectionString(s)`, `…Credential(s)`).
+ *
+ * So `Db:Password`, `Jwt:Key`, `ConnectionStrings:Default`, `AWS_SECRET_ACCESS_KEY` are
+ * secrets; `PWD`, `OLDPWD`, `Keyboard`, `Monkey`, `TokenUrl`, `SecretName` are not (declare
+ * them in `secrets` if they are).
  *
  * @internal
  */
@@ -18,11 +26,36 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Key from "./key.js"
 
-const words = ["password", "passwd", "secret", "token", "credential", "connectionstring", "private"]
+/** Segments that are a secret's name as a whole. */
+export const secretNames: ReadonlyArray<string> = ["key", "keys"]
 
-export const looksSecret = (segment: string): boolean => {
-  const s = segment.toLowerCase()
-  return s === "pwd" || s.endsWith("key") || s.endsWith("keys") || words.some((w) => s.includes(w))
+/** Endings that make a segment a secret's name (the segment itself included: `Token`). */
+export const secretSuffixes: ReadonlyArray<string> = [
+  "password",
+  "passwords",
+  "passwd",
+  "passphrase",
+  "secret",
+  "secrets",
+  "token",
+  "tokens",
+  "apikey",
+  "apikeys",
+  "accesskey",
+  "secretkey",
+  "privatekey",
+  "signingkey",
+  "encryptionkey",
+  "connectionstring",
+  "connectionstrings",
+  "credential",
+  "credentials"
+]
+
+/** Whether a key segment is a secret's name (rule 2 above). */
+export const isSecretName = (segment: string): boolean => {
+  const s = segment.toLowerCase().replace(/[-_.]/g, "")
+  return secretNames.includes(s) || secretSuffixes.some((suffix) => s.endsWith(suffix))
 }
 
 export const mask = "<redacted>"
@@ -39,10 +72,10 @@ export class Secrets {
     this.keys.add(Key.lower(Key.normalize(path)))
   }
 
-  /** A key is secret when any segment looks secret or the key or a parent was marked. */
+  /** A key is secret when a segment is a secret's name, or the key or a parent was declared one. */
   has(path: Key.Path): boolean {
     const normalized = Key.normalize(path)
-    if (normalized.some(looksSecret)) return true
+    if (normalized.some(isSecretName)) return true
     for (let i = normalized.length; i > 0; i--) {
       if (this.keys.has(Key.lower(normalized.slice(0, i)))) return true
     }

@@ -165,3 +165,20 @@ export const merge = (layers: ReadonlyArray<Layer>): Store => {
   }
   return new Store(merged.values())
 }
+
+/**
+ * The keys a program read (lower-cased): what its `Config` loads and typed settings looked up,
+ * found or not. The debug view shows environment variables only when they were read (or are the
+ * host's own keys): the process environment is full of variables that are not configuration.
+ */
+export class Reads {
+  private readonly keys = new Set<string>()
+
+  add(path: Key.Path): void {
+    this.keys.add(Key.lower(Key.normalize(path)))
+  }
+
+  has(path: Key.Path): boolean {
+    return this.keys.has(Key.lower(Key.normalize(path)))
+  }
+}
