@@ -28,7 +28,8 @@ export type Source = ConfigSource.Source
 export type Issue = internal.Issue
 
 /**
- * Formats one issue as it appears in the error's message.
+ * Formats one issue as it appears in the error's message: always one line (line breaks in a
+ * message are joined), so the message has one line per issue.
  *
  * @since 0.1.0
  * @category utils

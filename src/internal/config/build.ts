@@ -156,6 +156,21 @@ const isDirectory = (dir: string): boolean => {
   }
 }
 
+/**
+ * The configuration without the files: code values, the environment and the command line. What
+ * can still be known when a file is broken (the runner's fallback logger reads its Logging keys).
+ */
+export const withoutFiles = (options: BuildOptions): Configuration => {
+  const { argsLayer, contentRoot, contentRootPath, envLayer, environment, environmentName, fromCode } = roots(options)
+  const pinned: ReadonlyArray<Entry> = [
+    { path: [keys.environment], value: environmentName, source: environment.source, splittable: false },
+    { path: [keys.contentRoot], value: contentRootPath, source: contentRoot.source, splittable: false }
+  ]
+  const store = merge([fromCode.layer, envLayer, argsLayer, { entries: pinned, arrays: [] }])
+  const secrets = new Secrets.Secrets([...fromCode.secrets, ...(options.secrets ?? []).map((k) => Key.normalize([k]))])
+  return { store, reads: new Reads(), secrets, environmentName, contentRootPath, files: [] }
+}
+
 export const build = (options: BuildOptions): { configuration: Configuration } | { issues: ReadonlyArray<Issue> } => {
   const { argsLayer, contentRoot, contentRootPath, envLayer, environment, environmentName, fromCode, ...resolved } = roots(options)
   if (resolved.issues.length > 0) return { issues: resolved.issues }

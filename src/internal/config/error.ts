@@ -35,11 +35,16 @@ export const describeSource = (source: Source): string => {
   }
 }
 
+// Every issue is one line of the error's message, so one line per issue in any log (and the
+// JSON logger's one line per entry stays readable): a message with line breaks (a custom
+// Schema message, an OS error) is joined onto one line.
+const oneLine = (text: string): string => text.replace(/\s*[\r\n]+\s*/g, " ")
+
 export const formatIssue = (issue: Issue): string => {
   // A problem with a whole file names the file (with line and column) in its message already.
-  if (issue.key === undefined || issue.key === "") return issue.message
+  if (issue.key === undefined || issue.key === "") return oneLine(issue.message)
   const where = issue.source === undefined ? "" : ` (from ${describeSource(issue.source)})`
-  return `${issue.key}: ${issue.message}${where}`
+  return oneLine(`${issue.key}: ${issue.message}${where}`)
 }
 
 export class ConfigurationError extends Data.TaggedError("ConfigurationError")<{
