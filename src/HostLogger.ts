@@ -84,8 +84,11 @@ export const configKeys: {
 export const parseLevel: (text: string) => Option.Option<LogLevel.LogLevel> = internal.parseLevel
 
 /**
- * Reads the `Logging` section from the current `ConfigProvider`. Every invalid key is reported,
- * with its source, in one `ConfigurationError`.
+ * Reads the `Logging` section from the current `ConfigProvider` (through `Config`, so any
+ * provider works; keys match case-insensitively with effect-host's, as spelled by the provider
+ * otherwise). Every invalid key (an unknown format, output or level, a value at
+ * `Logging:LogLevel` itself, a switch given without a value) is reported, with its source, in
+ * one `ConfigurationError`.
  *
  * @since 0.1.0
  * @category config
