@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import * as Data from "effect/Data"
+import * as internal from "./internal/config/error.js"
 import type * as ConfigSource from "./internal/config/source.js"
 
 /**
@@ -25,48 +25,26 @@ export type Source = ConfigSource.Source
  * @since 0.1.0
  * @category models
  */
-export interface Issue {
-  readonly key?: string | undefined
-  readonly message: string
-  readonly source?: Source | undefined
-}
+export type Issue = internal.Issue
 
 /**
- * Formats one issue as it appears in the error's message.
+ * Formats one issue as it appears in the error's message: always one line (line breaks in a
+ * message are joined), so the message has one line per issue.
  *
  * @since 0.1.0
  * @category utils
  */
-export const formatIssue = (issue: Issue): string => {
-  // A problem with a whole file names the file (with line and column) in its message already.
-  if (issue.key === undefined || issue.key === "") return issue.message
-  const where = issue.source === undefined ? "" : ` (from ${describeSource(issue.source)})`
-  return `${issue.key}: ${issue.message}${where}`
-}
+export const formatIssue: (issue: Issue) => string = internal.formatIssue
 
 /**
  * Describes a source for people: `file /app/appsettings.json`, `env DATABASE__PORT`,
- * `command line --Database:Port`, `code`, `ConfigProvider`.
+ * `command line --Database:Port`, `code` (configuration values in code), `option given in code`
+ * (a host option such as `shutdownTimeout`), `ConfigProvider`.
  *
  * @since 0.1.0
  * @category utils
  */
-export const describeSource = (source: Source): string => {
-  switch (source._tag) {
-    case "Code":
-      return "code"
-    case "File":
-      return `file ${source.path}`
-    case "Env":
-      return `env ${source.name}`
-    case "CommandLine":
-      return `command line ${source.arg}`
-    case "Provider":
-      return "ConfigProvider"
-    case "Default":
-      return `default (${source.reason})`
-  }
-}
+export const describeSource: (source: Source) => string = internal.describeSource
 
 /**
  * Invalid configuration, detected before any hosted service started.
@@ -82,42 +60,19 @@ export const describeSource = (source: Source): string => {
  * program.pipe(Effect.catchTag("ConfigurationError", (e) => Effect.logError(e.message)))
  * ```
  */
-export class ConfigurationError extends Data.TaggedError("ConfigurationError")<{
-  readonly issues: ReadonlyArray<Issue>
-}> {
-  constructor(args: { readonly issues: ReadonlyArray<Issue> }) {
-    super(args)
-    // The problem is in the configuration, not in the code: a stack trace would only hide the
-    // list of keys in the log.
-    this.stack = `ConfigurationError: ${this.message}`
-  }
+export const ConfigurationError: typeof internal.ConfigurationError = internal.ConfigurationError
 
-  override get message(): string {
-    const n = this.issues.length
-    return `Invalid configuration (${n} problem${n === 1 ? "" : "s"}):\n` +
-      this.issues.map((issue) => `  - ${formatIssue(issue)}`).join("\n")
-  }
-
-  /** The keys involved, in the order reported. */
-  get keys(): ReadonlyArray<string> {
-    return this.issues.flatMap((issue) => (issue.key === undefined || issue.key === "" ? [] : [issue.key]))
-  }
-
-  /** Formats one issue as it appears in the message. */
-  static readonly formatIssue = formatIssue
-  /** Describes a source for people. */
-  static readonly describeSource = describeSource
-  /** Merges several errors into one, dropping duplicate issues. */
-  static readonly merge = (errors: ReadonlyArray<ConfigurationError>): ConfigurationError => merge(errors)
-  /** `true` for a `ConfigurationError`. */
-  static readonly is = (u: unknown): u is ConfigurationError => isConfigurationError(u)
-}
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type ConfigurationError = internal.ConfigurationError
 
 /**
  * @since 0.1.0
  * @category refinements
  */
-export const isConfigurationError = (u: unknown): u is ConfigurationError => u instanceof ConfigurationError
+export const isConfigurationError: (u: unknown) => u is ConfigurationError = internal.isConfigurationError
 
 /**
  * Merges several errors into one, dropping duplicate issues (the same key and message reported
@@ -126,20 +81,7 @@ export const isConfigurationError = (u: unknown): u is ConfigurationError => u i
  * @since 0.1.0
  * @category constructors
  */
-export const merge = (errors: ReadonlyArray<ConfigurationError>): ConfigurationError => {
-  const seen = new Set<string>()
-  const issues: Array<Issue> = []
-  for (const error of errors) {
-    for (const issue of error.issues) {
-      const id = formatIssue(issue)
-      if (!seen.has(id)) {
-        seen.add(id)
-        issues.push(issue)
-      }
-    }
-  }
-  return new ConfigurationError({ issues })
-}
+export const merge: (errors: ReadonlyArray<ConfigurationError>) => ConfigurationError = internal.merge
 
 /**
  * @since 0.1.0

@@ -11,24 +11,37 @@
  * `--Database:Port 5432` or `--Database.Port=5432` on the command line. Array elements are
  * numeric segments (`Servers:0:Host`, `SERVERS__0__HOST`); a source that sets an array replaces
  * the whole array of lower sources. The environment name and the content root are resolved
- * before the files they select are read.
+ * before the files they select are read. A command-line switch given without a value
+ * (`--environment` at the end of the line) is an error when it is read.
  *
  * `Host.make` / `Host.launch` install this provider by default.
  *
+ * **The debug view** (`debugView`, `entries`) lists the keys that come from values in code, the
+ * files and the command line; from the environment only the keys the program has read so far
+ * (through `Config` or typed settings) and the host's own keys (`environment`, `contentRoot`,
+ * `applicationName`, `NODE_ENV`, `EFFECT_HOST_*`, the `HostOptions` keys,
+ * `suppressStatusMessages`, the `Logging` section) — `allEnvironmentVariables: true` lists them
+ * all.
+ *
+ * **Secrets** are masked by rule, never by guessing at substrings. A key is a secret when it was
+ * declared one — listed in the `secrets` option, a `Redacted` value in code, read through
+ * `Config.redacted` or under `Schema.Redacted` in typed settings (the key and everything below
+ * it) — or when one of its segments (lower-cased, without `_`, `-`, `.`) *is* `Key` or `Keys`,
+ * or *ends with* one of: `Password(s)`, `Passwd`, `Passphrase`, `Secret(s)`, `Token(s)`,
+ * `ApiKey(s)`, `AccessKey`, `SecretKey`, `PrivateKey`, `SigningKey`, `EncryptionKey`,
+ * `ConnectionString(s)`, `Credential(s)`. So `Db:Password`, `Auth:ClientSecret`, `Jwt:Key`,
+ * `ConnectionStrings:Default`, `GITHUB_TOKEN`, `AWS_SECRET_ACCESS_KEY` are secrets; `PWD`,
+ * `OLDPWD`, `Keyboard`, `Monkey`, `TokenUrl` are not.
+ *
  * @since 0.1.0
  */
-import * as ConfigProvider from "effect/ConfigProvider"
-import * as Context from "effect/Context"
-import * as DefaultServices from "effect/DefaultServices"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import { ConfigurationError, describeSource, type Source } from "./ConfigurationError.js"
+import type * as ConfigProvider from "effect/ConfigProvider"
+import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import type * as Option from "effect/Option"
+import type { ConfigurationError, Source } from "./ConfigurationError.js"
 import * as Build from "./internal/config/build.js"
-import * as Key from "./internal/config/key.js"
-import * as Provider from "./internal/config/provider.js"
-import * as Read from "./internal/config/read.js"
-import * as Secrets from "./internal/config/secrets.js"
+import * as internal from "./internal/config/configuration.js"
 
 /**
  * A JSON file to read, relative to the content root. `{Environment}` is replaced by the
@@ -60,7 +73,7 @@ export interface Options {
   readonly envPrefix?: string | undefined
   /** The command-line arguments; default `process.argv.slice(2)`, `false` for none. */
   readonly args?: ReadonlyArray<string> | false | undefined
-  /** More keys whose values are secrets (masked in the debug view and in errors). */
+  /** More keys whose values are secrets, with everything below them (masked in the debug view and in errors). */
   readonly secrets?: ReadonlyArray<string> | undefined
 }
 
@@ -104,13 +117,7 @@ export const defaultFiles: ReadonlyArray<File> = Build.defaultFiles
  * })
  * ```
  */
-export const make = (options: Options = {}): Effect.Effect<ConfigProvider.ConfigProvider, ConfigurationError> =>
-  Effect.suspend(() => {
-    const result = Build.build(options)
-    return "issues" in result
-      ? Effect.fail(new ConfigurationError({ issues: result.issues }))
-      : Effect.succeed(Provider.make(result.configuration))
-  }).pipe(Effect.withSpan("HostConfiguration.make"))
+export const make: (options?: Options) => Effect.Effect<ConfigProvider.ConfigProvider, ConfigurationError> = internal.make
 
 /**
  * A layer that installs the layered configuration as the `ConfigProvider`. Provide it outermost
@@ -120,8 +127,7 @@ export const make = (options: Options = {}): Effect.Effect<ConfigProvider.Config
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options = {}): Layer.Layer<never, ConfigurationError> =>
-  Layer.unwrapEffect(Effect.map(make(options), Layer.setConfigProvider))
+export const layer: (options?: Options) => Layer.Layer<never, ConfigurationError> = internal.layer
 
 /**
  * `true` for a provider built by `make`.
@@ -129,19 +135,7 @@ export const layer = (options: Options = {}): Layer.Layer<never, ConfigurationEr
  * @since 0.1.0
  * @category refinements
  */
-export const isHostConfiguration = (provider: ConfigProvider.ConfigProvider): boolean =>
-  Provider.configurationOf(provider) !== undefined
-
-/** Effect's own default provider (environment variables only): the host replaces it. */
-const effectDefault = Context.get(DefaultServices.liveServices, ConfigProvider.ConfigProvider)
-
-/**
- * Whether `provider` is Effect's built-in default (nobody installed a provider).
- *
- * @since 0.1.0
- * @category refinements
- */
-export const isEffectDefault = (provider: ConfigProvider.ConfigProvider): boolean => provider === effectDefault
+export const isHostConfiguration: (provider: ConfigProvider.ConfigProvider) => boolean = internal.isHostConfiguration
 
 /**
  * The environment name and content root the current configuration was built with, when the
@@ -156,7 +150,7 @@ export const info: Effect.Effect<
     readonly contentRootPath: string
     readonly files: ReadonlyArray<{ readonly path: string; readonly loaded: boolean }>
   }>
-> = Effect.configProviderWith((provider) => Effect.succeed(Option.fromNullable(Provider.configurationOf(provider))))
+> = internal.info
 
 /**
  * One effective key in the debug view.
@@ -173,30 +167,35 @@ export interface DebugEntry {
 }
 
 /**
+ * What the debug view shows.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DebugOptions {
+  /** Only the keys at or below this section (`"Database"`); default: all. */
+  readonly section?: string | undefined
+  /**
+   * List every environment variable, not only those the program read and the host's own keys.
+   * Default `false`.
+   */
+  readonly allEnvironmentVariables?: boolean | undefined
+}
+
+/**
  * Every effective key below `section` (default: all) with its value (secrets masked) and its
- * source, sorted by key.
+ * source, sorted by key; from the environment, only the keys read so far and the host's own
+ * (see the module's documentation for both rules).
  *
  * @since 0.1.0
  * @category debugging
  */
-export const entries = (options: { readonly section?: string | undefined } = {}): Effect.Effect<ReadonlyArray<DebugEntry>> =>
-  Effect.map(Read.current(Key.normalize([options.section ?? ""])), ({ secrets, store }) => {
-    const section = Key.lower(Key.normalize([options.section ?? ""]))
-    return store.entries()
-      .filter((entry) => Key.isUnder(Key.lower(entry.path), section))
-      .map((entry) => {
-        const secret = secrets.has(entry.path)
-        return { key: Key.display(entry.path), value: secret ? Secrets.mask : entry.value, source: entry.source, secret }
-      })
-  })
-
-// A value with line breaks or other control characters is quoted so every key stays one line.
-const printable = (value: string): string =>
-  [...value].some((c) => c.charCodeAt(0) < 0x20) ? JSON.stringify(value) : value
+export const entries: (options?: DebugOptions) => Effect.Effect<ReadonlyArray<DebugEntry>> = internal.entries
 
 /**
  * The debug view as text: a header (environment, content root, files) and one line per key,
- * `key = value  (source)`, secrets masked. Print it with `Console.log` or `Effect.log`.
+ * `key = value  (source)`, secrets masked, environment variables only when read or the host's.
+ * Print it with `Console.log` or `Effect.log`.
  *
  * @since 0.1.0
  * @category debugging
@@ -208,17 +207,4 @@ const printable = (value: string): string =>
  * const printConfig = Effect.flatMap(HostConfiguration.debugView({ section: "Database" }), Console.log)
  * ```
  */
-export const debugView = (options: { readonly section?: string | undefined } = {}): Effect.Effect<string> =>
-  Effect.gen(function*() {
-    const rows = yield* entries(options)
-    const header = Option.match(yield* info, {
-      onNone: () => ["Configuration (from a ConfigProvider that is not effect-host's; sources unknown)"],
-      onSome: (i) => [
-        `Configuration: environment ${i.environmentName}, content root ${i.contentRootPath}`,
-        ...i.files.map((f) => `  ${f.loaded ? "loaded " : "missing"} ${f.path}`)
-      ]
-    })
-    const width = Math.min(48, rows.reduce((w, r) => Math.max(w, r.key.length), 0))
-    const lines = rows.map((r) => `${r.key.padEnd(width)} = ${printable(r.value)}  (${describeSource(r.source)})`)
-    return [...header, ...lines].join("\n")
-  }).pipe(Effect.withSpan("HostConfiguration.debugView"))
+export const debugView: (options?: DebugOptions) => Effect.Effect<string> = internal.debugView

@@ -4,13 +4,10 @@
  *
  * @since 0.1.0
  */
-import * as Config from "effect/Config"
-import type { ConfigError } from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import * as fs from "node:fs"
-import * as path from "node:path"
+import type { ConfigurationError } from "./ConfigurationError.js"
+import * as internal from "./internal/config/environment.js"
 
 /**
  * @since 0.1.0
@@ -33,7 +30,11 @@ export interface Environment {
  * @since 0.1.0
  * @category constants
  */
-export const Environments = { Development: "Development", Staging: "Staging", Production: "Production" } as const
+export const Environments: {
+  readonly Development: "Development"
+  readonly Staging: "Staging"
+  readonly Production: "Production"
+} = internal.Environments
 
 /**
  * Configuration keys read by {@link resolve} (as in .NET's host configuration).
@@ -41,11 +42,11 @@ export const Environments = { Development: "Development", Staging: "Staging", Pr
  * @since 0.1.0
  * @category constants
  */
-export const configKeys = {
-  environment: "environment",
-  applicationName: "applicationName",
-  contentRoot: "contentRoot"
-} as const
+export const configKeys: {
+  readonly environment: "environment"
+  readonly applicationName: "applicationName"
+  readonly contentRoot: "contentRoot"
+} = internal.configKeys
 
 /**
  * What the code may fix; anything left out comes from configuration or the defaults.
@@ -65,20 +66,11 @@ export interface Settings {
  * @since 0.1.0
  * @category constructors
  */
-export function make(values: {
+export const make: (values: {
   readonly applicationName: string
   readonly environmentName: string
   readonly contentRootPath: string
-}): Environment {
-  const is = (name: string) => values.environmentName.toLowerCase() === name.toLowerCase()
-  return {
-    ...values,
-    isDevelopment: is(Environments.Development),
-    isStaging: is(Environments.Staging),
-    isProduction: is(Environments.Production),
-    isEnvironment: is
-  }
-}
+}) => Environment = internal.make
 
 /**
  * The default application name: `name` from `package.json` in the content root, else the entry
@@ -87,53 +79,20 @@ export function make(values: {
  * @since 0.1.0
  * @category defaults
  */
-export const defaultApplicationName = (contentRootPath: string): string => {
-  try {
-    const pkg: unknown = JSON.parse(fs.readFileSync(path.join(contentRootPath, "package.json"), "utf8"))
-    if (typeof pkg === "object" && pkg !== null && "name" in pkg && typeof pkg.name === "string" && pkg.name.length > 0) {
-      return pkg.name
-    }
-  } catch {
-    // No readable package.json: fall back to the entry file, which is just as good a name.
-  }
-  const entry = process.argv[1]
-  return entry ? path.basename(entry, path.extname(entry)) : "app"
-}
-
-const optionalString = (key: string) => Config.option(Config.nonEmptyString(key))
+export const defaultApplicationName: (contentRootPath: string) => string = internal.defaultApplicationName
 
 /**
  * Resolves the environment, code first, then configuration (`environment`, `applicationName`,
  * `contentRoot`), then `NODE_ENV` for the name, then the defaults (`Production`, the current
- * working directory, the package name).
+ * working directory, the package name). Values given in code must be non-empty strings, and an
+ * environment name must be a name, not a path (it selects `appsettings.{Environment}.json`):
+ * anything else fails with a `ConfigurationError` naming the option or key and its source, like
+ * an unreadable configuration value.
  *
  * @since 0.1.0
  * @category constructors
  */
-export function resolve(settings: Settings = {}): Effect.Effect<Environment, ConfigError> {
-  return Effect.gen(function*() {
-    const fromConfig = yield* Config.all({
-      environment: optionalString(configKeys.environment),
-      nodeEnv: optionalString("NODE_ENV"),
-      applicationName: optionalString(configKeys.applicationName),
-      contentRoot: optionalString(configKeys.contentRoot)
-    })
-    const contentRootPath = path.resolve(
-      settings.contentRootPath ?? Option.getOrElse(fromConfig.contentRoot, () => process.cwd())
-    )
-    const environmentName = settings.environmentName ??
-      Option.getOrElse(Option.orElse(fromConfig.environment, () => fromConfig.nodeEnv), () => Environments.Production)
-    const applicationName = settings.applicationName ??
-      Option.getOrElse(fromConfig.applicationName, () => defaultApplicationName(contentRootPath))
-    return make({ applicationName, environmentName: normalizeName(environmentName), contentRootPath })
-  })
-}
-
-/** `development` from NODE_ENV reads as `Development`, matching the well-known names. */
-const normalizeName = (name: string): string => {
-  const known = Object.values(Environments).find((n) => n.toLowerCase() === name.toLowerCase())
-  return known ?? name
-}
+export const resolve: (settings?: Settings) => Effect.Effect<Environment, ConfigurationError> = internal.resolve
 
 /**
  * A layer with a fixed environment, handy in tests.
@@ -141,9 +100,8 @@ const normalizeName = (name: string): string => {
  * @since 0.1.0
  * @category layers
  */
-export function layer(settings: Settings = {}): Layer.Layer<HostEnvironment, ConfigError> {
-  return Layer.effect(HostEnvironment, resolve(settings))
-}
+export const layer = (settings: Settings = {}): Layer.Layer<HostEnvironment, ConfigurationError> =>
+  Layer.effect(HostEnvironment, resolve(settings))
 
 /**
  * @since 0.1.0

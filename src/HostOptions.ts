@@ -4,13 +4,12 @@
  *
  * @since 0.1.0
  */
-import * as Config from "effect/Config"
-import * as ConfigError from "effect/ConfigError"
-import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as Option from "effect/Option"
-import { seconds } from "./internal/config/seconds.js"
+import type * as Config from "effect/Config"
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import type { ConfigurationError } from "./ConfigurationError.js"
+import * as internal from "./internal/config/hostOptions.js"
 
 /**
  * What the host does when a `BackgroundService` fails.
@@ -27,9 +26,9 @@ export type BackgroundServiceExceptionBehavior = "StopHost" | "Ignore"
  * @category models
  */
 export interface HostOptions {
-  /** One budget for the whole stop (all phases, all services). Default 30 seconds. */
+  /** One budget for the whole stop (all phases, all services). Default 30 seconds; finite, >= 0. */
   readonly shutdownTimeout?: Duration.DurationInput | undefined
-  /** Budget for the start phases. Default: none (infinite). */
+  /** Budget for the start phases, >= 0. Default: none (`Infinity` means none too). */
   readonly startupTimeout?: Duration.DurationInput | undefined
   /** Run each start phase's members concurrently (phases stay barriers). Default false. */
   readonly servicesStartConcurrently?: boolean | undefined
@@ -57,13 +56,7 @@ export interface Resolved {
  * @since 0.1.0
  * @category constants
  */
-export const defaults: Resolved = {
-  shutdownTimeout: Duration.seconds(30),
-  startupTimeout: Option.none(),
-  servicesStartConcurrently: false,
-  servicesStopConcurrently: false,
-  backgroundServiceExceptionBehavior: "StopHost"
-}
+export const defaults: Resolved = internal.defaults
 
 /**
  * The configuration keys, as in .NET (top level, not under a section).
@@ -71,24 +64,13 @@ export const defaults: Resolved = {
  * @since 0.1.0
  * @category constants
  */
-export const configKeys = {
-  shutdownTimeout: "shutdownTimeoutSeconds",
-  startupTimeout: "startupTimeoutSeconds",
-  servicesStartConcurrently: "servicesStartConcurrently",
-  servicesStopConcurrently: "servicesStopConcurrently",
-  backgroundServiceExceptionBehavior: "backgroundServiceExceptionBehavior"
-} as const
-
-const behaviors: ReadonlyArray<BackgroundServiceExceptionBehavior> = ["StopHost", "Ignore"]
-
-// Case-insensitive, as .NET binds enums: `stophost` in an environment variable is `StopHost`.
-const behavior = (key: string) =>
-  Config.mapOrFail(Config.string(key), (text) => {
-    const found = behaviors.find((b) => b.toLowerCase() === text.trim().toLowerCase())
-    return found !== undefined
-      ? Either.right(found)
-      : Either.left(ConfigError.InvalidData([], `Expected one of ${behaviors.join(", ")}, actual ${JSON.stringify(text)}`))
-  })
+export const configKeys: {
+  readonly shutdownTimeout: "shutdownTimeoutSeconds"
+  readonly startupTimeout: "startupTimeoutSeconds"
+  readonly servicesStartConcurrently: "servicesStartConcurrently"
+  readonly servicesStopConcurrently: "servicesStopConcurrently"
+  readonly backgroundServiceExceptionBehavior: "backgroundServiceExceptionBehavior"
+} = internal.configKeys
 
 /**
  * Reads the options from the current `ConfigProvider`. Missing keys are `None`; present but
@@ -97,32 +79,23 @@ const behavior = (key: string) =>
  * @since 0.1.0
  * @category config
  */
-export const config = Config.all({
-  shutdownTimeout: seconds(configKeys.shutdownTimeout),
-  startupTimeout: seconds(configKeys.startupTimeout),
-  servicesStartConcurrently: Config.option(Config.boolean(configKeys.servicesStartConcurrently)),
-  servicesStopConcurrently: Config.option(Config.boolean(configKeys.servicesStopConcurrently)),
-  backgroundServiceExceptionBehavior: Config.option(behavior(configKeys.backgroundServiceExceptionBehavior))
-})
+export const config: Config.Config<{
+  readonly shutdownTimeout: Option.Option<Duration.Duration>
+  readonly startupTimeout: Option.Option<Duration.Duration>
+  readonly servicesStartConcurrently: Option.Option<boolean>
+  readonly servicesStopConcurrently: Option.Option<boolean>
+  readonly backgroundServiceExceptionBehavior: Option.Option<BackgroundServiceExceptionBehavior>
+}> = internal.config
 
 /**
- * Applies defaults, then configuration, then the options given in code (code wins).
+ * Applies defaults, then configuration, then the options given in code (code wins). The options
+ * given in code are validated like configuration values: a negative, `NaN` or unparsable
+ * duration, an infinite `shutdownTimeout` (the stop must be bounded; `Infinity` is fine for
+ * `startupTimeout` and means none), or a value of the wrong kind fails with a
+ * `ConfigurationError` naming the option (source: option given in code), together with every
+ * invalid configuration key (named with its source).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const resolve = (options: HostOptions = {}): Effect.Effect<Resolved, ConfigError.ConfigError> =>
-  Effect.map(config, (fromConfig) => ({
-    shutdownTimeout: options.shutdownTimeout !== undefined
-      ? Duration.decode(options.shutdownTimeout)
-      : Option.getOrElse(fromConfig.shutdownTimeout, () => defaults.shutdownTimeout),
-    startupTimeout: options.startupTimeout !== undefined
-      ? Option.some(Duration.decode(options.startupTimeout))
-      : fromConfig.startupTimeout,
-    servicesStartConcurrently: options.servicesStartConcurrently ??
-      Option.getOrElse(fromConfig.servicesStartConcurrently, () => defaults.servicesStartConcurrently),
-    servicesStopConcurrently: options.servicesStopConcurrently ??
-      Option.getOrElse(fromConfig.servicesStopConcurrently, () => defaults.servicesStopConcurrently),
-    backgroundServiceExceptionBehavior: options.backgroundServiceExceptionBehavior ??
-      Option.getOrElse(fromConfig.backgroundServiceExceptionBehavior, () => defaults.backgroundServiceExceptionBehavior)
-  }))
+export const resolve: (options?: HostOptions) => Effect.Effect<Resolved, ConfigurationError> = internal.resolve

@@ -13,14 +13,26 @@
  *
  * @since 0.1.0
  */
-import * as Context from "effect/Context"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
+import type * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
 import type * as Schema from "effect/Schema"
 import type { ConfigurationError } from "./ConfigurationError.js"
-import * as Key from "./internal/config/key.js"
-import * as Read from "./internal/config/read.js"
-import * as SchemaReader from "./internal/config/schema.js"
+import * as internal from "./internal/config/settings.js"
+
+/**
+ * The mark of a settings tag class.
+ *
+ * @since 0.1.0
+ * @category symbols
+ */
+export const TypeId: internal.TypeId = internal.TypeId
+
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
+export type TypeId = internal.TypeId
 
 /**
  * Reads section `name` (`"Database"`, `"Smtp:Auth"`, or `""` for the root) into `schema`.
@@ -44,12 +56,8 @@ import * as SchemaReader from "./internal/config/schema.js"
  * })
  * ```
  */
-export const section = <A, I, R>(name: string, schema: Schema.Schema<A, I, R>): Effect.Effect<A, ConfigurationError, R> => {
-  const path = Key.normalize([name])
-  return Effect.flatMap(Read.current(path), ({ secrets, store }) => SchemaReader.decode(schema, path, store, secrets)).pipe(
-    Effect.withSpan("Settings.section", { attributes: { "settings.section": name } })
-  )
-}
+export const section: <A, I, R>(name: string, schema: Schema.Schema<A, I, R>) => Effect.Effect<A, ConfigurationError, R> =
+  internal.section
 
 /**
  * Settings as a layer for `tag`.
@@ -57,11 +65,11 @@ export const section = <A, I, R>(name: string, schema: Schema.Schema<A, I, R>): 
  * @since 0.1.0
  * @category layers
  */
-export const layer = <Id, A, I, R>(
+export const layer: <Id, A, I, R>(
   tag: Context.Tag<Id, A>,
   name: string,
   schema: Schema.Schema<A, I, R>
-): Layer.Layer<Id, ConfigurationError, R> => Layer.effect(tag, section(name, schema))
+) => Layer.Layer<Id, ConfigurationError, R> = internal.layer
 
 /**
  * The class a settings tag extends: a `Context.Tag` with the section, the schema, the reading
@@ -71,6 +79,7 @@ export const layer = <Id, A, I, R>(
  * @category models
  */
 export type TagClass<Self, Id extends string, A, I, R> = Context.TagClass<Self, Id, A> & {
+  readonly [TypeId]: TypeId
   readonly section: string
   readonly schema: Schema.Schema<A, I, R>
   /** Reads and validates the section. */
@@ -102,12 +111,14 @@ export type TagClass<Self, Id extends string, A, I, R> = Context.TagClass<Self, 
  * Host.launch([Mailer])
  * ```
  */
-export const Tag = <const Id extends string>(id: Id) =>
-<Self>() =>
-<A, I, R>(name: string, schema: Schema.Schema<A, I, R>): TagClass<Self, Id, A, I, R> => {
-  const Base = Context.Tag(id)<Self, A>()
-  const read = section(name, schema)
-  const statics = { section: name, schema, read, layer: Layer.effect(Base, read) }
-  // The tag's `this`-typed unification marker cannot follow `Object.assign`; the shape is exact.
-  return Object.assign(class extends Base {}, statics) as unknown as TagClass<Self, Id, A, I, R>
-}
+export const Tag: <const Id extends string>(
+  id: Id
+) => <Self>() => <A, I, R>(name: string, schema: Schema.Schema<A, I, R>) => TagClass<Self, Id, A, I, R> = internal.Tag
+
+/**
+ * `true` for a class made by `Tag`.
+ *
+ * @since 0.1.0
+ * @category refinements
+ */
+export const isSettingsTag: (u: unknown) => boolean = internal.isSettingsTag

@@ -7,6 +7,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Config, ConfigProvider, Effect, Option, Redacted } from "effect"
 import { ConfigurationError, HostConfiguration } from "effect-host"
 import * as path from "node:path"
+import * as Secrets from "../../src/internal/config/secrets.js"
 import { contentRoot, isolated, withConfig } from "./util.js"
 
 const readString = (key: string) => Config.string(key)
@@ -68,11 +69,19 @@ describe("key syntax", () => {
       }))
   }
 
-  it.effect("a command-line switch without a value is true; `--` ends the options; positionals are ignored", () =>
-    withConfig(
-      { args: ["serve", "--Verbose", "--Port", "80", "--", "--After=1"] },
-      Effect.all([Config.boolean("Verbose"), Config.number("Port"), Config.option(readString("After")), Config.option(readString("serve"))])
-    ).pipe(Effect.map((values) => expect(values).toEqual([true, 80, Option.none(), Option.none()]))))
+  it.effect("`--` ends the options; positionals are ignored; a switch without a value is an error only when read", () =>
+    Effect.gen(function*() {
+      const options = { args: ["serve", "--Verbose", "--Port", "80", "--Empty=", "--", "--After=1"] }
+      const values = yield* withConfig(
+        options,
+        Effect.all([Config.number("Port"), Config.string("Empty"), Config.option(readString("After")), Config.option(readString("serve"))])
+      )
+      expect(values).toEqual([80, "", Option.none(), Option.none()])
+      // `--Verbose` (followed by another switch) has no value: it used to read as "true".
+      const error = yield* withConfig(options, Effect.flip(Config.boolean("Verbose")))
+      expect(error.message).toContain("--Verbose=<value>")
+      expect(error.message).toContain("(from command line --Verbose)")
+    }))
 
   it.effect("booleans as .NET writes them (True, FALSE) read with Config.boolean", () =>
     withConfig({ env: { A: "True", B: "FALSE" }, args: ["--C=Yes"] }, Effect.all([Config.boolean("A"), Config.boolean("B"), Config.boolean("C")])).pipe(
@@ -249,6 +258,8 @@ describe("debug view", () => {
         Effect.gen(function*() {
           // Db:Pin does not look secret, but the program reads it as one.
           yield* Config.redacted("Db:Pin")
+          // An environment variable is listed once the program read it.
+          yield* Config.number("Db:Port")
           return yield* HostConfiguration.debugView({ section: "Db" })
         })
       )
@@ -277,3 +288,79 @@ describe("debug view", () => {
       ])
     }))
 })
+
+describe("debug view: which environment variables, which secrets", () => {
+  const env = {
+    PWD: "/home/me/project",
+    OLDPWD: "/home/me",
+    PATH: "/usr/bin",
+    HOME: "/home/me",
+    APP__KEYBOARD: "qwerty",
+    APP__MONKEY: "bonobo",
+    APP__TOKENURL: "https://auth/token",
+    APP__CLIENTSECRET: "cs-0123456",
+    APP__URL: "https://app",
+    GITHUB_TOKEN: "ghp_0123456",
+    SHUTDOWNTIMEOUTSECONDS: "5",
+    LOGGING__LOGLEVEL__DEFAULT: "Warning",
+    NODE_ENV: "production"
+  }
+
+  it.effect("from the environment only the keys read and the host's own; code, files and command line always", () =>
+    Effect.gen(function*() {
+      const dir = contentRoot({ "appsettings.json": { App: { Name: "from-file" } } })
+      const view = yield* withConfig(
+        { contentRoot: dir, env, args: ["--App:Mode=fast"], values: { App: { Level: 3 } } },
+        Effect.zipRight(Config.string("App:Url"), HostConfiguration.debugView())
+      )
+      for (const shown of ["App:Name", "App:Mode", "App:Level", "App:URL", "SHUTDOWNTIMEOUTSECONDS", "LOGGING:LOGLEVEL:DEFAULT", "NODE_ENV", "environment", "contentRoot"]) {
+        expect(view).toMatch(new RegExp(`^${shown} +=`, "m"))
+      }
+      for (const hidden of ["PWD", "OLDPWD", "PATH", "HOME", "GITHUB_TOKEN", "App:KEYBOARD", "App:CLIENTSECRET"]) {
+        expect(view).not.toMatch(new RegExp(`^${hidden} +=`, "m"))
+      }
+      for (const value of ["/usr/bin", "/home/me", "qwerty"]) expect(view).not.toContain(value)
+    }))
+
+  it.effect("secrets by rule: names that are secrets are masked, PWD, Keyboard, Monkey, TokenUrl are not", () =>
+    Effect.gen(function*() {
+      const rows = yield* withConfig({ env }, HostConfiguration.entries({ allEnvironmentVariables: true }))
+      const secret = Object.fromEntries(rows.map((r) => [r.key, r.secret]))
+      expect(secret).toMatchObject({
+        PWD: false,
+        OLDPWD: false,
+        "APP:KEYBOARD": false,
+        "APP:MONKEY": false,
+        "APP:TOKENURL": false,
+        "APP:URL": false,
+        "APP:CLIENTSECRET": true,
+        GITHUB_TOKEN: true
+      })
+      expect(rows.find((r) => r.key === "PWD")?.value).toBe("/home/me/project")
+      expect(rows.find((r) => r.key === "GITHUB_TOKEN")?.value).toBe("<redacted>")
+    }))
+
+  it("the name rule: exact names and suffixes, not substrings", () => {
+    const secretNames = [
+      "Password", "DB_PASSWORD", "Passwd", "Secret", "ClientSecret", "Token", "AccessToken", "ApiKey", "api-key",
+      "PrivateKey", "ConnectionString", "ConnectionStrings", "Credential", "Credentials", "Key", "AWS_SECRET_ACCESS_KEY"
+    ]
+    const plainNames = ["PWD", "OLDPWD", "Keyboard", "Monkey", "TokenUrl", "SecretName", "PasswordPolicy", "KeyVault", "Turkey", "Port"]
+    expect(secretNames.filter((n) => !Secrets.isSecretName(n))).toEqual([])
+    expect(plainNames.filter(Secrets.isSecretName)).toEqual([])
+  })
+
+  it.effect("a declared secret masks its key and everything below; a secret section masks its children", () =>
+    withConfig(
+      { values: { Vault: { Pin: "1234", Nested: { Code: "5678" } }, ConnectionStrings: { Default: "Server=db;Password=x" } }, secrets: ["Vault"] },
+      HostConfiguration.entries()
+    ).pipe(Effect.map((rows) => {
+      expect(rows.filter((r) => !r.secret).map((r) => r.key)).toEqual(["contentRoot", "environment"])
+    })))
+
+  it.effect("a switch without a value is shown as such", () =>
+    withConfig({ args: ["--verbose"] }, HostConfiguration.debugView()).pipe(
+      Effect.map((view) => expect(view).toMatch(/^verbose += <no value> {2}\(command line --verbose\)$/m))
+    ))
+})
+

@@ -4,9 +4,10 @@
  * `Logging:LogLevel:*` with per-category levels, and secrets never written.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Logger, Redacted, Schema } from "effect"
-import type { HostConfiguration} from "effect-host";
+import { Effect, FiberRef, HashSet, Logger, Redacted, Schema } from "effect"
+import type { HostConfiguration } from "effect-host"
 import { HostLogger, Settings } from "effect-host"
+import * as LoggerInternal from "../../src/internal/config/logger.js"
 import { captureConsole, withConfig } from "./util.js"
 
 /** Runs `effect` under the host logger configured from `options`, capturing the console. */
@@ -21,7 +22,7 @@ const logged = (
       options,
       Effect.gen(function*() {
         const settings = yield* HostLogger.settings
-        yield* Effect.scoped(Effect.zipRight(HostLogger.install(HostLogger.make(settings, environment), settings), effect))
+        yield* Effect.scoped(Effect.zipRight(LoggerInternal.install(HostLogger.make(settings, environment), settings), effect))
       })
     ).pipe(Effect.withConsole(captured.console))
     return captured
@@ -137,5 +138,35 @@ describe("secrets never reach the log", () => {
         Effect.withConsole(captured.console)
       )
       expect(captured.stdout.join("")).not.toContain(secret)
+    }))
+})
+
+describe("stand-in loggers", () => {
+  it("standIn builds a new, marked logger and leaves the original alone", () => {
+    const original = Logger.make(() => {})
+    const marked = LoggerInternal.standIn(original)
+    expect(marked).not.toBe(original)
+    expect(LoggerInternal.isStandIn(marked)).toBe(true)
+    expect(LoggerInternal.isStandIn(original)).toBe(false)
+    expect(LoggerInternal.isStandIn(Logger.defaultLogger)).toBe(true)
+  })
+
+  it.effect("the host's logger takes a stand-in's place; the program's own loggers stay", () =>
+    Effect.gen(function*() {
+      const standInLines: Array<unknown> = []
+      const ownLines: Array<unknown> = []
+      const standIn: Logger.Logger<unknown, unknown> = LoggerInternal.standIn(Logger.make(({ message }) => void standInLines.push(message)))
+      const own: Logger.Logger<unknown, unknown> = Logger.make(({ message }) => void ownLines.push(message))
+      const captured = captureConsole()
+      yield* Effect.scoped(Effect.zipRight(
+        LoggerInternal.install(HostLogger.make(HostLogger.defaults), HostLogger.defaults, { replaceDefaultOnly: true }),
+        Effect.logInfo("hello")
+      )).pipe(
+        Effect.locallyWith(FiberRef.currentLoggers, HashSet.union(HashSet.make(standIn, own))),
+        Effect.withConsole(captured.console)
+      )
+      expect(standInLines).toEqual([])
+      expect(ownLines).toEqual([["hello"]])
+      expect(captured.stdout.map((l) => json(l).message)).toEqual(["hello"])
     }))
 })

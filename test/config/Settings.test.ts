@@ -155,6 +155,14 @@ describe("Settings.Tag and Settings.layer", () => {
       }).pipe(Effect.provide(Layer.merge(Smtp.layer, Settings.layer(Queue, "Queue", Schema.Struct({ Size: Schema.Number })))))
     ).pipe(Effect.map((out) => expect(out).toEqual({ smtp: { Host: "mail", Port: 25 }, queue: { Size: 10 }, section: "Smtp" }))))
 
+  it("a settings tag is a tag class marked with Settings.TypeId; other tags are not", () => {
+    expect(Settings.isSettingsTag(Smtp)).toBe(true)
+    expect(Smtp[Settings.TypeId]).toBe(Settings.TypeId)
+    expect(Settings.isSettingsTag(Queue)).toBe(false)
+    expect(Smtp.key).toBe("test/Smtp")
+    expect(Smtp.schema).toBeDefined()
+  })
+
   it.effect("the layer fails with the ConfigurationError", () =>
     withConfig({}, Effect.provide(Smtp, Smtp.layer)).pipe(
       Effect.flip,

@@ -86,4 +86,12 @@ describe("an application with invalid configuration", () => {
     expect(result.stdout).toMatch(/"message":\["Mailer settings",\{"Host":"mail\.local","ApiKey":"<redacted>"\}\]/)
     expect(`${result.stdout}${result.stderr}`).not.toContain(secret)
   })
+
+  it("a bare trailing --environment exits with 78 naming the switch, before any hook", async () => {
+    const result = await start(["--contentRoot", app, "--Server:Port", "8080", "--environment"], { SMTP__APIKEY: "k" }).done
+    expect(result.code).toBe(ExitCode.InvalidConfiguration)
+    expect(result.stderr).toContain("environment: the switch was given without a value")
+    expect(result.stderr).toContain("command line --environment")
+    expect(`${result.stdout}${result.stderr}`).not.toContain("HOOK RAN")
+  })
 })

@@ -7,14 +7,16 @@
  *
  * @internal
  */
+import * as fs from "node:fs"
 import * as path from "node:path"
-import type { Issue } from "../../ConfigurationError.js"
+import type { Issue } from "./error.js"
 import * as Key from "./key.js"
 import type { Configuration, FileStatus } from "./provider.js"
 import * as Secrets from "./secrets.js"
 import * as Source from "./source.js"
 import * as Sources from "./sources.js"
-import { type Entry, type Layer, merge } from "./store.js"
+import { nameProblem } from "./environment.js"
+import { type Entry, type Layer, merge, Reads, valuelessMessage } from "./store.js"
 
 export interface FileSpec {
   readonly path: string
@@ -51,10 +53,12 @@ export const normalizeEnvironmentName = (name: string): string =>
 interface Candidate {
   readonly value: string | undefined
   readonly source: Source.Source
+  /** A command-line switch given without a value. */
+  readonly entry?: Entry | undefined
 }
 
 const first = (candidates: ReadonlyArray<Candidate>, fallback: Candidate): Candidate =>
-  candidates.find((c) => c.value !== undefined && c.value.trim() !== "") ?? fallback
+  candidates.find((c) => c.entry?.valueless === true || (c.value !== undefined && c.value.trim() !== "")) ?? fallback
 
 /** The value a single layer gives a top-level key (the last one wins, as in a merge). */
 const valueIn = (layer: Layer, key: string): Candidate => {
@@ -62,37 +66,114 @@ const valueIn = (layer: Layer, key: string): Candidate => {
   for (const e of layer.entries) {
     if (e.path.length === 1 && e.path[0]?.toLowerCase() === key.toLowerCase()) entry = e
   }
-  return { value: entry?.value, source: entry?.source ?? Source.code }
+  return { value: entry?.value, source: entry?.source ?? Source.code, entry }
 }
 
-export const build = (options: BuildOptions): { configuration: Configuration } | { issues: ReadonlyArray<Issue> } => {
+/** The sources that do not depend on the files, and what they select. */
+export interface Roots {
+  readonly fromCode: { readonly layer: Layer; readonly secrets: ReadonlyArray<Key.Path> }
+  readonly envLayer: Layer
+  readonly argsLayer: Layer
+  readonly environment: Candidate
+  readonly environmentName: string
+  readonly contentRoot: Candidate
+  readonly contentRootPath: string
+  /** What is wrong with the environment name or the content root. */
+  readonly issues: ReadonlyArray<Issue>
+}
+
+const blank = (value: string | undefined): boolean => value !== undefined && value.trim() === ""
+
+/**
+ * Resolves the environment name and the content root from everything but the files (code, the
+ * command line, the environment), as the build does before it reads the files they select.
+ */
+export const roots = (options: BuildOptions): Roots => {
   const cwd = options.cwd ?? process.cwd()
   const fromCode = Sources.fromValues(options.values ?? {})
   const env = options.env === false ? {} : (options.env ?? process.env)
   const envLayer = Sources.fromEnv(env, options.envPrefix)
   const argsLayer = Sources.fromArgs(options.args === false ? [] : (options.args ?? process.argv.slice(2)))
+  const issues: Array<Issue> = []
+
+  // Options given in code are validated like configuration: a blank name is a mistake.
+  for (const [key, value] of [["environmentName", options.environmentName], ["contentRoot", options.contentRoot]] as const) {
+    if (blank(value)) {
+      issues.push({ key, message: `Expected a non-empty string (leave it out to use configuration), actual ${JSON.stringify(value)}`, source: Source.option })
+    }
+  }
 
   // The keys that select the files come from everything but the files.
   const rawEnv = (name: string): Candidate => ({ value: env[name], source: Source.env(name) })
 
   const environment = first([
-    { value: options.environmentName, source: Source.code },
+    { value: options.environmentName, source: Source.option },
     valueIn(argsLayer, keys.environment),
     rawEnv(keys.environmentVariable),
     valueIn(envLayer, keys.environment),
     valueIn(fromCode.layer, keys.environment),
     rawEnv("NODE_ENV")
   ], { value: "Production", source: Source.fallback("no environment name configured") })
-  const environmentName = normalizeEnvironmentName((environment.value ?? "Production").trim())
-
   const contentRoot = first([
-    { value: options.contentRoot, source: Source.code },
+    { value: options.contentRoot, source: Source.option },
     valueIn(argsLayer, keys.contentRoot),
     rawEnv(keys.contentRootVariable),
     valueIn(envLayer, keys.contentRoot),
     valueIn(fromCode.layer, keys.contentRoot)
   ], { value: cwd, source: Source.fallback("current working directory") })
-  const contentRootPath = path.resolve(cwd, contentRoot.value ?? cwd)
+
+  for (const [key, candidate] of [[keys.environment, environment], [keys.contentRoot, contentRoot]] as const) {
+    if (candidate.entry?.valueless === true) issues.push({ key, message: valuelessMessage(candidate.entry), source: candidate.source })
+  }
+  const environmentValid = environment.entry?.valueless !== true && !blank(options.environmentName)
+  const problem = environmentValid ? nameProblem(environment.value ?? "") : undefined
+  if (problem !== undefined) issues.push({ key: keys.environment, message: problem, source: environment.source })
+  const environmentName = environmentValid && problem === undefined
+    ? normalizeEnvironmentName((environment.value ?? "Production").trim())
+    : "Production"
+
+  const contentRootPath = contentRoot.entry?.valueless === true || blank(options.contentRoot)
+    ? cwd
+    : path.resolve(cwd, contentRoot.value ?? cwd)
+  if (contentRoot.entry?.valueless !== true && !blank(options.contentRoot) && !isDirectory(contentRootPath)) {
+    // As .NET, whose file provider refuses a content root that does not exist: a typo there
+    // would otherwise load no file at all, silently.
+    issues.push({
+      key: keys.contentRoot,
+      message: `Expected an existing directory (where appsettings.json is looked up), actual ${JSON.stringify(contentRootPath)}`,
+      source: contentRoot.source
+    })
+  }
+  return { fromCode, envLayer, argsLayer, environment, environmentName, contentRoot, contentRootPath, issues }
+}
+
+const isDirectory = (dir: string): boolean => {
+  try {
+    return fs.statSync(dir).isDirectory()
+  } catch {
+    // Missing or unreadable: not a content root we can read files from.
+    return false
+  }
+}
+
+/**
+ * The configuration without the files: code values, the environment and the command line. What
+ * can still be known when a file is broken (the runner's fallback logger reads its Logging keys).
+ */
+export const withoutFiles = (options: BuildOptions): Configuration => {
+  const { argsLayer, contentRoot, contentRootPath, envLayer, environment, environmentName, fromCode } = roots(options)
+  const pinned: ReadonlyArray<Entry> = [
+    { path: [keys.environment], value: environmentName, source: environment.source, splittable: false },
+    { path: [keys.contentRoot], value: contentRootPath, source: contentRoot.source, splittable: false }
+  ]
+  const store = merge([fromCode.layer, envLayer, argsLayer, { entries: pinned, arrays: [] }])
+  const secrets = new Secrets.Secrets([...fromCode.secrets, ...(options.secrets ?? []).map((k) => Key.normalize([k]))])
+  return { store, reads: new Reads(), secrets, environmentName, contentRootPath, files: [] }
+}
+
+export const build = (options: BuildOptions): { configuration: Configuration } | { issues: ReadonlyArray<Issue> } => {
+  const { argsLayer, contentRoot, contentRootPath, envLayer, environment, environmentName, fromCode, ...resolved } = roots(options)
+  if (resolved.issues.length > 0) return { issues: resolved.issues }
 
   const issues: Array<Issue> = []
   const files: Array<FileStatus> = []
@@ -125,5 +206,5 @@ export const build = (options: BuildOptions): { configuration: Configuration } |
   ]
   const store = merge([fromCode.layer, ...fileLayers, envLayer, argsLayer, { entries: pinned, arrays: [] }])
   const secrets = new Secrets.Secrets([...fromCode.secrets, ...(options.secrets ?? []).map((k) => Key.normalize([k]))])
-  return { configuration: { store, secrets, environmentName, contentRootPath, files } }
+  return { configuration: { store, reads: new Reads(), secrets, environmentName, contentRootPath, files } }
 }

@@ -2,13 +2,15 @@
  * What the host does with configuration before it builds a single service:
  *
  *   1. choose the `ConfigProvider` (the layered one by default) and install it for the scope;
- *   2. read `HostOptions`, `HostEnvironment` and the `Logging` section together, so every invalid
- *      key is known at once (a failure falls back to defaults and is reported after the services'
- *      layers were built, together with their own configuration errors);
+ *   2. read `HostOptions`, `HostEnvironment`, the `Logging` section and `suppressStatusMessages`
+ *      together, so every invalid key (and every invalid option given in code) is known at once
+ *      (a failure falls back to defaults and is reported after the services' layers were built,
+ *      together with their own configuration errors, before any service starts);
  *   3. install the host's logger.
  *
  * @internal
  */
+import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
@@ -16,11 +18,15 @@ import * as Either from "effect/Either"
 import type * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
-import { ConfigurationError } from "../../ConfigurationError.js"
-import * as HostConfiguration from "../../HostConfiguration.js"
-import * as HostEnvironment from "../../HostEnvironment.js"
-import * as HostLogger from "../../HostLogger.js"
-import * as HostOptions from "../../HostOptions.js"
+import type * as HostConfiguration from "../../HostConfiguration.js"
+import type * as HostEnvironment from "../../HostEnvironment.js"
+import type * as HostOptions from "../../HostOptions.js"
+import * as Configuration from "./configuration.js"
+import * as Environment from "./environment.js"
+import { ConfigurationError } from "./error.js"
+import * as Options from "./hostOptions.js"
+import * as HostKeys from "./hostKeys.js"
+import * as HostLogger from "./logger.js"
 import { configurationOf } from "./provider.js"
 import * as Read from "./read.js"
 
@@ -31,9 +37,21 @@ export interface SetupOptions extends HostOptions.HostOptions {
   readonly logger?: boolean | Logger.Logger<unknown, unknown> | undefined
 }
 
+/**
+ * The host key the runner applies: `suppressStatusMessages=true` hides .NET's status lines
+ * ("Application started. Press Ctrl+C to shut down." and the others).
+ */
+export const suppressStatusMessagesKey: string = HostKeys.suppressStatusMessages
+
 export interface Setup {
   readonly options: HostOptions.Resolved
   readonly environment: HostEnvironment.Environment
+  /**
+   * `suppressStatusMessages` from configuration, validated with the other host keys (`None`:
+   * not set, or invalid, in which case `error` says so). The runner applies it: an option given
+   * to the runner in code wins, else this, else `false`.
+   */
+  readonly suppressStatusMessages: Option.Option<boolean>
   /** Invalid host configuration, to be reported with the services' configuration errors. */
   readonly error: ConfigurationError | undefined
 }
@@ -51,13 +69,15 @@ const chooseProvider = (options: SetupOptions): Effect.Effect<ConfigProvider.Con
   if (configuration === false) return Effect.succeed(undefined)
   if (isProvider(configuration)) return Effect.succeed(configuration)
   // `environment` fixed in code is what HostEnvironment reports, so it also selects the files.
+  // (A blank one is reported by the environment's resolution, under its own option name.)
+  const given = (value: string | undefined) => (typeof value === "string" && value.trim() !== "" ? value : undefined)
   const fromCode = {
-    environmentName: options.environment?.environmentName ?? configuration?.environmentName,
-    contentRoot: options.environment?.contentRootPath ?? configuration?.contentRoot
+    environmentName: given(options.environment?.environmentName) ?? configuration?.environmentName,
+    contentRoot: given(options.environment?.contentRootPath) ?? configuration?.contentRoot
   }
-  if (configuration !== undefined) return HostConfiguration.make({ ...configuration, ...fromCode })
+  if (configuration !== undefined) return Configuration.make({ ...configuration, ...fromCode })
   return Effect.configProviderWith((current) =>
-    HostConfiguration.isEffectDefault(current) ? HostConfiguration.make(fromCode) : Effect.succeed(undefined)
+    Configuration.isEffectDefault(current) ? Configuration.make(fromCode) : Effect.succeed(undefined)
   )
 }
 
@@ -66,15 +86,17 @@ export const prepare = (options: SetupOptions): Effect.Effect<Setup, Configurati
     const provider = yield* chooseProvider(options)
     if (provider !== undefined) yield* Effect.withConfigProviderScoped(provider)
 
-    const [hostOptions, environment, logging] = yield* Effect.all([
-      Effect.either(Read.withSources(HostOptions.resolve(options))),
-      Effect.either(Read.withSources(HostEnvironment.resolve(options.environment))),
-      Effect.either(HostLogger.settings)
+    const [hostOptions, environment, logging, suppress] = yield* Effect.all([
+      Effect.either(Options.resolve(options)),
+      Effect.either(Environment.resolve(options.environment)),
+      Effect.either(HostLogger.settings),
+      Effect.either(Read.withSources(Config.option(Config.boolean(suppressStatusMessagesKey))))
     ])
-    const errors = [Either.getLeft(hostOptions), Either.getLeft(environment), Either.getLeft(logging)].flatMap(Option.toArray)
-    const env = Either.getOrElse(environment, () => HostEnvironment.make({
+    const results: ReadonlyArray<Either.Either<unknown, ConfigurationError>> = [hostOptions, environment, logging, suppress]
+    const errors = results.flatMap((result) => Option.toArray(Either.getLeft(result)))
+    const env = Either.getOrElse(environment, () => Environment.make({
       applicationName: options.environment?.applicationName ?? "app",
-      environmentName: options.environment?.environmentName ?? HostEnvironment.Environments.Production,
+      environmentName: options.environment?.environmentName ?? Environment.Environments.Production,
       contentRootPath: options.environment?.contentRootPath ?? process.cwd()
     }))
 
@@ -88,8 +110,9 @@ export const prepare = (options: SetupOptions): Effect.Effect<Setup, Configurati
     }
 
     return {
-      options: Either.getOrElse(hostOptions, () => HostOptions.defaults),
+      options: Either.getOrElse(hostOptions, () => Options.defaults),
       environment: env,
+      suppressStatusMessages: Either.getOrElse(suppress, () => Option.none()),
       error: errors.length > 0 ? ConfigurationError.merge(errors) : undefined
     }
   }).pipe(Effect.withSpan("Host.configure"))

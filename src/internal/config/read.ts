@@ -1,17 +1,17 @@
 /**
  * Reading through whatever `ConfigProvider` is current: effect-host's own (with sources and
- * secrets), or any other one, snapshotted through Effect's flat interface (best effort: values
+ * secrets), or any other one, snapshotted through public `Config` reads (best effort: values
  * are text, the source is just "ConfigProvider").
  *
  * @internal
  */
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
-import type * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as HashSet from "effect/HashSet"
-import { ConfigurationError, type Issue } from "../../ConfigurationError.js"
+import * as HashMap from "effect/HashMap"
+import * as Option from "effect/Option"
+import { ConfigurationError, type Issue } from "./error.js"
 import * as Key from "./key.js"
 import { type Configuration, configurationOf, stripSource } from "./provider.js"
 import * as Secrets from "./secrets.js"
@@ -22,26 +22,35 @@ import { type Entry, layer, merge, type Store } from "./store.js"
 export interface View {
   readonly store: Store
   readonly secrets: Secrets.Secrets
+  /** Hears of every key a reader looks up (effect-host's provider records them). */
+  readonly onRead: ((path: Key.Path) => void) | undefined
   readonly configuration: Configuration | undefined
 }
 
-const stringAt = (path: Key.Path): Config.Config<string> =>
-  path.reduceRight<Config.Config<string>>((config, segment) => Config.nested(config, segment), Config.string())
+const at = <A>(path: Key.Path, config: Config.Config<A>): Config.Config<A> =>
+  path.reduceRight<Config.Config<A>>((inner, segment) => Config.nested(inner, segment), config)
+
+/**
+ * The names of the children of `path`, through public `Config` only: a `Config.hashMap` lists
+ * the children of its key, and a constant value reads none of them.
+ */
+const childrenAt = (path: Key.Path): Config.Config<ReadonlyArray<string>> =>
+  Config.map(at(path, Config.hashMap(Config.succeed(true))), (map) => [...HashMap.keys(map)])
 
 /** Snapshots everything at or below `root` of a foreign provider. */
-const snapshot = (provider: ConfigProvider.ConfigProvider, root: Key.Path): Effect.Effect<Store> =>
+const snapshot = (root: Key.Path): Effect.Effect<Store> =>
   Effect.gen(function*() {
     const entries: Array<Entry> = []
     const walk = (path: ReadonlyArray<string>, depth: number): Effect.Effect<void> =>
       Effect.gen(function*() {
         if (path.length > 0) {
-          const value = yield* Effect.either(provider.load(stringAt(path)))
-          if (Either.isRight(value)) {
-            entries.push({ path: Key.normalize(path), value: value.right, source: Source.provider, splittable: true })
+          const value = yield* Effect.either(at(path, Config.option(Config.string())))
+          if (Either.isRight(value) && Option.isSome(value.right)) {
+            entries.push({ path: Key.normalize(path), value: value.right.value, source: Source.provider, splittable: true })
           }
         }
         if (depth > 32) return
-        const children = yield* Effect.orElseSucceed(provider.flattened.enumerateChildren(path), () => HashSet.empty<string>())
+        const children = yield* Effect.orElseSucceed(childrenAt(path), () => [])
         for (const child of children) yield* walk([...path, child], depth + 1)
       })
     yield* walk(root, 0)
@@ -53,9 +62,14 @@ export const current = (root: Key.Path = []): Effect.Effect<View> =>
   Effect.configProviderWith((provider): Effect.Effect<View> => {
     const configuration = configurationOf(provider)
     if (configuration !== undefined) {
-      return Effect.succeed({ store: configuration.store, secrets: configuration.secrets, configuration })
+      return Effect.succeed({
+        store: configuration.store,
+        secrets: configuration.secrets,
+        onRead: (path: Key.Path) => configuration.reads.add(path),
+        configuration
+      })
     }
-    return Effect.map(snapshot(provider, root), (store) => ({ store, secrets: new Secrets.Secrets(), configuration: undefined }))
+    return Effect.map(snapshot(root), (store) => ({ store, secrets: new Secrets.Secrets(), onRead: undefined, configuration: undefined }))
   })
 
 interface Leaf {
@@ -71,6 +85,16 @@ const leaves = (error: ConfigError.ConfigError): ReadonlyArray<Leaf> =>
     missingDataCase: (_, path, message) => [{ path, message }],
     sourceUnavailableCase: (_, path, message) => [{ path, message }],
     unsupportedCase: (_, path, message) => [{ path, message }]
+  })
+
+/**
+ * Where the value at `path` of the current provider came from: its source in effect-host's
+ * configuration (`undefined` when nothing is set there), `ConfigProvider` for any other provider.
+ */
+export const sourceAt = (path: Key.Path): Effect.Effect<Source.Source | undefined> =>
+  Effect.configProviderWith((provider) => {
+    const configuration = configurationOf(provider)
+    return Effect.succeed(configuration === undefined ? Source.provider : configuration.store.get(Key.normalize(path))?.source)
   })
 
 /**

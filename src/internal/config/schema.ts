@@ -14,12 +14,17 @@ import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import type * as Schema from "effect/Schema"
 import * as AST from "effect/SchemaAST"
-import { ConfigurationError, type Issue } from "../../ConfigurationError.js"
+import { ConfigurationError, type Issue } from "./error.js"
 import * as Key from "./key.js"
 import * as Secrets from "./secrets.js"
-import type { Store } from "./store.js"
+import { type Entry, type Store, valuelessMessage } from "./store.js"
 
-const isRedacted = (ast: AST.AST): boolean => {
+/**
+ * Whether `ast` is `Schema.Redacted` / `Schema.RedactedFromSelf`: the one place that knows how
+ * Schema marks them (the public `TypeConstructor` annotation `{ _tag: "effect/Redacted" }` of
+ * the declaration). Pinned by test/config/effect-contract.test.ts.
+ */
+export const isRedacted = (ast: AST.AST): boolean => {
   const constructor = AST.getTypeConstructorAnnotation(ast)
   return constructor._tag === "Some" && constructor.value._tag === "effect/Redacted"
 }
@@ -89,19 +94,21 @@ const isObjectLike = (ast: AST.AST) => encodedNode(ast)._tag === "TypeLiteral"
 interface Reader {
   readonly store: Store
   readonly secrets: Secrets.Secrets
+  /** `store.get`, recording what the section read. */
+  readonly get: (path: Key.Path) => Entry | undefined
 }
 
 /** Plain materialization without a schema to guide it: objects, arrays and text. */
 const generic = (reader: Reader, path: Key.Path): unknown => {
   const children = reader.store.children(path)
-  if (children.length === 0) return reader.store.get(path)?.value
+  if (children.length === 0) return reader.get(path)?.value
   if (children.every(Key.isIndex)) return children.map((child) => generic(reader, [...path, child]))
   return Object.fromEntries(children.map((child) => [child, generic(reader, [...path, child])]))
 }
 
 /** The value at `path` shaped for `ast`, or `undefined` when nothing is set there. */
 const materialize = (reader: Reader, ast: AST.AST, path: Key.Path, depth = 0): unknown => {
-  const { secrets, store } = reader
+  const { get, secrets, store } = reader
   if (!store.has(path) || depth > 100) return undefined
   switch (ast._tag) {
     case "Transformation":
@@ -109,14 +116,14 @@ const materialize = (reader: Reader, ast: AST.AST, path: Key.Path, depth = 0): u
       return materialize(reader, ast.from, path, depth + 1)
     case "Declaration":
       if (isRedacted(ast)) secrets.add(path)
-      return store.get(path)?.value ?? generic(reader, path)
+      return get(path)?.value ?? generic(reader, path)
     case "Refinement":
       return materialize(reader, ast.from, path, depth + 1)
     case "Suspend":
       return materialize(reader, ast.f(), path, depth + 1)
     case "TypeLiteral": {
       const children = store.children(path)
-      if (children.length === 0) return store.get(path)?.value
+      if (children.length === 0) return get(path)?.value
       const out: Record<string, unknown> = {}
       const used = new Set<string>()
       for (const property of ast.propertySignatures) {
@@ -141,7 +148,7 @@ const materialize = (reader: Reader, ast: AST.AST, path: Key.Path, depth = 0): u
       if (children.length > 0 && children.every(Key.isIndex)) {
         return children.map((child, i) => materialize(reader, element(i), [...path, child], depth + 1))
       }
-      const entry = store.get(path)
+      const entry = get(path)
       if (children.length === 0 && entry !== undefined) {
         // `Items=a,b` from the environment or the command line; a JSON string stays a string.
         const parts = entry.splittable ? entry.value.split(",").map((s) => s.trim()) : undefined
@@ -152,14 +159,14 @@ const materialize = (reader: Reader, ast: AST.AST, path: Key.Path, depth = 0): u
     case "Union": {
       const children = store.children(path)
       if (children.length === 0) {
-        const entry = store.get(path)
+        const entry = get(path)
         return entry === undefined ? undefined : coerce(ast, entry.value)
       }
       const shaped = children.every(Key.isIndex) ? ast.types.find(isArrayLike) : ast.types.find(isObjectLike)
       return shaped === undefined ? generic(reader, path) : materialize(reader, shaped, path, depth + 1)
     }
     default: {
-      const entry = store.get(path)
+      const entry = get(path)
       return entry !== undefined && store.children(path).length === 0 ? coerce(ast, entry.value) : generic(reader, path)
     }
   }
@@ -172,12 +179,31 @@ const materialize = (reader: Reader, ast: AST.AST, path: Key.Path, depth = 0): u
 export const decode = <A, I, R>(
   schema: Schema.Schema<A, I, R>,
   section: Key.Path,
-  store: Store,
-  secrets: Secrets.Secrets
+  view: {
+    readonly store: Store
+    readonly secrets: Secrets.Secrets
+    /** Hears of every key the section reads. */
+    readonly onRead?: ((path: Key.Path) => void) | undefined
+  }
 ): Effect.Effect<A, ConfigurationError, R> => {
-  const input = materialize({ store, secrets }, schema.ast, section) ?? {}
+  const { secrets, store } = view
+  const valueless: Array<Entry> = []
+  const get = (path: Key.Path): Entry | undefined => {
+    const entry = store.get(path)
+    if (entry !== undefined) {
+      view.onRead?.(path)
+      if (entry.valueless === true && !valueless.includes(entry)) valueless.push(entry)
+    }
+    return entry
+  }
+  const input = materialize({ store, secrets, get }, schema.ast, section) ?? {}
+  // A switch given without a value is reported as such, whatever the schema would say of "".
+  const valuelessIssues = valueless.map((entry): Issue => ({ key: Key.display(entry.path), message: valuelessMessage(entry), source: entry.source }))
+  const valuelessKeys = new Set(valueless.map((entry) => Key.lower(entry.path)))
   return ParseResult.decodeUnknown(schema, { errors: "all", onExcessProperty: "ignore" })(input).pipe(
+    Effect.filterOrFail(() => valuelessIssues.length === 0, () => new ConfigurationError({ issues: valuelessIssues })),
     Effect.mapError((error) => {
+      if (error instanceof ConfigurationError) return error
       // Any message may quote any value (a refinement of the whole section prints it all).
       const secretValues = store.entries().filter((e) => secrets.has(e.path)).map((e) => e.value)
       const byKey = new Map<string, { readonly path: Key.Path; readonly problems: Array<ParseResult.ArrayFormatterIssue> }>()
@@ -189,7 +215,7 @@ export const decode = <A, I, R>(
         group.problems.push(problem)
         byKey.set(key, group)
       }
-      const issues = [...byKey].map(([key, { path, problems }]): Issue => {
+      const issues = [...byKey].filter(([, { path }]) => !valuelessKeys.has(Key.lower(path))).map(([key, { path, problems }]): Issue => {
         const entry = store.get(path)
         if (problems.some((p) => p._tag === "Missing") || (entry === undefined && !store.has(path))) {
           return { key, message: `is missing: ${Key.whereToSet(path)}` }
@@ -197,7 +223,7 @@ export const decode = <A, I, R>(
         const message = Secrets.scrub(combine(problems.map((p) => p.message)), secretValues, secrets.has(path))
         return { key, message, source: entry?.source }
       })
-      return new ConfigurationError({ issues })
+      return new ConfigurationError({ issues: [...valuelessIssues, ...issues] })
     })
   )
 }

@@ -1,21 +1,61 @@
 /**
- * Which keys are secrets. A value is masked in the debug view and never quoted in an error
- * message when its key
- *   - has a segment that looks like a secret's name (password, secret, token, credential,
- *     connection string, or ends in "key": ApiKey, SigningKey), or
- *   - was read as a secret: `Config.redacted`, `Schema.Redacted` in typed settings, a
- *     `Redacted` value in code, or listed in the `secrets` option.
- * Masking too much is harmless; masking too little leaks.
+ * Which keys are secrets: masked in the debug view and never quoted in an error message. The
+ * rule, by declaration or by name, never by guessing at substrings:
+ *
+ *   1. declared: listed in the `secrets` option, a `Redacted` value in code, read through
+ *      `Config.redacted` (or any `Config` whose value wraps what it read in `Redacted`), or under
+ *      `Schema.Redacted` in typed settings — the key and everything below it;
+ *   2. named: one of the key's segments, lower-cased and without `_`, `-` and `.`, *is* a
+ *      secret's name (`secretNames`: `Key`, `Keys`) or *ends with* one (`secretSuffixes`:
+ *      `…Password(s)`, `…Passwd`, `…Passphrase`, `…Secret(s)` (ClientSecret), `…Token(s)`
+ *      (AccessToken, GITHUB_TOKEN), `…ApiKey(s)`, `…AccessKey`, `…SecretKey`, `…PrivateKey`,
+ *      `…SigningKey`, `…EncryptionKey`, `…ConnectionString(s)`, `…Credential(s)`).
+ *
+ * So `Db:Password`, `Jwt:Key`, `ConnectionStrings:Default`, `AWS_SECRET_ACCESS_KEY` are
+ * secrets; `PWD`, `OLDPWD`, `Keyboard`, `Monkey`, `TokenUrl`, `SecretName` are not (declare
+ * them in `secrets` if they are).
  *
  * @internal
  */
+import * as Chunk from "effect/Chunk"
+import * as ConfigError from "effect/ConfigError"
+import * as Either from "effect/Either"
+import * as Equal from "effect/Equal"
+import * as HashMap from "effect/HashMap"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as Key from "./key.js"
 
-const words = ["password", "passwd", "secret", "token", "credential", "connectionstring", "private"]
+/** Segments that are a secret's name as a whole. */
+export const secretNames: ReadonlyArray<string> = ["key", "keys"]
 
-export const looksSecret = (segment: string): boolean => {
-  const s = segment.toLowerCase()
-  return s === "pwd" || s.endsWith("key") || s.endsWith("keys") || words.some((w) => s.includes(w))
+/** Endings that make a segment a secret's name (the segment itself included: `Token`). */
+export const secretSuffixes: ReadonlyArray<string> = [
+  "password",
+  "passwords",
+  "passwd",
+  "passphrase",
+  "secret",
+  "secrets",
+  "token",
+  "tokens",
+  "apikey",
+  "apikeys",
+  "accesskey",
+  "secretkey",
+  "privatekey",
+  "signingkey",
+  "encryptionkey",
+  "connectionstring",
+  "connectionstrings",
+  "credential",
+  "credentials"
+]
+
+/** Whether a key segment is a secret's name (rule 2 above). */
+export const isSecretName = (segment: string): boolean => {
+  const s = segment.toLowerCase().replace(/[-_.]/g, "")
+  return secretNames.includes(s) || secretSuffixes.some((suffix) => s.endsWith(suffix))
 }
 
 export const mask = "<redacted>"
@@ -32,10 +72,10 @@ export class Secrets {
     this.keys.add(Key.lower(Key.normalize(path)))
   }
 
-  /** A key is secret when any segment looks secret or the key or a parent was marked. */
+  /** A key is secret when a segment is a secret's name, or the key or a parent was declared one. */
   has(path: Key.Path): boolean {
     const normalized = Key.normalize(path)
-    if (normalized.some(looksSecret)) return true
+    if (normalized.some(isSecretName)) return true
     for (let i = normalized.length; i > 0; i--) {
       if (this.keys.has(Key.lower(normalized.slice(0, i)))) return true
     }
@@ -57,4 +97,81 @@ export const scrub = (message: string, values: ReadonlyArray<string>, tail: bool
     if (value.length >= 3) out = out.split(value).join(mask)
   }
   return tail ? out.replace(/\b(actual|received)\b.*$/s, `$1 ${mask}`) : out
+}
+
+type Scalar = string | number | boolean | bigint
+
+const isScalar = (u: unknown): u is Scalar =>
+  typeof u === "string" || typeof u === "number" || typeof u === "boolean" || typeof u === "bigint"
+
+/**
+ * The scalars inside every `Redacted` in `value` (a loaded `Config`'s result: plain objects,
+ * arrays, `Option`, `Either`, `HashMap`, `Chunk`, nested as `Config` nests them).
+ */
+const redactedScalars = (value: unknown): ReadonlyArray<Scalar> => {
+  const out: Array<Scalar> = []
+  const seen = new Set<object>()
+  const walk = (u: unknown, inside: boolean, depth: number): void => {
+    if (depth > 32) return
+    if (isScalar(u)) {
+      if (inside) out.push(u)
+      return
+    }
+    if (typeof u !== "object" || u === null || seen.has(u)) return
+    seen.add(u)
+    if (Redacted.isRedacted(u)) return walk(Redacted.value(u), true, depth + 1)
+    if (Option.isOption(u)) return Option.isSome(u) ? walk(u.value, inside, depth + 1) : undefined
+    if (Either.isEither(u)) return walk(Either.isRight(u) ? u.right : u.left, inside, depth + 1)
+    const children: Iterable<unknown> = HashMap.isHashMap(u)
+      ? HashMap.values(u)
+      : Chunk.isChunk(u)
+      ? Chunk.toReadonlyArray(u)
+      : Array.isArray(u)
+      ? u
+      : Object.values(u)
+    for (const child of children) walk(child, inside, depth + 1)
+  }
+  walk(value, false, 0)
+  return out
+}
+
+/**
+ * After a load: the keys whose values ended up inside a `Redacted` (`Config.redacted`, or any
+ * `Config` that wraps what it read in `Redacted`) become secrets. Built on Effect's public API
+ * only: the loaded value is searched for `Redacted` instances, and a key the load read is marked
+ * when what it read (the primitive's value, or its raw text) equals a redacted scalar. Another
+ * key of the same load with the very same value is marked too: masking too much is harmless.
+ */
+export const markRedacted = (
+  secrets: Secrets,
+  value: unknown,
+  loaded: ReadonlyArray<{ readonly path: Key.Path; readonly text: string; readonly value: unknown }>
+): void => {
+  if (loaded.length === 0) return
+  const scalars = redactedScalars(value)
+  if (scalars.length === 0) return
+  const texts = new Set(scalars.map((s) => String(s)))
+  for (const read of loaded) {
+    if (read.text.trim() === "") continue
+    if (texts.has(read.text.trim()) || scalars.some((s) => Equal.equals(s, read.value))) secrets.add(read.path)
+  }
+}
+
+/**
+ * After a failed load: Effect replaces the message of every failure below a `Config.redacted`
+ * with `"<redacted>"` (so an invalid secret is never quoted); those keys become secrets too, so
+ * that the debug view masks a value that did not even parse.
+ */
+const effectRedactedMessage = "<redacted>"
+
+export const markRedactedFailures = (secrets: Secrets, error: ConfigError.ConfigError): void => {
+  const paths = ConfigError.reduceWithContext(error, undefined, {
+    andCase: (_, left: ReadonlyArray<ReadonlyArray<string>>, right: ReadonlyArray<ReadonlyArray<string>>) => [...left, ...right],
+    orCase: (_, left: ReadonlyArray<ReadonlyArray<string>>, right: ReadonlyArray<ReadonlyArray<string>>) => [...left, ...right],
+    invalidDataCase: (_, path, message) => (message === effectRedactedMessage ? [path] : []),
+    missingDataCase: () => [],
+    sourceUnavailableCase: (_, path, message) => (message === effectRedactedMessage ? [path] : []),
+    unsupportedCase: () => []
+  })
+  for (const path of paths) if (path.length > 0) secrets.add(path)
 }

@@ -7,6 +7,11 @@
 export type Source =
   /** `configuration.values` given in code (the lowest layer). */
   | { readonly _tag: "Code" }
+  /**
+   * An option given in code (`Host.launch(services, { shutdownTimeout })`, `environment`, the
+   * `HostConfiguration` options): not a configuration value, but validated like one.
+   */
+  | { readonly _tag: "Option" }
   | { readonly _tag: "File"; readonly path: string }
   /** `name` is the variable's name as set, e.g. `DATABASE__PORT`. */
   | { readonly _tag: "Env"; readonly name: string }
@@ -18,6 +23,7 @@ export type Source =
   | { readonly _tag: "Default"; readonly reason: string }
 
 export const code: Source = { _tag: "Code" }
+export const option: Source = { _tag: "Option" }
 export const file = (path: string): Source => ({ _tag: "File", path })
 export const env = (name: string): Source => ({ _tag: "Env", name })
 export const commandLine = (arg: string): Source => ({ _tag: "CommandLine", arg })

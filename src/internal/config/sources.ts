@@ -6,7 +6,7 @@
  */
 import * as Redacted from "effect/Redacted"
 import * as fs from "node:fs"
-import type { Issue } from "../../ConfigurationError.js"
+import type { Issue } from "./error.js"
 import * as Json from "./json.js"
 import * as Key from "./key.js"
 import * as Source from "./source.js"
@@ -135,8 +135,11 @@ export const fromEnv = (env: Readonly<Record<string, string | undefined>>, prefi
 
 /**
  * `--Section:Key=value`, `--Section:Key value`, `--Section.Key=value`. A switch with no value
- * (`--verbose` followed by another switch or nothing) is `true`. Arguments not starting with
- * `--` are left to the program, and `--` ends the options.
+ * (`--environment` at the end, or followed by another switch or by `--`) is kept as
+ * `valueless`: reading it is a configuration error naming the switch (.NET silently drops a
+ * trailing switch, which would run `--environment` in Production; a flag the program handles
+ * itself and never reads through configuration is harmless). `--key=` is the empty value.
+ * Arguments not starting with `--` are left to the program, and `--` ends the options.
  */
 export const fromArgs = (args: ReadonlyArray<string>): Layer => {
   const entries: Array<Entry> = []
@@ -147,7 +150,7 @@ export const fromArgs = (args: ReadonlyArray<string>): Layer => {
     const body = arg.slice(2)
     const eq = body.indexOf("=")
     let keyText: string
-    let value: string
+    let value: string | undefined
     if (eq >= 0) {
       keyText = body.slice(0, eq)
       value = body.slice(eq + 1)
@@ -157,13 +160,16 @@ export const fromArgs = (args: ReadonlyArray<string>): Layer => {
       if (next !== undefined && !next.startsWith("--")) {
         value = next
         i++
-      } else {
-        value = "true"
       }
     }
     const raw = keyText.split(/[:.]/)
     if (raw.some((segment) => segment === "")) continue
-    entries.push({ path: Key.normalize(raw), value, source: Source.commandLine(`--${keyText}`), splittable: true })
+    const source = Source.commandLine(`--${keyText}`)
+    entries.push(
+      value === undefined
+        ? { path: Key.normalize(raw), value: "", source, splittable: false, valueless: true }
+        : { path: Key.normalize(raw), value, source, splittable: true }
+    )
   }
   return layer(entries)
 }

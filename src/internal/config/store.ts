@@ -27,6 +27,18 @@ export interface Entry {
    * array elements.
    */
   readonly splittable: boolean
+  /**
+   * A command-line switch given without a value (`--environment` at the end, or followed by
+   * another switch). It is kept, not dropped: reading it is a configuration error naming the
+   * switch, and a program's own flag that is never read (`--verbose`) harms nothing.
+   */
+  readonly valueless?: true | undefined
+}
+
+/** The problem with a switch given without a value, for an error about `entry`. */
+export const valuelessMessage = (entry: Entry): string => {
+  const arg = entry.source._tag === "CommandLine" ? entry.source.arg : `--${entry.path.join(":")}`
+  return `the switch was given without a value; write ${arg}=<value> or ${arg} <value>`
 }
 
 export interface Layer {
@@ -152,4 +164,21 @@ export const merge = (layers: ReadonlyArray<Layer>): Store => {
     }
   }
   return new Store(merged.values())
+}
+
+/**
+ * The keys a program read (lower-cased): what its `Config` loads and typed settings looked up,
+ * found or not. The debug view shows environment variables only when they were read (or are the
+ * host's own keys): the process environment is full of variables that are not configuration.
+ */
+export class Reads {
+  private readonly keys = new Set<string>()
+
+  add(path: Key.Path): void {
+    this.keys.add(Key.lower(Key.normalize(path)))
+  }
+
+  has(path: Key.Path): boolean {
+    return this.keys.has(Key.lower(Key.normalize(path)))
+  }
 }

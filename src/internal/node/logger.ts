@@ -11,7 +11,7 @@ import * as FiberRef from "effect/FiberRef"
 import * as HashSet from "effect/HashSet"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
-import * as HostLogger from "../../HostLogger.js"
+import * as HostLogger from "../config/logger.js"
 
 const toStdout = Logger.prettyLogger()
 const toStderr = Logger.prettyLogger({ stderr: true })

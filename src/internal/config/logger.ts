@@ -1,0 +1,237 @@
+/**
+ * The host's logger: reading the `Logging` section, building the logger, and installing it in
+ * place of Effect's default logger (engine plumbing: the runner and the host setup use it).
+ *
+ * @internal
+ */
+import * as Config from "effect/Config"
+import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import * as HashMap from "effect/HashMap"
+import * as HashSet from "effect/HashSet"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
+import * as Option from "effect/Option"
+import { pipeArguments } from "effect/Pipeable"
+import type * as Scope from "effect/Scope"
+import type { Format, Output, Settings } from "../../HostLogger.js"
+import { ConfigurationError, type Issue } from "./error.js"
+import * as Key from "./key.js"
+import * as Read from "./read.js"
+
+export const defaults: Settings = { output: "split", minimumLevel: LogLevel.Info, categories: new Map() }
+
+export const configKeys = {
+  section: "Logging",
+  logLevel: "Logging:LogLevel",
+  defaultCategory: "Default",
+  format: "Logging:Format",
+  output: "Logging:Output"
+} as const
+
+const levelNames: Record<string, LogLevel.LogLevel> = {
+  all: LogLevel.All,
+  trace: LogLevel.Trace,
+  debug: LogLevel.Debug,
+  information: LogLevel.Info,
+  info: LogLevel.Info,
+  warning: LogLevel.Warning,
+  warn: LogLevel.Warning,
+  error: LogLevel.Error,
+  critical: LogLevel.Fatal,
+  fatal: LogLevel.Fatal,
+  none: LogLevel.None
+}
+
+export const parseLevel = (text: string): Option.Option<LogLevel.LogLevel> =>
+  Option.fromNullable(levelNames[text.trim().toLowerCase()])
+
+const formats: ReadonlyArray<Format> = ["pretty", "json", "logfmt"]
+const outputs: ReadonlyArray<Output> = ["split", "stderr", "stdout"]
+
+/**
+ * The `Logging` section, read through public `Config` (so it works over any provider, and
+ * effect-host's provider reports unreadable values with their sources): `Format`, `Output`, and
+ * every child of `LogLevel` as text. A value at `LogLevel` itself is read to be reported: it is
+ * a section.
+ */
+const section = Config.nested(
+  Config.all({
+    format: Config.option(Config.string("Format")),
+    output: Config.option(Config.string("Output")),
+    levels: Config.hashMap(Config.option(Config.string()), "LogLevel"),
+    levelValue: Config.option(Config.string("LogLevel"))
+  }),
+  configKeys.section
+)
+
+const levelMessage = "Expected a log level (Trace, Debug, Information, Warning, Error, Critical, None)"
+
+/**
+ * The `Logging` section as settings, and every invalid key as an issue with its source (an
+ * invalid key keeps its default in `settings`). Fails only when a value cannot be read at all.
+ */
+export const read: Effect.Effect<{ readonly settings: Settings; readonly issues: ReadonlyArray<Issue> }, ConfigurationError> =
+  Effect.gen(function*() {
+    const raw = yield* Read.withSources(section)
+    const issues: Array<Issue> = []
+    const invalid = (path: ReadonlyArray<string>, message: string, text: string) =>
+      Effect.map(Read.sourceAt(path), (source) => {
+        issues.push({ key: path.join(":"), message: `${message}, actual ${JSON.stringify(text)}`, source })
+      })
+    const oneOf = <A extends string>(name: string, text: Option.Option<string>, allowed: ReadonlyArray<A>) =>
+      Effect.gen(function*() {
+        if (Option.isNone(text)) return undefined
+        const found = allowed.find((a) => a === text.value.trim().toLowerCase())
+        if (found === undefined) yield* invalid([configKeys.section, name], `Expected one of ${allowed.join(", ")}`, text.value)
+        return found
+      })
+    const format = yield* oneOf("Format", raw.format, formats)
+    const output = (yield* oneOf("Output", raw.output, outputs)) ?? defaults.output
+    if (Option.isSome(raw.levelValue)) {
+      yield* invalid(
+        [configKeys.section, "LogLevel"],
+        "Expected a section with one level per category (Logging:LogLevel:Default=Information)",
+        raw.levelValue.value
+      )
+    }
+    let minimumLevel = defaults.minimumLevel
+    const categories = new Map<string, LogLevel.LogLevel>()
+    // A HashMap has no order; sorted, the issues come in the same order every time.
+    const levels = [...raw.levels].sort(([a], [b]) => a.toLowerCase().localeCompare(b.toLowerCase()))
+    for (const [category, text] of levels) {
+      // A child with no value of its own (`Logging:LogLevel:A:B`) is no level.
+      if (Option.isNone(text)) continue
+      const level = parseLevel(text.value)
+      if (Option.isNone(level)) {
+        yield* invalid([configKeys.section, "LogLevel", Key.normalize([category]).join(":")], levelMessage, text.value)
+      } else if (category.toLowerCase() === configKeys.defaultCategory.toLowerCase()) {
+        minimumLevel = level.value
+      } else {
+        categories.set(category.toLowerCase(), level.value)
+      }
+    }
+    return { settings: { format, output, minimumLevel, categories }, issues }
+  })
+
+export const settings: Effect.Effect<Settings, ConfigurationError> = Effect.flatMap(
+  read,
+  ({ issues, settings }) => issues.length > 0 ? Effect.fail(new ConfigurationError({ issues })) : Effect.succeed(settings)
+).pipe(Effect.withSpan("HostLogger.settings"))
+
+/**
+ * The level that applies to a log line: its `category` annotation's, else its `service`
+ * annotation's, else the default.
+ */
+export const levelFor = (settings: Settings, annotations: HashMap.HashMap<string, unknown>): LogLevel.LogLevel => {
+  if (settings.categories.size > 0) {
+    for (const name of ["category", "service"]) {
+      const value = HashMap.get(annotations, name)
+      if (Option.isSome(value) && typeof value.value === "string") {
+        const level = settings.categories.get(value.value.toLowerCase())
+        if (level !== undefined) return level
+      }
+    }
+  }
+  return settings.minimumLevel
+}
+
+/**
+ * The lowest level any category lets through: the fiber-wide minimum must not drop what a
+ * category wants to see (the logger filters the rest).
+ */
+export const lowestLevel = (settings: Settings): LogLevel.LogLevel =>
+  [...settings.categories.values()].reduce(
+    (lowest, level) => (LogLevel.lessThan(level, lowest) ? level : lowest),
+    settings.minimumLevel
+  )
+
+const useColors = (stderr: boolean): boolean => {
+  const stream = stderr ? process.stderr : process.stdout
+  const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== ""
+  return !noColor && process.env.FORCE_COLOR !== "0" && stream.isTTY === true
+}
+
+/** The format that applies: the configured one, else `pretty` in Development, `json` otherwise. */
+export const formatFor = (settings: Settings, environment: { readonly isDevelopment: boolean }): Format =>
+  settings.format ?? (environment.isDevelopment ? "pretty" : "json")
+
+export const make = (
+  settings: Settings,
+  environment: { readonly isDevelopment: boolean } = { isDevelopment: false }
+): Logger.Logger<unknown, void> => {
+  const format = formatFor(settings, environment)
+  const sink = (stderr: boolean): Logger.Logger<unknown, void> =>
+    format === "pretty"
+      ? Logger.prettyLogger({ stderr, colors: useColors(stderr), mode: "tty" })
+      : (stderr ? Logger.withConsoleError : Logger.withConsoleLog)(format === "json" ? Logger.jsonLogger : Logger.logfmtLogger)
+  const toStdout = sink(false)
+  const toStderr = sink(true)
+  const streamFor = (level: LogLevel.LogLevel) =>
+    settings.output === "stdout"
+      ? toStdout
+      : settings.output === "stderr" || LogLevel.greaterThanEqual(level, LogLevel.Warning)
+      ? toStderr
+      : toStdout
+  return Logger.make((options) => {
+    if (LogLevel.greaterThanEqual(options.logLevel, levelFor(settings, options.annotations))) {
+      streamFor(options.logLevel).log(options)
+    }
+  })
+}
+
+/** Marks a logger the host replaces with its own, like Effect's default logger. */
+export const StandInTypeId: unique symbol = Symbol.for("effect-host/HostLogger/StandIn")
+export type StandInTypeId = typeof StandInTypeId
+
+/** A logger marked as a stand-in for Effect's default logger. */
+export interface StandIn<in M, out O> extends Logger.Logger<M, O> {
+  readonly [StandInTypeId]: StandInTypeId
+}
+
+/**
+ * A stand-in for Effect's default logger that logs like `logger`: the host replaces it with its
+ * own logger like the default one. For runners that install a console logger of their own
+ * around the program (the host's logger then takes over inside the host). A new value, built
+ * whole; `logger` itself is left as it is.
+ */
+export const standIn = <M, O>(logger: Logger.Logger<M, O>): StandIn<M, O> => ({
+  [Logger.LoggerTypeId]: logger[Logger.LoggerTypeId],
+  [StandInTypeId]: StandInTypeId,
+  log: (options) => logger.log(options),
+  pipe() {
+    // eslint-disable-next-line prefer-rest-params
+    return pipeArguments(this, arguments)
+  }
+})
+
+export const isStandIn = (logger: Logger.Logger<unknown, unknown>): boolean =>
+  logger === Logger.defaultLogger || logger === Logger.prettyLoggerDefault || StandInTypeId in logger
+
+/**
+ * Installs `logger` for the rest of the scope, in place of Effect's default logger (and of the
+ * pretty logger `NodeRuntime.runMain` installs, and of `standIn` loggers). Loggers the program
+ * added itself are kept; when the program replaced the default logger with its own,
+ * `replaceDefaultOnly` leaves the loggers alone. The fiber's minimum level becomes the lowest
+ * configured level.
+ */
+export const install = (
+  logger: Logger.Logger<unknown, unknown>,
+  settings: Settings,
+  options: { readonly replaceDefaultOnly?: boolean | undefined } = {}
+): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const loggers = yield* FiberRef.get(FiberRef.currentLoggers)
+    const hasDefault = HashSet.some(loggers, isStandIn)
+    if (hasDefault || options.replaceDefaultOnly !== true) {
+      yield* Effect.locallyScoped(
+        FiberRef.currentLoggers,
+        loggers.pipe(HashSet.filter((l) => !isStandIn(l)), HashSet.add(logger))
+      )
+    }
+    yield* Effect.locallyScoped(FiberRef.currentMinimumLogLevel, lowestLevel(settings))
+  })
+
+export const layer = (environment: { readonly isDevelopment: boolean }): Layer.Layer<never, ConfigurationError> =>
+  Layer.scopedDiscard(Effect.flatMap(settings, (s) => install(make(s, environment), s)))
