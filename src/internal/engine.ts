@@ -37,6 +37,7 @@ import type { ApplicationLifetime } from "../ApplicationLifetime.js"
 import type { HostError, Phase, ServiceFailure, StopReport } from "../HostError.js"
 import type * as HostOptions from "../HostOptions.js"
 import { finalizationGrace, type HostContext, type ServiceDefinition } from "./hostContext.js"
+import { isTracing, spanIf } from "./tracing.js"
 import {
   BackgroundServiceError,
   HookAbandonedError,
@@ -128,8 +129,6 @@ interface Callback {
   readonly failsHost: boolean
 }
 
-const spanOptions = (attributes: Record<string, unknown>) => ({ attributes, captureStackTrace: false })
-
 /**
  * The grace is measured in real time, even under `TestClock`: it bounds how long the host waits
  * for code that ignores interruption, like the runner's wall-clock guard, and a test that moved
@@ -161,6 +160,8 @@ const awaitWithin = (fiber: Fiber.Fiber<unknown, unknown>, limit: Duration.Durat
 
 export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
   Effect.gen(function*() {
+    // Spans only when a tracer was installed: otherwise they cost CPU per hook and reach no one.
+    const span = spanIf(yield* isTracing)
     // ---------------------------------------------------------------------------------------
     // 1. state
     // ---------------------------------------------------------------------------------------
@@ -228,7 +229,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       }).pipe(
         // A hook interrupted from outside (deadline, stop during start) must not stay "in flight".
         Effect.onInterrupt(() => Effect.sync(() => inFlight.delete(service))),
-        Effect.withSpan(`HostedService.${phase}`, spanOptions({ "hosted_service.name": service.name })),
+        span(`HostedService.${phase}`, { "hosted_service.name": service.name }),
         Effect.annotateLogs({ service: service.name, phase })
       )
     }
@@ -269,7 +270,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
           }
         }
         return failures
-      }).pipe(Effect.withSpan(`Host.${phase}`, spanOptions({ "host.services": members.length })))
+      }).pipe(span(`Host.${phase}`, { "host.services": members.length }))
 
     // ---------------------------------------------------------------------------------------
     // 3. callbacks
@@ -283,20 +284,27 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
         const failures: Array<ServiceFailure> = []
         for (const callback of callbacks[event]) {
           inFlight.set(callback, { service: callback.name, phase: event })
-          const exit = yield* Effect.exit(callback.effect)
+          const exit = yield* Effect.exit(
+            callback.failsHost ? Effect.annotateLogs(callback.effect, { service: callback.name, phase: event }) : callback.effect
+          )
           inFlight.delete(callback)
           if (Exit.isFailure(exit)) {
-            if (callback.failsHost) failures.push(serviceFailure(callback.name, event, exit.cause))
-            yield* Effect.logError(
-              callback.failsHost ? `${callback.name} failed in the ${event} event` : `ApplicationLifetime ${event} callback failed`,
-              exit.cause
+            if (!callback.failsHost) {
+              yield* Effect.logError(`ApplicationLifetime ${event} callback failed`, exit.cause)
+              continue
+            }
+            failures.push(serviceFailure(callback.name, event, exit.cause))
+            yield* Effect.logError(`${callback.name} failed in the ${event} event`, exit.cause).pipe(
+              Effect.annotateLogs({ service: callback.name, phase: event })
             )
+            // A failed step of the start ends it: the callbacks after it belong to a started host.
+            if (event === "started") break
           }
         }
         return failures
       }).pipe(
         Effect.onInterrupt(() => Effect.sync(() => callbacks[event].forEach((c) => inFlight.delete(c)))),
-        Effect.withSpan(`ApplicationLifetime.${event}`, spanOptions({}))
+        span(`ApplicationLifetime.${event}`)
       )
 
     /** Releases the event's waiters, and lets them run before the next phase's hooks. */
@@ -379,7 +387,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       yield* stop
       const error = yield* Deferred.await(done)
       return Option.isSome(error) ? yield* failWith(error.value) : "StoppedDuringStart"
-    }).pipe(Effect.withSpan("Host.start", spanOptions({ "host.services": services.length })))
+    }).pipe(span("Host.start", { "host.services": services.length }))
 
     // ---------------------------------------------------------------------------------------
     // 5. stop
@@ -504,7 +512,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       state = "Stopped"
       finished = Option.some(Option.fromNullable(error))
       yield* Deferred.succeed(done, Option.fromNullable(error))
-    }).pipe(Effect.withSpan("Host.stop", spanOptions({ "host.services": services.length })))
+    }).pipe(span("Host.stop", { "host.services": services.length }))
 
     // Runs once: later (and concurrent) callers wait for the first run's end. Not `Effect.cached`:
     // it would patch the first run's FiberRefs and runtime flags into every caller, and an

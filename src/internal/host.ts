@@ -32,7 +32,7 @@ export interface Built {
 }
 
 /** Offers the host to the watcher around the program (a runner, `TestHost`), if there is one. */
-const publish = (engine: Engine.Engine, environment: WatchedHost["environment"]) =>
+const publish = (engine: Engine.Engine, setup: HostSetup.Setup) =>
   Effect.gen(function*() {
     const watch = yield* FiberRef.get(currentWatch)
     if (Option.isNone(watch)) return false
@@ -41,7 +41,8 @@ const publish = (engine: Engine.Engine, environment: WatchedHost["environment"])
     const provider = yield* Effect.configProviderWith(Effect.succeed)
     const host: WatchedHost = {
       ...engine.handle,
-      environment,
+      environment: setup.environment,
+      suppressStatusMessages: setup.suppressStatusMessages,
       withHost: (effect) =>
         effect.pipe(
           Effect.withConfigProvider(provider),
@@ -66,7 +67,7 @@ export const build = (
     // configuration is reported below, together with the services' configuration errors.
     const setup = yield* HostSetup.prepare(options)
     const engine = yield* Engine.make(setup.options)
-    const watched = yield* publish(engine, setup.environment)
+    const watched = yield* publish(engine, setup)
 
     const provided = Context.make(ApplicationLifetimeTag, engine.lifetime).pipe(
       Context.add(HostEnvironmentTag, setup.environment)

@@ -42,9 +42,6 @@ export interface ServiceDefinition {
  */
 export const finalizationGrace: Duration.Duration = Duration.millis(500)
 
-/** The default `shutdownTimeout`, as .NET's `HostOptions.ShutdownTimeout`. */
-export const defaultShutdownTimeout: Duration.Duration = Duration.seconds(30)
-
 /** What a hosted-service layer may ask of the host building it. */
 export interface HostContext {
   readonly options: HostOptions.Resolved

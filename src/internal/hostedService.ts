@@ -9,7 +9,7 @@ import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
-import * as HostOptions from "../HostOptions.js"
+import * as HostOptions from "./config/hostOptions.js"
 import * as Engine from "./engine.js"
 import { currentHostContext, type HostContext, type Hooks } from "./hostContext.js"
 

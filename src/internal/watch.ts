@@ -19,6 +19,8 @@ import type { Handle } from "./engine.js"
 /** A running host as its watchers see it. */
 export interface WatchedHost extends Handle {
   readonly environment: Environment
+  /** The `suppressStatusMessages` host key as the host read and validated it (`None`: unset). */
+  readonly suppressStatusMessages: Option.Option<boolean>
   /**
    * Runs `effect` with the host's logger, log level and `ConfigProvider`, so that a runner's own
    * lines (status messages, the final report) have the host's format and destination, and read

@@ -8,6 +8,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import { ExitCode } from "../../src/ExitCode.js"
+import { nodeArgs } from "../util/child.js"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const app = path.join("test", "fixtures", "config", "invalid-app")
@@ -24,7 +25,7 @@ const start = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>
   for (const name of Object.keys(inherited)) {
     if (/^(smtp|server|logging|environment|effect_host_|node_env$)/i.test(name)) delete inherited[name]
   }
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(app, "main.ts"), ...args], {
+  const child = spawn(process.execPath, [...nodeArgs(path.join(app, "main.ts")), ...args], {
     // From the repository root so tsx resolves `effect-host`; the content root comes from the
     // command line, as an operator would pass it.
     cwd: root,

@@ -25,14 +25,17 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
 import { constVoid, identity } from "effect/Function"
+import * as HashSet from "effect/HashSet"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as os from "node:os"
 import type { HostError } from "../../HostError.js"
 import type { RunMainOptions } from "../../NodeHost.js"
 import { exitCodes } from "../exitCode.js"
-import { defaultShutdownTimeout } from "../hostContext.js"
+import { fallbackLogger } from "../config/fallback.js"
+import { defaults as hostDefaults } from "../config/hostOptions.js"
 import { currentWatch, type WatchedHost } from "../watch.js"
 import { withConsoleLogger } from "./logger.js"
 import { settle } from "./outcome.js"
@@ -53,6 +56,9 @@ export const category = "effect-host.NodeHost"
  */
 export const defaultGuardMargin: Duration.Duration = Duration.seconds(1)
 
+/** Node fires a timer with a longer delay after 1 ms. */
+const maxTimerDelay = 2 ** 31 - 1
+
 export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions = {}): void => {
   const hosts: Array<WatchedHost> = []
   const arrivals = Effect.runSync(Queue.unbounded<WatchedHost>())
@@ -60,11 +66,16 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
   const withLogger = options.disablePrettyLogger === true ? identity : withConsoleLogger
 
   // Log lines written from outside the program (signal handlers, the guard, the final report):
-  // with the first host's logger when there is a host, so they have its format and destination.
+  // with the first host's logger when there is a host, so they have its format and destination;
+  // before any host exists (its configuration files were broken, say) with the logger the host
+  // would have had, decided from what can be known without the files (JSON in Production).
+  const withoutHost = options.disablePrettyLogger === true
+    ? identity
+    : <A, E>(effect: Effect.Effect<A, E>) => Effect.locally(effect, FiberRef.currentLoggers, HashSet.make(fallbackLogger()))
   const logNow = (log: Effect.Effect<void>) => {
     const annotated = Effect.annotateLogs(log, "category", category)
     const host = hosts[0]
-    Effect.runSync(host === undefined ? withLogger(annotated) : host.withHost(annotated))
+    Effect.runSync(host === undefined ? withoutHost(annotated) : host.withHost(annotated))
   }
 
   const stillStopping = (): string => {
@@ -106,7 +117,7 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
       if (guard !== undefined || exiting) return
       const timeout = hosts.reduce<Duration.Duration>(
         (max, host) => Duration.max(max, host.options.shutdownTimeout),
-        hosts.length === 0 ? defaultShutdownTimeout : Duration.zero
+        hosts.length === 0 ? hostDefaults.shutdownTimeout : Duration.zero
       )
       guard = setTimeout(() => {
         logNow(Effect.logError(
@@ -114,7 +125,7 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
             `${stillStopping()}; exiting with code ${exitCodes.ShutdownTimeout}`
         ))
         exitProcess(exitCodes.ShutdownTimeout)
-      }, Duration.toMillis(Duration.sum(timeout, guardMargin)))
+      }, Math.min(Duration.toMillis(Duration.sum(timeout, guardMargin)), maxTimerDelay))
       // The guard bounds the stop; it must never be what keeps the process alive.
       guard.unref()
     }
