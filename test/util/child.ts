@@ -42,20 +42,25 @@ export interface SpawnOptions {
 }
 
 const live = new Set<ChildProcess>()
+/** Children spawned `detached`: each leads a process group, killed as a whole. */
+const groupLeaders = new WeakSet<ChildProcess>()
+
+/** Kills `child`'s whole process group (it was spawned `detached`), or the child alone. */
+export const killGroup = (child: ChildProcess, signal: NodeJS.Signals = "SIGKILL") => {
+  if (groupLeaders.has(child) && child.pid !== undefined) {
+    try {
+      process.kill(-child.pid, signal)
+      return
+    } catch {
+      // The group is gone already; fall back to the child itself.
+    }
+  }
+  child.kill(signal)
+}
 
 /** Kills whatever a failed test left running (whole process groups for detached children). */
 export const killLeftovers = () => {
-  for (const child of live) {
-    if (child.spawnfile !== process.execPath && child.pid !== undefined) {
-      try {
-        process.kill(-child.pid, "SIGKILL")
-        continue
-      } catch {
-        // Not a group leader after all: fall back to the child itself.
-      }
-    }
-    child.kill("SIGKILL")
-  }
+  for (const child of live) killGroup(child)
   live.clear()
 }
 
@@ -92,6 +97,7 @@ export const spawnWatched = (
     detached
   })
   live.add(child)
+  if (detached) groupLeaders.add(child)
   let stdout = ""
   let stderr = ""
   let output = ""

@@ -4,7 +4,8 @@
  *
  * What it adds for a supervised service, as .NET's ConsoleLifetime does for its host:
  *   - SIGINT, SIGTERM and SIGQUIT interrupt the program (a graceful stop); a second signal exits
- *     at once with 128 + n (a duplicate delivery of the first is not a second signal);
+ *     at once with 128 + n (a copy of the first relayed by tsx's CLI or npm is not a second
+ *     signal: `relayedSignals.ts`);
  *   - a wall-clock guard: a real Node timer armed at the first signal or when a host begins
  *     stopping, that exits with 124 at `shutdownTimeout` + a margin, because a finalizer that
  *     never returns cannot be ended by fiber interruption alone;
@@ -39,6 +40,7 @@ import { defaults as hostDefaults } from "../config/hostOptions.js"
 import { currentWatch, type WatchedHost } from "../watch.js"
 import { withConsoleLogger } from "./logger.js"
 import { settle } from "./outcome.js"
+import { duplicateWindow, type FirstSignal, isRelayedCopy, loopWatch, relayingParent } from "./relayedSignals.js"
 import * as StatusMessages from "./statusMessages.js"
 import { processWarnings } from "./warnings.js"
 
@@ -98,7 +100,7 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
   )
 
   makeRunMain(({ fiber }) => {
-    let firstSignal: Signal | undefined
+    let firstSignal: FirstSignal<Signal> | undefined
     let exiting = false
     let guard: ReturnType<typeof setTimeout> | undefined
     const keepAlive = setInterval(constVoid, 2 ** 31 - 1)
@@ -140,13 +142,27 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
       })
     const watcher = Effect.runFork(Effect.forever(Effect.flatMap(Queue.take(arrivals), watchHost)))
 
+    const relayer = relayingParent(process)
+    const windowMs = relayer === undefined ? 0 : Duration.toMillis(duplicateWindow)
+    let loop: { readonly lastFreeTurn: () => number } | undefined
+
     const onSignal = (signal: Signal) => {
       if (exiting) return
+      const now = performance.now()
       if (firstSignal === undefined) {
-        firstSignal = signal
+        firstSignal = { signal, at: now }
+        loop = loopWatch(now, windowMs)
         armGuard()
         logNow(Effect.logDebug(`Received ${signal}; stopping (send it again to exit at once)`))
         fiber.unsafeInterruptAsFork(fiber.id())
+        return
+      }
+      const earliestArrival = Math.min(now, Math.max(loop?.lastFreeTurn() ?? now, firstSignal.at))
+      if (isRelayedCopy(firstSignal, signal, earliestArrival, windowMs)) {
+        logNow(Effect.logDebug(
+          `Received ${signal} again ${Math.round(now - firstSignal.at)} ms after the first: the same keypress, ` +
+            `delivered again by ${relayer}; not a second signal`
+        ))
         return
       }
       const code = exitCodes.signalBase + os.constants.signals[signal]

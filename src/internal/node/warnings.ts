@@ -4,11 +4,14 @@
  * @internal
  */
 import * as fs from "node:fs"
+import { relayingParent } from "./relayedSignals.js"
 
 /** What the checks look at; `process` in production, a plain object in tests. */
 export interface ProcessInfo {
   readonly pid: number
   readonly env: Readonly<Record<string, string | undefined>>
+  /** Node's own options (`process.execArgv`): tsx's CLI shows up there. */
+  readonly execArgv?: ReadonlyArray<string> | undefined
   /** Whether the process runs in a container; detected from `env` and marker files if absent. */
   readonly inContainer?: boolean | undefined
 }
@@ -37,6 +40,13 @@ export const packageManagerWarning = (event: string) =>
   "and the container is killed at the end of its grace period. Run node directly " +
   "(CMD [\"node\", \"main.js\"] instead of CMD [\"npm\", \"start\"])."
 
+/** The `tsx` command runs the app as a child of a process that relays signals (and may kill it). */
+export const tsxCommandWarning =
+  "This process runs under the tsx command: tsx's parent process relays signals to the app and " +
+  "SIGKILLs it when a relayed signal is not acknowledged within 30 ms, so a graceful stop can be cut " +
+  "short. It is a development tool: run `node --import tsx main.ts`, or node on built JavaScript, " +
+  "for anything that must stop gracefully."
+
 /** The warnings that apply to `info`, in the order they are logged. */
 export const processWarnings = (info: ProcessInfo): ReadonlyArray<string> => {
   const warnings: Array<string> = []
@@ -47,5 +57,6 @@ export const processWarnings = (info: ProcessInfo): ReadonlyArray<string> => {
   const event = info.env["npm_lifecycle_event"]
   const inContainer = info.inContainer ?? detectContainer(info.env)
   if (event !== undefined && event.length > 0 && inContainer) warnings.push(packageManagerWarning(event))
+  if (relayingParent({ execArgv: info.execArgv ?? [], env: {} }) === "tsx") warnings.push(tsxCommandWarning)
   return warnings
 }
