@@ -3,6 +3,9 @@
  * shutdown (host deadline and wall-clock guard), the forced second signal, exit codes, logged
  * causes, status messages and start-up warnings. The fixture is test/fixtures/node/app.ts.
  */
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { killLeftovers, linesMatching, start } from "./child.js"
 
@@ -213,6 +216,24 @@ describe.sequential("NodeHost.runMain", () => {
     expect(exit.code).toBe(78)
     expect(app.stderr()).toMatch(/The configuration is invalid \(exit code 78\)[\s\S]*shutdownTimeoutSeconds/)
     expect(app.stdout()).not.toContain("start:A")
+  })
+
+  it("a malformed appsettings.json in Production: exit 78, reported as JSON lines naming the file, line and column", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "effect-host-badjson-"))
+    try {
+      fs.writeFileSync(path.join(dir, "appsettings.json"), '{\n  "Http": { "Port": 80\n')
+      const app = start(["config", `--contentRoot=${dir}`])
+      const exit = await app.exited
+      expect(exit.code).toBe(78)
+      const lines = app.stderr().split("\n").filter((line) => line.trim() !== "")
+      expect(lines.length).toBeGreaterThan(0)
+      // Every line is one JSON object (the host's Production format), not multi-line text.
+      const records = lines.map((line) => JSON.parse(line) as { readonly message: string; readonly cause?: string })
+      expect(records.map((r) => `${r.message} ${r.cause ?? ""}`).join("\n")).toMatch(/appsettings\.json:3:1: invalid JSON/)
+      expect(app.stdout()).not.toContain("start:A")
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it("a program that stops itself exits 0 without a signal; a defect exits 1 with its cause", async () => {
