@@ -2,8 +2,8 @@
  * `TestHost` itself: the event log, time control, stop requests, injected failures, the exit.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber, Layer, Option } from "effect"
-import { HostedService } from "effect-host"
+import { Cause, Effect, Exit, Fiber, Layer, Option, Schedule, TestClock } from "effect"
+import { HostedService, ScheduledService } from "effect-host"
 import { TestHost } from "effect-host/testing"
 import { assertSuccess, failureOf, settle } from "./util/host.js"
 import { Recorder } from "./util/recorder.js"
@@ -26,6 +26,24 @@ describe("TestHost", () => {
       ])
       expect(yield* host.trace).toStrictEqual(["A.start", "lifetime.started", "lifetime.stopping", "A.stop", "lifetime.stopped"])
       expect((yield* host.events).map(TestHost.formatEvent)).toContain("A.stop failed")
+    }))
+
+  it.scoped("stop returns while a scheduled run sleeps on the TestClock: it moves the clock only as far as the stop needs", () =>
+    Effect.gen(function*() {
+      const runs: Array<string> = []
+      const Job = ScheduledService.make("Job", {
+        schedule: Schedule.spaced("1 minute"),
+        run: Effect.zipRight(Effect.sleep("5 seconds"), Effect.sync(() => void runs.push("run done")))
+      })
+      const host = yield* TestHost.start([Job], { shutdownTimeout: "30 seconds", logger: false })
+      yield* host.started
+      yield* host.advance("1 minute")
+      yield* settle
+      const before = yield* TestClock.currentTimeMillis
+      // The stop waits for the run in progress, which sleeps 5 s on the test clock.
+      assertSuccess(yield* host.stop)
+      expect(runs).toStrictEqual(["run done"])
+      expect((yield* TestClock.currentTimeMillis) - before).toBe(5000)
     }))
 
   it.scoped("advance moves the TestClock; inFlight shows who is inside which hook; poll is None until the end", () =>
