@@ -8,9 +8,9 @@
  *
  * @since 0.1.0
  */
-import * as Context from "effect/Context"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
+import type * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
 import * as internal from "./internal/background/taskQueue.js"
 
 /**
@@ -163,20 +163,7 @@ export interface MissingPerTask<R> {
  * const send = Emails.enqueue(Effect.flatMap(Tx, (tx) => tx.commit))
  * ```
  */
-export const Tag = <const Id extends string>(id: Id) => <Self, R = never>(): TagClass<Self, Id, R> => {
-  const defaultName = id.slice(id.lastIndexOf("/") + 1)
-  class QueueTag extends Context.Tag(id)<Self, Service<R>>() {
-    static layer = <ROut = never, E = never, RIn = never>(options: Options<R, ROut, E, RIn>): Layer.Layer<Self, never, RIn> =>
-      Layer.unwrapEffect(Effect.map(
-        internal.makeQueue<R, ROut, E, RIn>(options.name ?? defaultName, options),
-        // A subclass a user declares has the same key, so `QueueTag` finds its service too.
-        (queue) => Layer.merge(Layer.succeed(QueueTag as unknown as Context.Tag<Self, Service<R>>, queue.service), queue.hostedService)
-      ))
-    static enqueue = (task: Task<R>) => Effect.flatMap(QueueTag, (queue) => queue.enqueue(task))
-    static size = Effect.flatMap(QueueTag, (queue) => queue.size)
-  }
-  return QueueTag as unknown as TagClass<Self, Id, R>
-}
+export const Tag: <const Id extends string>(id: Id) => <Self, R = never>() => TagClass<Self, Id, R> = internal.Tag
 
 /**
  * The application's background task queue: a `Context.Tag` for producers, and a `layer` that

@@ -13,13 +13,14 @@
  */
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
+import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberSet from "effect/FiberSet"
-import type * as Layer from "effect/Layer"
+import * as Layer from "effect/Layer"
 import * as Queue from "effect/Queue"
-import type { Options, Service, Task, Unprocessed } from "../../BackgroundTaskQueue.js"
+import type { Options, Service, TagClass, Task, Unprocessed } from "../../BackgroundTaskQueue.js"
 import { register } from "../hostedService.js"
 import { detachedFiberSet, withFreshLayer } from "./fibers.js"
 
@@ -205,3 +206,19 @@ export const makeQueue = <R, ROut, E, RIn>(
 
     return { service, hostedService }
   })
+
+/** The tag classes of `BackgroundTaskQueue.Tag`: a `Context.Tag` with `layer` and accessors. */
+export const Tag = <const Id extends string>(id: Id) => <Self, R = never>(): TagClass<Self, Id, R> => {
+  const defaultName = id.slice(id.lastIndexOf("/") + 1)
+  class QueueTag extends Context.Tag(id)<Self, Service<R>>() {
+    static layer = <ROut = never, E = never, RIn = never>(options: Options<R, ROut, E, RIn>): Layer.Layer<Self, never, RIn> =>
+      Layer.unwrapEffect(Effect.map(
+        makeQueue<R, ROut, E, RIn>(options.name ?? defaultName, options),
+        // A subclass a user declares has the same key, so `QueueTag` finds its service too.
+        (queue) => Layer.merge(Layer.succeed(QueueTag as unknown as Context.Tag<Self, Service<R>>, queue.service), queue.hostedService)
+      ))
+    static enqueue = (task: Task<R>) => Effect.flatMap(QueueTag, (queue) => queue.enqueue(task))
+    static size = Effect.flatMap(QueueTag, (queue) => queue.size)
+  }
+  return QueueTag as unknown as TagClass<Self, Id, R>
+}
