@@ -98,12 +98,29 @@ export interface Stats {
 }
 
 /**
- * A scheduled service: a hosted-service layer that also carries its `stats`.
+ * The tag of scheduled services.
+ *
+ * @since 0.1.0
+ * @category symbols
+ */
+export const TypeId: unique symbol = internal.TypeId
+
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * A scheduled service: a hosted-service layer that also carries its name and its `stats`. It is
+ * a `Layer` (give it to `Host.launch`, `Host.make` or `Layer.launch` as it is), built whole:
+ * `make` does not patch the layer it wraps.
  *
  * @since 0.1.0
  * @category models
  */
 export interface ScheduledService<E = never, R = never> extends Layer.Layer<never, E, R> {
+  readonly [TypeId]: TypeId
   readonly serviceName: string
   /**
    * The counters and last outcome of the most recent build of this layer (a fresh build, for
@@ -111,6 +128,14 @@ export interface ScheduledService<E = never, R = never> extends Layer.Layer<neve
    */
   readonly stats: Effect.Effect<Stats>
 }
+
+/**
+ * `true` for a value made by {@link make}.
+ *
+ * @since 0.1.0
+ * @category refinements
+ */
+export const isScheduledService: (u: unknown) => u is ScheduledService<unknown, unknown> = internal.isScheduledService
 
 /**
  * A cron string that does not parse, or names an unknown time zone. The service's layer fails

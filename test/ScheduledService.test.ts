@@ -5,7 +5,7 @@
  * the build. Every run records the TestClock time at which it began.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Clock, Duration, Effect, Metric, Option, Schedule, TestClock } from "effect"
+import { Cause, Clock, Duration, Effect, Fiber, Layer, Metric, Option, Schedule, TestClock } from "effect"
 import { HostedService, ScheduledService } from "effect-host"
 import { TestHost } from "effect-host/testing"
 import { assertSuccess, captureLogs, countingLayer, failureOf, settle } from "./util/background.js"
@@ -372,5 +372,50 @@ describe("ScheduledService failures and observability", () => {
       expect(fields.message).toBe(
         "scheduled service Job: invalid cron expression \"* * *\": Invalid number of segments in cron expression"
       )
+    }))
+})
+
+describe("ScheduledService is a value built whole", () => {
+  it("carries its tag, name and stats as its own properties, and leaves the layer it wraps alone", () => {
+    const Job = ScheduledService.make("Job", { schedule: Schedule.spaced("1 minute"), run: Effect.void })
+    expect(ScheduledService.isScheduledService(Job)).toBe(true)
+    expect(Layer.isLayer(Job)).toBe(true)
+    expect(Job.serviceName).toBe("Job")
+    expect(Object.getOwnPropertySymbols(Job)).toContain(ScheduledService.TypeId)
+    expect(Object.keys(Job)).toEqual(expect.arrayContaining(["serviceName", "stats"]))
+    // The hosted-service layer underneath is not patched: it is not a scheduled service itself.
+    const wrapped: unknown = Object.getPrototypeOf(Job)
+    expect(Layer.isLayer(wrapped)).toBe(true)
+    expect(ScheduledService.isScheduledService(wrapped)).toBe(false)
+    expect(Object.hasOwn(wrapped as object, "stats")).toBe(false)
+    for (const other of [Layer.empty, Effect.void, null, undefined, { serviceName: "Job" }]) {
+      expect(ScheduledService.isScheduledService(other)).toBe(false)
+    }
+  })
+
+  it.scoped("Host.launch runs it (its stats count the runs)", () =>
+    Effect.gen(function*() {
+      const { run, starts } = timedRun()
+      const Job = ScheduledService.make("Job", { schedule: Schedule.spaced("1 minute"), run })
+      const host = yield* TestHost.start([Job])
+      yield* host.started
+      yield* host.advance("3 minutes")
+      expect(starts).toStrictEqual(seconds(60, 120, 180))
+      expect(yield* Job.stats).toMatchObject({ runs: 3, succeeded: 3 })
+      assertSuccess(yield* host.stop)
+    }))
+
+  it.effect("Layer.launch runs it standalone, and interrupting the launch stops it", () =>
+    Effect.gen(function*() {
+      const { run, starts } = timedRun()
+      const Job = ScheduledService.make("Job", { schedule: Schedule.spaced("1 minute"), run })
+      const fiber = yield* Effect.fork(Layer.launch(Job))
+      yield* settle
+      yield* TestClock.adjust("2 minutes")
+      expect(starts).toStrictEqual(seconds(60, 120))
+      yield* Fiber.interrupt(fiber)
+      yield* TestClock.adjust("2 minutes")
+      expect(starts).toStrictEqual(seconds(60, 120))
+      expect(yield* Job.stats).toMatchObject({ runs: 2, succeeded: 2, running: 0 })
     }))
 })

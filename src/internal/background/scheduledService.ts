@@ -17,13 +17,18 @@ import * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
 import * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
+import * as Predicate from "effect/Predicate"
 import * as Schedule from "effect/Schedule"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import type * as Scope from "effect/Scope"
-import type { Options, Overlap, ScheduledService, Stats } from "../../ScheduledService.js"
+import type { Options, Overlap, ScheduledService, Stats, TypeId as TypeIdType } from "../../ScheduledService.js"
 import { register } from "../hostedService.js"
 import { detachedFiberSet, withFreshLayer } from "./fibers.js"
+
+export const TypeId: TypeIdType = Symbol.for("effect-host/ScheduledService") as TypeIdType
+
+export const isScheduledService = (u: unknown): u is ScheduledService<unknown, unknown> => Predicate.hasProperty(u, TypeId)
 
 export class InvalidScheduleError extends Data.TaggedError("InvalidScheduleError")<{
   readonly service: string
@@ -244,8 +249,12 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
       return { start, stop }
     }))
 
-  return Object.assign(layer, {
-    serviceName: name,
-    stats: Effect.sync((): Stats => current === undefined ? emptyStats : { ...current })
+  // A value built whole: a layer (its prototype is the hosted-service layer, so `Host.launch`
+  // and `Layer.launch` build it like any layer) that carries its own tag, name and stats.
+  const service: ScheduledService<InvalidScheduleError, Needs> = Object.create(layer, {
+    [TypeId]: { value: TypeId, enumerable: true },
+    serviceName: { value: name, enumerable: true },
+    stats: { value: Effect.sync((): Stats => current === undefined ? emptyStats : { ...current }), enumerable: true }
   })
+  return service
 }
