@@ -11,6 +11,7 @@
 import type * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
+import type { ConfigurationError } from "./ConfigurationError.js"
 import * as internal from "./internal/background/taskQueue.js"
 
 /**
@@ -86,9 +87,13 @@ export interface Unprocessed<R = never> {
  * @category models
  */
 export interface Options<R = never, ROut = never, E = never, RIn = never> {
-  /** How many tasks may wait. */
+  /**
+   * How many tasks may wait (a positive integer). An invalid value fails the layer's build with
+   * a `ConfigurationError` (issue `BackgroundTaskQueue <name>: capacity`), reported by the host
+   * with every other invalid option before any service starts.
+   */
   readonly capacity: number
-  /** How many tasks run at once. Defaults to 1. */
+  /** How many tasks run at once (a positive integer, checked like `capacity`). Defaults to 1. */
   readonly workers?: number | undefined
   /** The hosted service's name (in logs, spans and host errors). Defaults to the tag's name. */
   readonly name?: string | undefined
@@ -122,7 +127,7 @@ export interface TagClass<Self, Id extends string, R> extends Context.TagClass<S
    */
   readonly layer: <ROut = never, E = never, RIn = never>(
     options: Options<R, ROut, E, RIn> & ([Exclude<R, ROut>] extends [never] ? unknown : { readonly perTask: MissingPerTask<Exclude<R, ROut>> })
-  ) => Layer.Layer<Self, never, RIn>
+  ) => Layer.Layer<Self, ConfigurationError, RIn>
   /** `enqueue` on the queue in the context. */
   readonly enqueue: (task: Task<R>) => Effect.Effect<void, TaskQueueFullError | TaskQueueStoppedError, Self>
   /** `size` of the queue in the context. */

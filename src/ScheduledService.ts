@@ -15,6 +15,7 @@ import type * as Metric from "effect/Metric"
 import type * as Option from "effect/Option"
 import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
+import type { ConfigurationError } from "./ConfigurationError.js"
 import * as internal from "./internal/background/scheduledService.js"
 
 /**
@@ -138,8 +139,11 @@ export interface ScheduledService<E = never, R = never> extends Layer.Layer<neve
 export const isScheduledService: (u: unknown) => u is ScheduledService<unknown, unknown> = internal.isScheduledService
 
 /**
- * A cron string that does not parse, or names an unknown time zone. The service's layer fails
- * with it when it is built, so the host reports it before any service starts.
+ * What is wrong with a cron string that does not parse, or names an unknown time zone. The
+ * service's layer does not fail with it but with a `ConfigurationError` whose issue
+ * (`ScheduledService <name>: schedule`, from code) has this error's `detail` as its message: the
+ * host reports it with every other invalid option before any service starts, and
+ * `NodeHost.runMain` exits with 78.
  *
  * @since 0.1.0
  * @category errors
@@ -178,7 +182,8 @@ export const skippedTotal: Metric.Metric.Counter<number> = internal.skippedTotal
  * - A failing run is logged with its cause and the schedule continues (unless `onFailure: "stop"`).
  * - At `stop`, no new run begins, and the runs in progress are awaited (bounded by the host's
  *   `shutdownTimeout`; at the deadline they are interrupted, and their `perRun` layers released).
- * - An invalid cron string fails the layer's build with `InvalidScheduleError`.
+ * - An invalid cron string fails the layer's build with a `ConfigurationError` (issue
+ *   `ScheduledService <name>: schedule`), reported with every other invalid option.
  * - Observability: `service.stats` (see {@link Stats}), and the metrics {@link runsTotal} and
  *   {@link skippedTotal}, tagged with the service name.
  *
@@ -209,4 +214,4 @@ export const skippedTotal: Metric.Metric.Counter<number> = internal.skippedTotal
 export const make: <A, E, R, ROut = never, E2 = never, RIn = never>(
   name: string,
   options: Options<A, E, R, ROut, E2, RIn>
-) => ScheduledService<InvalidScheduleError, Exclude<Exclude<R, Scope.Scope>, ROut> | RIn> = internal.make
+) => ScheduledService<ConfigurationError, Exclude<Exclude<R, Scope.Scope>, ROut> | RIn> = internal.make

@@ -5,8 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Deferred, Effect, Either, Fiber, Layer, Option } from "effect"
-import type { Exit } from "effect"
-import { BackgroundTaskQueue, HostedService, TaskQueueFullError, TaskQueueStoppedError } from "effect-host"
+import { BackgroundTaskQueue, ConfigurationError, HostedService, TaskQueueFullError, TaskQueueStoppedError } from "effect-host"
 import type { Host } from "effect-host"
 import { TestHost } from "effect-host/testing"
 import { assertSuccess, captureLogs, failureOf, settle } from "./util/background.js"
@@ -15,7 +14,7 @@ type Queue = BackgroundTaskQueue.Service
 type Unprocessed = BackgroundTaskQueue.Unprocessed
 
 /** Starts a host with `queueLayer` and hands the test the queue itself. */
-const startWithQueue = (queueLayer: Layer.Layer<BackgroundTaskQueue>, options?: Host.Options) =>
+const startWithQueue = (queueLayer: Layer.Layer<BackgroundTaskQueue, ConfigurationError>, options?: Host.Options) =>
   Effect.gen(function*() {
     const captured: { queue?: Queue } = {}
     const Capture = Layer.effectDiscard(Effect.map(BackgroundTaskQueue, (queue) => void (captured.queue = queue))).pipe(
@@ -225,11 +224,22 @@ describe("BackgroundTaskQueue", () => {
       expect(reported).toStrictEqual(["notStarted", "notStarted", "notStarted"])
     }))
 
-  it.effect("capacity and workers must be positive integers", () =>
+  // Changed on purpose: an invalid capacity or worker count used to be an untyped defect; it is a
+  // ConfigurationError of the layer's build now (every invalid option of the queue at once).
+  it.effect("capacity and workers must be positive integers: a ConfigurationError naming both", () =>
     Effect.gen(function*() {
-      const exit = yield* Effect.exit(Layer.build(BackgroundTaskQueue.layer({ capacity: 0 })).pipe(Effect.scoped))
-      expect(exit._tag).toBe("Failure")
-      expect(Cause.pretty((exit as Exit.Failure<unknown, unknown>).cause)).toContain("capacity must be a positive integer, got 0")
+      const error = yield* Effect.flip(
+        Layer.build(BackgroundTaskQueue.layer({ capacity: 0, workers: Number.NaN, name: "Emails" })).pipe(Effect.scoped)
+      )
+      expect(error).toBeInstanceOf(ConfigurationError)
+      expect(error.issues).toStrictEqual([
+        { key: "BackgroundTaskQueue Emails: capacity", message: "must be a positive integer, got 0", source: { _tag: "Code" } },
+        { key: "BackgroundTaskQueue Emails: workers", message: "must be a positive integer, got NaN", source: { _tag: "Code" } }
+      ])
+      for (const [capacity, workers] of [[-1, 1], [1.5, 1], [Infinity, 1], [1, 0], [1, -3]] as const) {
+        const exit = yield* Effect.exit(Layer.build(BackgroundTaskQueue.layer({ capacity, workers })).pipe(Effect.scoped))
+        expect(failureOf(exit)).toBeInstanceOf(ConfigurationError)
+      }
     }))
 })
 

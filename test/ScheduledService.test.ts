@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Clock, Duration, Effect, Fiber, Layer, Metric, Option, Schedule, TestClock } from "effect"
-import { HostedService, ScheduledService } from "effect-host"
+import { ConfigurationError, HostedService, ScheduledService } from "effect-host"
 import { TestHost } from "effect-host/testing"
 import { assertSuccess, captureLogs, countingLayer, failureOf, settle } from "./util/background.js"
 
@@ -335,44 +335,58 @@ describe("ScheduledService failures and observability", () => {
       assertSuccess(yield* host.stop)
     }))
 
-  it.scoped("an invalid cron string fails the build with a readable, typed error; nothing starts", () =>
+  // Changed on purpose: an invalid cron string used to fail the build with InvalidScheduleError
+  // (exit 1, only the first one named); it is a ConfigurationError now, reported with the others.
+  it.scoped("an invalid cron string fails the build with a ConfigurationError naming the option; nothing starts", () =>
     Effect.gen(function*() {
       const started: Array<string> = []
       const Before = HostedService.make("Before", { start: Effect.sync(() => void started.push("Before")) })
       const Bad = ScheduledService.make("Reports", { schedule: "61 * * * *", run: Effect.void })
       const host = yield* TestHost.start([Before, Bad])
       const error = failureOf(yield* host.exit)
-      expect(error).toBeInstanceOf(ScheduledService.InvalidScheduleError)
-      expect(error).toMatchObject({ _tag: "InvalidScheduleError", service: "Reports", expression: "61 * * * *" })
-      expect((error as ScheduledService.InvalidScheduleError).message).toBe(
-        "scheduled service Reports: invalid cron expression \"61 * * * *\": Expected a value between 0 and 59 (at \"61\")"
+      expect(error).toBeInstanceOf(ConfigurationError)
+      expect((error as ConfigurationError).issues).toStrictEqual([{
+        key: "ScheduledService Reports: schedule",
+        message: "invalid cron expression \"61 * * * *\": Expected a value between 0 and 59 (at \"61\")",
+        source: { _tag: "Code" }
+      }])
+      expect((error as ConfigurationError).message).toBe(
+        "Invalid configuration (1 problem):\n" +
+          "  - ScheduledService Reports: schedule: invalid cron expression \"61 * * * *\": " +
+          "Expected a value between 0 and 59 (at \"61\") (from code)"
       )
       expect(started).toStrictEqual([])
     }))
 
   it.effect("an unknown time zone or a wrong number of fields is reported the same way", () =>
     Effect.gen(function*() {
-      const tz = yield* Effect.flip(
-        TestHost.start([ScheduledService.make("Job", { schedule: "0 9 * * *", timeZone: "Mars/Olympus", run: Effect.void })]).pipe(
+      const messageOf = (schedule: string, timeZone?: string) =>
+        TestHost.start([ScheduledService.make("Job", { schedule, timeZone, run: Effect.void })]).pipe(
           Effect.flatMap((host) => host.exit),
           Effect.flatten,
+          Effect.flip,
+          Effect.map((error) => (error as ConfigurationError).issues.map((i) => `${i.key}: ${i.message}`)),
           Effect.scoped
         )
-      )
-      expect(tz.message).toBe(
-        "scheduled service Job: invalid cron expression \"0 9 * * *\" (time zone \"Mars/Olympus\"): Invalid time zone in cron expression (at \"Mars/Olympus\")"
-      )
-      const fields = yield* Effect.flip(
-        TestHost.start([ScheduledService.make("Job", { schedule: "* * *", run: Effect.void })]).pipe(
-          Effect.flatMap((host) => host.exit),
-          Effect.flatten,
-          Effect.scoped
-        )
-      )
-      expect(fields.message).toBe(
-        "scheduled service Job: invalid cron expression \"* * *\": Invalid number of segments in cron expression"
-      )
+      expect(yield* messageOf("0 9 * * *", "Mars/Olympus")).toStrictEqual([
+        "ScheduledService Job: schedule: invalid cron expression \"0 9 * * *\" (time zone \"Mars/Olympus\"): Invalid time zone in cron expression (at \"Mars/Olympus\")"
+      ])
+      expect(yield* messageOf("* * *")).toStrictEqual([
+        "ScheduledService Job: schedule: invalid cron expression \"* * *\": Invalid number of segments in cron expression"
+      ])
     }))
+
+  it("InvalidScheduleError still describes the problem, with and without the service's name", () => {
+    const error = new ScheduledService.InvalidScheduleError({
+      service: "Reports",
+      expression: "61 * * * *",
+      timeZone: undefined,
+      reason: "Expected a value between 0 and 59",
+      input: "61"
+    })
+    expect(error.detail).toBe("invalid cron expression \"61 * * * *\": Expected a value between 0 and 59 (at \"61\")")
+    expect(error.message).toBe(`scheduled service Reports: ${error.detail}`)
+  })
 })
 
 describe("ScheduledService is a value built whole", () => {

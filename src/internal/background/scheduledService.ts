@@ -25,6 +25,7 @@ import type * as Scope from "effect/Scope"
 import type { Options, Overlap, ScheduledService, Stats, TypeId as TypeIdType } from "../../ScheduledService.js"
 import { register } from "../hostedService.js"
 import { detachedFiberSet, withFreshLayer } from "./fibers.js"
+import { ConfigurationError, issue } from "./options.js"
 
 export const TypeId: TypeIdType = Symbol.for("effect-host/ScheduledService") as TypeIdType
 
@@ -37,14 +38,18 @@ export class InvalidScheduleError extends Data.TaggedError("InvalidScheduleError
   readonly reason: string
   readonly input: string | undefined
 }> {
-  override get message() {
-    return `scheduled service ${this.service}: invalid cron expression "${this.expression}"` +
+  /** What is wrong, without the service's name: the message of the configuration issue. */
+  get detail(): string {
+    return `invalid cron expression "${this.expression}"` +
       (this.timeZone === undefined ? "" : ` (time zone "${this.timeZone}")`) +
       `: ${this.reason}` +
       (this.input === undefined || this.input === this.expression ? "" : ` (at "${this.input}")`)
   }
-}
 
+  override get message() {
+    return `scheduled service ${this.service}: ${this.detail}`
+  }
+}
 
 export const runsTotal: Metric.Metric.Counter<number> = Metric.counter("effect_host_scheduled_runs_total", {
   description: "Runs of scheduled services, by service and outcome",
@@ -93,7 +98,7 @@ const toSchedule = (
 export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
   name: string,
   options: Options<A, E, R, ROut, E2, RIn>
-): ScheduledService<InvalidScheduleError, Exclude<Exclude<R, Scope.Scope>, ROut> | RIn> => {
+): ScheduledService<ConfigurationError, Exclude<Exclude<R, Scope.Scope>, ROut> | RIn> => {
   type Needs = Exclude<Exclude<R, Scope.Scope>, ROut> | RIn
   const overlap: Overlap = options.overlap ?? "skip"
   const stopOnFailure = options.onFailure === "stop"
@@ -109,7 +114,12 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
 
   const layer = register(name, (host) =>
     Effect.gen(function*() {
-      const schedule = yield* parsed
+      // A bad cron string is invalid configuration: reported by the host with every other
+      // invalid option, before any service starts.
+      const schedule = yield* Either.mapLeft(
+        parsed,
+        (error) => new ConfigurationError({ issues: [issue(`ScheduledService ${name}`, "schedule", error.detail)] })
+      )
       const context = yield* Effect.context<Needs>()
       const runs = yield* detachedFiberSet<void, never>()
       const stats = { ...emptyStats }
@@ -251,7 +261,7 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
 
   // A value built whole: a layer (its prototype is the hosted-service layer, so `Host.launch`
   // and `Layer.launch` build it like any layer) that carries its own tag, name and stats.
-  const service: ScheduledService<InvalidScheduleError, Needs> = Object.create(layer, {
+  const service: ScheduledService<ConfigurationError, Needs> = Object.create(layer, {
     [TypeId]: { value: TypeId, enumerable: true },
     serviceName: { value: name, enumerable: true },
     stats: { value: Effect.sync((): Stats => current === undefined ? emptyStats : { ...current }), enumerable: true }

@@ -21,8 +21,10 @@ import * as FiberSet from "effect/FiberSet"
 import * as Layer from "effect/Layer"
 import * as Queue from "effect/Queue"
 import type { Options, Service, TagClass, Task, Unprocessed } from "../../BackgroundTaskQueue.js"
+import type { ConfigurationError } from "../../ConfigurationError.js"
 import { register } from "../hostedService.js"
 import { detachedFiberSet, withFreshLayer } from "./fibers.js"
+import { positiveInteger, validate } from "./options.js"
 
 export class TaskQueueStoppedError extends Data.TaggedError("TaskQueueStoppedError")<{
   readonly queue: string
@@ -44,18 +46,22 @@ export class TaskQueueFullError extends Data.TaggedError("TaskQueueFullError")<{
 const Stop: unique symbol = Symbol.for("effect-host/BackgroundTaskQueue/Stop")
 type Entry<R> = Task<R> | typeof Stop
 
-const positiveInteger = (name: string, what: string, value: number) =>
-  Number.isSafeInteger(value) && value >= 1
-    ? Effect.succeed(value)
-    : Effect.dieMessage(`BackgroundTaskQueue ${name}: ${what} must be a positive integer, got ${value}`)
-
 export const makeQueue = <R, ROut, E, RIn>(
   name: string,
   options: Options<R, ROut, E, RIn>
-): Effect.Effect<{ readonly service: Service<R>; readonly hostedService: Layer.Layer<never, never, RIn> }> =>
+): Effect.Effect<
+  { readonly service: Service<R>; readonly hostedService: Layer.Layer<never, never, RIn> },
+  ConfigurationError
+> =>
   Effect.gen(function*() {
-    const capacity = yield* positiveInteger(name, "capacity", options.capacity)
-    const workerCount = yield* positiveInteger(name, "workers", options.workers ?? 1)
+    const service_ = `BackgroundTaskQueue ${name}`
+    const capacity = options.capacity
+    const workerCount = options.workers ?? 1
+    // Every invalid option at once, as configuration errors of this service.
+    yield* validate([
+      ...positiveInteger(service_, "capacity", capacity),
+      ...positiveInteger(service_, "workers", workerCount)
+    ])
     const failWhenFull = options.whenFull === "fail"
     const cancelAtStop = options.drain === "cancel"
 
@@ -211,7 +217,9 @@ export const makeQueue = <R, ROut, E, RIn>(
 export const Tag = <const Id extends string>(id: Id) => <Self, R = never>(): TagClass<Self, Id, R> => {
   const defaultName = id.slice(id.lastIndexOf("/") + 1)
   class QueueTag extends Context.Tag(id)<Self, Service<R>>() {
-    static layer = <ROut = never, E = never, RIn = never>(options: Options<R, ROut, E, RIn>): Layer.Layer<Self, never, RIn> =>
+    static layer = <ROut = never, E = never, RIn = never>(
+      options: Options<R, ROut, E, RIn>
+    ): Layer.Layer<Self, ConfigurationError, RIn> =>
       Layer.unwrapEffect(Effect.map(
         makeQueue<R, ROut, E, RIn>(options.name ?? defaultName, options),
         // A subclass a user declares has the same key, so `QueueTag` finds its service too.
