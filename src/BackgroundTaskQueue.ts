@@ -78,8 +78,14 @@ export interface Service<R = never> {
  */
 export interface Unprocessed<R = never> {
   readonly task: Task<R>
-  /** `"notStarted"`: still queued at stop; `"interrupted"`: it was running and was interrupted. */
-  readonly status: "notStarted" | "interrupted"
+  /**
+   * - `"notStarted"`: still queued when the queue closed;
+   * - `"interrupted"`: it was running, the queue interrupted it and it ended;
+   * - `"abandoned"`: it was running and still had not ended when the grace after the shutdown
+   *   deadline ran out (it ignores interruption). It may still end later; the queue does not count
+   *   it again (a warning is logged if it does).
+   */
+  readonly status: "notStarted" | "interrupted" | "abandoned"
 }
 
 /**
@@ -108,8 +114,16 @@ export interface Options<R = never, ROut = never, E = never, RIn = never> {
   /** A layer built fresh for every task and released when the task ends (success, failure or interruption). */
   readonly perTask?: Layer.Layer<ROut, E, RIn> | undefined
   /**
-   * Receives every task that was not completed, once, at stop. Without it they are only logged.
-   * A failure of the handler is logged.
+   * A span (`BackgroundTaskQueue.task`) around every task. Default: only when a tracer is
+   * installed (the program's fibers have a tracer other than Effect's default), since without one
+   * a span per task costs time and tells no one anything.
+   */
+  readonly taskSpans?: boolean | undefined
+  /**
+   * Receives every task that was not completed, once, when the queue stops (or, at the shutdown
+   * deadline, within the grace that follows it, before `Host.launch` returns). Without it they are
+   * only logged. A failure of the handler is logged with its cause; after the deadline it gets
+   * 0.2 s (real time), then it is interrupted and that is logged.
    */
   readonly onUnprocessed?: ((tasks: ReadonlyArray<Unprocessed<R>>) => Effect.Effect<unknown, unknown>) | undefined
 }
