@@ -6,9 +6,9 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Clock, Duration, Effect, Fiber, Layer, Metric, Option, Schedule, TestClock } from "effect"
-import { ConfigurationError, HostedService, ScheduledService } from "effect-host"
+import { ApplicationLifetime, ConfigurationError, Host, HostedService, ScheduledService } from "effect-host"
 import { TestHost } from "effect-host/testing"
-import { assertSuccess, captureLogs, countingLayer, failureOf, settle } from "./util/background.js"
+import { assertSuccess, captureLogs, countingLayer, failureOf, Resource, settle } from "./util/background.js"
 
 /** A run that records when it began and ended, and how many runs were in progress at once. */
 const timedRun = (duration: Duration.DurationInput = 0) => {
@@ -256,11 +256,75 @@ describe("ScheduledService stop", () => {
       yield* host.requestStop
       yield* host.advance("10 seconds")
       expect(failureOf(yield* host.exit)).toMatchObject({ _tag: "ShutdownTimeoutError", stuck: ["Job"] })
-      // The deadline does not wait for the interrupted run; let it finish being interrupted.
-      yield* settle
+      // Released within the grace, before the host returned (this used to need a settle here).
       expect(resource.counts).toStrictEqual({ acquired: 1, released: 1 })
       expect(yield* Job.stats).toMatchObject({ runs: 1, interrupted: 1, running: 0 })
     }))
+})
+
+describe("ScheduledService at the shutdown deadline", () => {
+  // Host.launch itself, so that the counters are read in its fiber the moment it returned.
+  it.scoped("the interrupted run's perRun layer and scope are released before Host.launch returns", () =>
+    Effect.gen(function*() {
+      const events: Array<string> = []
+      // Closing takes a moment (a macrotask), as closing a connection does.
+      const closing = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      const PerRun = Layer.scoped(
+        Resource,
+        Effect.acquireRelease(
+          Effect.sync(() => (events.push("acquired"), { id: 1 })),
+          () => Effect.zipRight(closing, Effect.sync(() => void events.push("layer released")))
+        )
+      )
+      const run = Effect.gen(function*() {
+        yield* Resource
+        yield* Effect.addFinalizer(() => Effect.zipRight(closing, Effect.sync(() => void events.push("run scope closed"))))
+        events.push("running")
+        return yield* Effect.never
+      })
+      const Job = ScheduledService.make("Job", { schedule: Schedule.spaced("1 minute"), run, perRun: PerRun })
+      let atReturn: ReadonlyArray<string> = []
+      const launched = yield* Host.launch([Job, HostedService.make("Stopper", {
+        started: Effect.flatMap(ApplicationLifetime, (lifetime) =>
+          Effect.forkDaemon(Effect.zipRight(Effect.sleep("90 seconds"), lifetime.stopApplication)))
+      })], { shutdownTimeout: "10 seconds" }).pipe(
+        Effect.onExit(() => Effect.sync(() => void (atReturn = [...events]))),
+        Effect.fork
+      )
+      yield* settle
+      yield* TestClock.adjust("1 minute")
+      expect(events).toStrictEqual(["acquired", "running"])
+      yield* TestClock.adjust("30 seconds")
+      yield* settle
+      yield* TestClock.adjust("10 seconds")
+      expect(failureOf(yield* Fiber.await(launched))).toMatchObject({ _tag: "ShutdownTimeoutError", stuck: ["Job"] })
+      expect(atReturn).toStrictEqual(["acquired", "running", "run scope closed", "layer released"])
+      expect(yield* Job.stats).toMatchObject({ runs: 1, interrupted: 1, running: 0 })
+    }))
+
+  it.scoped("a run that ignores interruption is abandoned after the grace, and the host still returns", () => {
+    const logs = captureLogs()
+    return Effect.gen(function*() {
+      const resource = countingLayer()
+      const Job = ScheduledService.make("Stubborn", {
+        schedule: Schedule.spaced("1 minute"),
+        run: Effect.uninterruptible(Effect.zipRight(Resource, Effect.sleep("1 hour"))),
+        perRun: resource.layer
+      })
+      const host = yield* TestHost.start([Job], { shutdownTimeout: "10 seconds" })
+      yield* host.started
+      yield* host.advance("1 minute")
+      yield* host.requestStop
+      const before = Date.now()
+      yield* host.advance("10 seconds")
+      expect(failureOf(yield* host.exit)).toMatchObject({ _tag: "ShutdownTimeoutError" })
+      expect(Date.now() - before).toBeLessThan(3_000)
+      expect(logs.messages("WARN")).toContain(
+        "Scheduled service Stubborn: 1 of 1 interrupted run(s) still in progress after a 400ms grace; abandoned (their perRun layers may not be released)"
+      )
+      expect(resource.counts).toStrictEqual({ acquired: 1, released: 0 })
+    }).pipe(Effect.provide(logs.layer))
+  })
 })
 
 describe("ScheduledService failures and observability", () => {

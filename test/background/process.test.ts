@@ -50,4 +50,16 @@ describe.sequential("background work under NodeHost.runMain", () => {
     expect(app.stderr()).toContain(`Background task queue BackgroundTaskQueue: ${reported} task(s) not completed`)
     expect(app.stderr()).toMatch(/Shutdown deadline of 1s reached; still stopping: BackgroundTaskQueue/)
   })
+
+  it("SIGTERM during a scheduled run longer than the budget: exit 124, the run's perRun layer released before the exit", async () => {
+    const app = fixture("perrun-deadline.ts")
+    await app.waitFor(/^RUNNING 1$/m)
+    const exit = await app.signal("SIGTERM")
+    console.log(`perRun deadline, SIGTERM to exit: ${exit.elapsedMs} ms`)
+    expect(exit.code).toBe(124)
+    expect(exit.elapsedMs).toBeLessThan(3_000)
+    const lines = app.stdout().split("\n").filter((l) => /^(RUNNING|RELEASED|LAUNCH)/.test(l))
+    expect(lines).toEqual(["RUNNING 1", "RELEASED perRun 1", "LAUNCH RETURNED"])
+    expect(app.stderr()).toMatch(/Shutdown deadline of 1s reached; still stopping: Sync/)
+  })
 })

@@ -19,6 +19,7 @@ import type { Options } from "../../BackgroundService.js"
 import type { HostedService } from "../../HostedService.js"
 import type { HostContext } from "../hostContext.js"
 import { register } from "../hostedService.js"
+import { interruptAllWithin, releaseGrace } from "./fibers.js"
 
 export const make = <A, E, R>(
   name: string,
@@ -42,14 +43,23 @@ export const make = <A, E, R>(
         Effect.annotateLogs({ service: name, phase: "execute" })
       )
 
-      // Last resort, when the stop was cut off by the shutdown deadline: interrupt without
-      // waiting, so the host can still complete.
-      yield* Effect.addFinalizer(() =>
-        Effect.suspend(() => {
-          stopping = true
-          return fiber === undefined ? Effect.void : Fiber.interruptFork(fiber)
-        })
-      )
+      /**
+       * The deadline cut the stop short, or the stop never ran (the layer is released): interrupt
+       * `execute` and wait at most `releaseGrace` (real time), so that its scope is closed before
+       * the host returns; an `execute` that ignores interruption beyond that is abandoned, and
+       * said so.
+       */
+      const cutOff = Effect.suspend(() => {
+        stopping = true
+        const running = fiber
+        if (running === undefined || running.unsafePoll() !== null) return Effect.void
+        return Effect.flatMap(interruptAllWithin([running], releaseGrace), (ended) =>
+          ended ? Effect.void : Effect.logWarning(
+            `Background service ${name}: still running ${Duration.format(releaseGrace)} after it was interrupted; abandoned`
+          ))
+      }).pipe(Effect.annotateLogs({ service: name }))
+
+      yield* Effect.addFinalizer(() => cutOff)
 
       const start = Effect.suspend(() => {
         stopping = false
@@ -68,7 +78,7 @@ export const make = <A, E, R>(
           Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)
             ? Effect.failCause(exit.cause)
             : Effect.void)
-      })
+      }).pipe(Effect.onInterrupt(() => cutOff))
 
       return { start, stop }
     }))

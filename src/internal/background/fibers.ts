@@ -18,13 +18,19 @@ import { finalizationGrace } from "../hostContext.js"
 
 /**
  * How long an interrupted stop hook (at the shutdown deadline) or a layer finalizer (for a stop
- * that was never reached) waits for the work it interrupted to end: runs releasing their `perRun`
- * layers, tasks their `perTask` layers, `execute` its scope. Together with {@link reportGrace}
- * it stays inside the engine's `finalizationGrace` (0.5 s), with room for the engine's own steps.
+ * that was never reached) waits for the work it interrupted to end: scheduled runs releasing
+ * their `perRun` layers, `execute` its scope. It stays inside the engine's `finalizationGrace`
+ * (0.5 s), with room for the engine's own steps.
  */
-export const workGrace: Duration.Duration = Duration.times(finalizationGrace, 0.4)
+export const releaseGrace: Duration.Duration = Duration.times(finalizationGrace, 0.8)
 
-/** How long the queue's `onUnprocessed` may run once the deadline has passed (see {@link workGrace}). */
+/**
+ * The queue splits the grace in two: the interrupted tasks get `taskGrace` to end (and release
+ * their `perTask` layers), then `onUnprocessed` gets {@link reportGrace}.
+ */
+export const taskGrace: Duration.Duration = Duration.times(finalizationGrace, 0.4)
+
+/** How long the queue's `onUnprocessed` may run once the deadline has passed (see {@link taskGrace}). */
 export const reportGrace: Duration.Duration = Duration.times(finalizationGrace, 0.4)
 
 /**
@@ -58,7 +64,7 @@ export const awaitWithin = (wait: Effect.Effect<unknown>, limit: Duration.Durati
  */
 export const interruptAllWithin = (
   fibers: Iterable<Fiber.Fiber<unknown, unknown>>,
-  limit: Duration.Duration = workGrace
+  limit: Duration.Duration
 ): Effect.Effect<boolean> =>
   Effect.suspend(() => {
     const all = [...fibers]
@@ -71,16 +77,19 @@ export const interruptAllWithin = (
 
 /**
  * A `FiberSet` for work a hosted service forks from its `start` hook. The service's `stop` hook
- * is what normally ends that work (awaiting it within the shutdown budget). The set's own scope
- * is only closed when the service's layer is released, and then without waiting: by that time
- * the stop either finished (the set is empty) or was cut off by the shutdown deadline, and the
- * host must complete rather than wait for a fiber that ignores interruption.
+ * is what normally ends that work (awaiting it within the shutdown budget). When the layer is
+ * released, the set's fibers are interrupted and awaited at most {@link releaseGrace}, so what
+ * they hold is released before the host returns: by that time the stop either finished (the set
+ * is empty) or was cut off by the shutdown deadline (or never ran), and the host must complete
+ * rather than wait longer for a fiber that ignores interruption.
  */
 export const detachedFiberSet = <A = unknown, E = unknown>(): Effect.Effect<FiberSet.FiberSet<A, E>, never, Scope.Scope> =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
     const set = yield* Scope.extend(FiberSet.make<A, E>(), scope)
-    yield* Effect.addFinalizer(() => Effect.asVoid(Effect.forkDaemon(Scope.close(scope, Exit.void))))
+    yield* Effect.addFinalizer(() =>
+      Effect.zipRight(interruptAllWithin(set, releaseGrace), Effect.asVoid(Effect.forkDaemon(Scope.close(scope, Exit.void))))
+    )
     return set
   })
 

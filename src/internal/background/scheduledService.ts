@@ -10,6 +10,7 @@ import * as Clock from "effect/Clock"
 import * as Cron from "effect/Cron"
 import * as Data from "effect/Data"
 import type * as DateTime from "effect/DateTime"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
@@ -24,7 +25,7 @@ import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import type * as Scope from "effect/Scope"
 import type { Options, Overlap, ScheduledService, Stats, TypeId as TypeIdType } from "../../ScheduledService.js"
 import { register } from "../hostedService.js"
-import { detachedFiberSet, withFreshLayer } from "./fibers.js"
+import { detachedFiberSet, interruptAllWithin, releaseGrace, withFreshLayer } from "./fibers.js"
 import { ConfigurationError, issue } from "./options.js"
 
 export const TypeId: TypeIdType = Symbol.for("effect-host/ScheduledService") as TypeIdType
@@ -251,10 +252,36 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
         // No new run can begin now; wait for the ones in progress.
         yield* FiberSet.awaitEmpty(runs)
       }).pipe(
-        // Cut off by the shutdown deadline: interrupt the runs (their perRun layers are released)
-        // without making anyone wait for them.
-        Effect.onInterrupt(() => Effect.asVoid(Effect.forkDaemon(FiberSet.clear(runs))))
+        // Cut off by the shutdown deadline: interrupt the runs and give them the grace to end.
+        Effect.onInterrupt(() => cutOff)
       )
+
+      /**
+       * The deadline cut the stop short, or the stop never ran (the layer is released): no more
+       * ticks, and the runs in progress are interrupted and awaited at most `releaseGrace` (real
+       * time), so their `perRun` layers and scopes are released before the host returns. A run
+       * that ignores interruption beyond that is abandoned, and said so.
+       */
+      const cutOff = Effect.gen(function*() {
+        stopping = true
+        if (ticker !== undefined) yield* Fiber.interruptFork(ticker)
+        if (queued > 0) {
+          yield* addSkipped(queued)
+          queued = 0
+        }
+        const running = yield* FiberSet.size(runs)
+        if (running === 0) return
+        if (!(yield* interruptAllWithin(runs, releaseGrace))) {
+          yield* Effect.logWarning(
+            `Scheduled service ${name}: ${yield* FiberSet.size(runs)} of ${running} interrupted run(s) still in progress ` +
+              `after a ${Duration.format(releaseGrace)} grace; abandoned (their perRun layers may not be released)`
+          )
+        }
+      }).pipe(Effect.annotateLogs({ service: name }))
+
+      // After the stop this finds nothing to do; without it (deadline, stop never reached) it
+      // is the last chance to end the ticker and the runs.
+      yield* Effect.addFinalizer(() => cutOff)
 
       return { start, stop }
     }))

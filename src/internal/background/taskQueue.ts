@@ -18,7 +18,7 @@
  *
  * At the shutdown deadline (the stop hook interrupted), when the layer is released without its
  * stop having run, or with `drain: "cancel"`, the queue closes: the queued tasks become
- * `notStarted` at once, the workers are interrupted and awaited at most `workGrace` (real time),
+ * `notStarted` at once, the workers are interrupted and awaited at most `taskGrace` (real time),
  * and the report (a warning and `onUnprocessed`, bounded by `reportGrace`) runs before the hook
  * or finalizer returns, so before `Host.launch` returns.
  *
@@ -36,7 +36,7 @@ import * as Tracer from "effect/Tracer"
 import type { Options, Service, TagClass, Task, Unprocessed } from "../../BackgroundTaskQueue.js"
 import type { ConfigurationError } from "../../ConfigurationError.js"
 import { register } from "../hostedService.js"
-import { awaitWithin, interruptAllWithin, reportGrace, withFreshLayer, workGrace } from "./fibers.js"
+import { awaitWithin, interruptAllWithin, reportGrace, withFreshLayer, taskGrace } from "./fibers.js"
 import { positiveInteger, validate } from "./options.js"
 
 export class TaskQueueStoppedError extends Data.TaggedError("TaskQueueStoppedError")<{
@@ -310,7 +310,7 @@ export const makeQueue = <R, ROut, E, RIn>(
           const warning = Effect.logWarning(
             `Background task queue ${name}: ${tasks.length} task(s) not completed ` +
               `(${count("interrupted")} interrupted, ${count("notStarted")} never started` +
-              (abandoned > 0 ? `, ${abandoned} abandoned still running after a ${Duration.format(workGrace)} grace` : "") + ")"
+              (abandoned > 0 ? `, ${abandoned} abandoned still running after a ${Duration.format(taskGrace)} grace` : "") + ")"
           )
           const handler = options.onUnprocessed
           if (handler === undefined) return warning
@@ -347,13 +347,13 @@ export const makeQueue = <R, ROut, E, RIn>(
 
         /**
          * The shutdown deadline cut the stop short, or the stop never ran: account for every task
-         * at once, interrupt the workers and wait for them at most `workGrace`, then report
+         * at once, interrupt the workers and wait for them at most `taskGrace`, then report
          * within `reportGrace`. Bounded, so the host is never kept waiting.
          */
         const abandon = Effect.suspend(() => {
           if (report !== undefined) return awaitReport(true)
           close()
-          return Effect.zipRight(interruptAllWithin(fibers(), workGrace), Effect.zipRight(collectSlots, awaitReport(true)))
+          return Effect.zipRight(interruptAllWithin(fibers(), taskGrace), Effect.zipRight(collectSlots, awaitReport(true)))
         })
 
         yield* Effect.addFinalizer(() => abandon)
