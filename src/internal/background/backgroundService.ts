@@ -36,7 +36,10 @@ export const make = <A, E, R>(
       const attempt = (n: number) =>
         Effect.scoped(execute).pipe(
           Effect.provide(context),
-          Effect.withSpan("BackgroundService.execute", { attributes: { "hosted_service.name": name, attempt: n } })
+          Effect.withSpan("BackgroundService.execute", {
+            attributes: { "hosted_service.name": name, attempt: n },
+            captureStackTrace: false
+          })
         )
 
       const supervise = supervisor(name, attempt, options.restart, host, () => stopping).pipe(

@@ -166,7 +166,7 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
       // Built once: running it builds `perRun` afresh and opens a new span every time.
       const body = withFreshLayer(options.run, options.perRun).pipe(
         Effect.provide(context),
-        Effect.withSpan("ScheduledService.run", { attributes: { "hosted_service.name": name } })
+        Effect.withSpan("ScheduledService.run", { attributes: { "hosted_service.name": name }, captureStackTrace: false })
       )
 
       const runOnce: Effect.Effect<void> = Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
