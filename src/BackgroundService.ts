@@ -40,7 +40,9 @@ export interface Options<E = unknown> {
  *
  * - `execute` is forked by the `start` hook; the host does not wait for it to finish starting.
  * - At `stop` it is interrupted and awaited (bounded by the host's `shutdownTimeout`). That
- *   interruption is the host's own doing and is never reported as a failure.
+ *   interruption is the host's own doing and is never reported as a failure. At the deadline, or
+ *   when the host never reached this service's stop, it gets 0.4 s (real time) to end, so its
+ *   scope is closed before `Host.launch` returns; beyond that it is abandoned with a warning.
  * - Returning normally ends the service quietly (logged at info); it is not a failure.
  * - A failure (including a defect, or an interruption that did not come from the host) is retried
  *   per `options.restart`, then reported to the host, which logs it with its cause and stops

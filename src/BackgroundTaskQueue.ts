@@ -4,7 +4,9 @@
  * producers feel back-pressure, the workers are a hosted service, the stop either completes the
  * queued tasks within the shutdown budget or cancels them, and every task that was not completed
  * is logged and handed to `onUnprocessed`. At any time after the stop,
- * completed + reported-not-completed = enqueued.
+ * completed + reported-not-completed = enqueued; also at the shutdown deadline, where the
+ * accounting, the warning and `onUnprocessed` all run within the host's finalization grace,
+ * before `Host.launch` returns.
  *
  * @since 0.1.0
  */
@@ -59,10 +61,14 @@ export type Task<R = never> = Effect.Effect<unknown, unknown, R>
 export interface Service<R = never> {
   /**
    * Adds a task. When the queue is full it waits for room (`whenFull: "wait"`, the default) or
-   * fails with `TaskQueueFullError` (`whenFull: "fail"`). Once the queue's own stop has begun it
-   * fails with `TaskQueueStoppedError`: services stop in reverse order, so a producer listed after
-   * the queue stops first and may still enqueue from its stop hooks. An `enqueue` that succeeded guarantees the task will be completed or
-   * reported to `onUnprocessed`, never both and never neither.
+   * fails with `TaskQueueFullError` (`whenFull: "fail"`). Waiting producers are let in in the
+   * order they came, once the queue has room for a batch (an eighth of `capacity`, at most 64
+   * tasks), so that a full queue does not wake its producer for every task it takes; the queue
+   * never holds more than `capacity` tasks. Once the queue's own stop has begun it fails with
+   * `TaskQueueStoppedError`: services stop in reverse order, so a producer listed after the queue
+   * stops first and may still enqueue from its stop hooks. An `enqueue` that succeeded guarantees
+   * the task will be completed or reported to `onUnprocessed`, never both and never neither; one
+   * interrupted while it waited for room did not add its task.
    */
   readonly enqueue: (task: Task<R>) => Effect.Effect<void, TaskQueueFullError | TaskQueueStoppedError>
   /** Tasks waiting for a worker (not counting those being processed). */
@@ -108,7 +114,9 @@ export interface Options<R = never, ROut = never, E = never, RIn = never> {
   /**
    * At stop: `"complete"` (default) works off the queued tasks within the shutdown budget;
    * `"cancel"` interrupts the running tasks and leaves the queued ones. Either way, what was not
-   * completed (also at the shutdown deadline) goes to `onUnprocessed`.
+   * completed goes to `onUnprocessed`. At the shutdown deadline (or when the host never reached
+   * the queue's stop) the queued tasks are `notStarted` at once, the running ones are interrupted
+   * and given 0.2 s (real time) to end, and the report follows, all before `Host.launch` returns.
    */
   readonly drain?: "complete" | "cancel" | undefined
   /** A layer built fresh for every task and released when the task ends (success, failure or interruption). */

@@ -181,7 +181,10 @@ export const skippedTotal: Metric.Metric.Counter<number> = internal.skippedTotal
  * - Runs do not overlap by default (`overlap: "skip"`); see {@link Overlap}.
  * - A failing run is logged with its cause and the schedule continues (unless `onFailure: "stop"`).
  * - At `stop`, no new run begins, and the runs in progress are awaited (bounded by the host's
- *   `shutdownTimeout`; at the deadline they are interrupted, and their `perRun` layers released).
+ *   `shutdownTimeout`). At the deadline, or when the host never reached this service's stop, they
+ *   are interrupted and given 0.4 s (real time) to end, so their scopes and `perRun` layers are
+ *   released before `Host.launch` returns; a run that ignores interruption longer is abandoned
+ *   with a warning.
  * - An invalid cron string fails the layer's build with a `ConfigurationError` (issue
  *   `ScheduledService <name>: schedule`), reported with every other invalid option.
  * - Observability: `service.stats` (see {@link Stats}), and the metrics {@link runsTotal} and
