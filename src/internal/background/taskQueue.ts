@@ -230,9 +230,10 @@ export const makeQueue = <R, ROut, E, RIn>(
                 captureStackTrace: false
               })
             : provided
+          // Straight on to the next task, without another `suspend` step.
           const succeeded = (): Effect.Effect<void> => {
             worker.task = undefined
-            return loop
+            return next()
           }
           // Only reached when the task itself failed (an interruption it caused itself included):
           // when the queue interrupts the worker, the worker unwinds without coming here and the
