@@ -6,19 +6,12 @@
  *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
-import * as Duration from "effect/Duration"
-import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
+import type * as Cause from "effect/Cause"
+import type * as Effect from "effect/Effect"
 import type * as Schedule from "effect/Schedule"
-import * as ScheduleDecision from "effect/ScheduleDecision"
-import * as Intervals from "effect/ScheduleIntervals"
 import type * as Scope from "effect/Scope"
 import type { HostedService } from "./HostedService.js"
-import type { HostContext } from "./internal/hostContext.js"
-import { register } from "./internal/hostedService.js"
+import * as internal from "./internal/background/backgroundService.js"
 
 /**
  * @since 0.1.0
@@ -47,7 +40,9 @@ export interface Options<E = unknown> {
  *
  * - `execute` is forked by the `start` hook; the host does not wait for it to finish starting.
  * - At `stop` it is interrupted and awaited (bounded by the host's `shutdownTimeout`). That
- *   interruption is the host's own doing and is never reported as a failure.
+ *   interruption is the host's own doing and is never reported as a failure. At the deadline, or
+ *   when the host never reached this service's stop, it gets 0.4 s (real time) to end, so its
+ *   scope is closed before `Host.launch` returns; beyond that it is abandoned with a warning.
  * - Returning normally ends the service quietly (logged at info); it is not a failure.
  * - A failure (including a defect, or an interruption that did not come from the host) is retried
  *   per `options.restart`, then reported to the host, which logs it with its cause and stops
@@ -70,95 +65,8 @@ export interface Options<E = unknown> {
  * Host.launch([Poller])
  * ```
  */
-export const make = <A, E, R>(
+export const make: <A, E, R>(
   name: string,
   execute: Effect.Effect<A, E, R>,
-  options: Options<NoInfer<E>> = {}
-): HostedService<never, Exclude<R, Scope.Scope>> =>
-  register(name, (host) =>
-    Effect.gen(function*() {
-      const context = yield* Effect.context<Exclude<R, Scope.Scope>>()
-      let fiber: Fiber.RuntimeFiber<void> | undefined
-      // Set before we interrupt the fiber: an interruption seen after this is ours.
-      let stopping = false
-
-      const attempt = (n: number) =>
-        Effect.scoped(execute).pipe(
-          Effect.provide(context),
-          Effect.withSpan("BackgroundService.execute", { attributes: { "hosted_service.name": name, attempt: n } })
-        )
-
-      const supervise = supervisor(name, attempt, options.restart, host, () => stopping).pipe(
-        Effect.annotateLogs({ service: name, phase: "execute" })
-      )
-
-      // Last resort, when the stop was cut off by the shutdown deadline: interrupt without
-      // waiting, so the host can still complete.
-      yield* Effect.addFinalizer(() =>
-        Effect.suspend(() => {
-          stopping = true
-          return fiber === undefined ? Effect.void : Fiber.interruptFork(fiber)
-        })
-      )
-
-      const start = Effect.suspend(() => {
-        stopping = false
-        // Explicitly interruptible: a fork inherits the caller's interruptibility, and the stop
-        // must be able to interrupt this fiber whatever region `start` was called from.
-        return Effect.forkDaemon(Effect.interruptible(supervise))
-      }).pipe(Effect.map((forked) => void (fiber = forked)))
-
-      const stop = Effect.suspend(() => {
-        stopping = true
-        const running = fiber
-        if (running === undefined) return Effect.void
-        return Effect.flatMap(Fiber.interrupt(running), (exit) =>
-          // The interruption is expected; anything else (a finalizer of `execute` that failed
-          // while being interrupted) is a stop failure the host must hear about.
-          Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)
-            ? Effect.failCause(exit.cause)
-            : Effect.void)
-      })
-
-      return { start, stop }
-    }))
-
-/** Runs attempts until one ends normally, the restart schedule gives up, or the host stops us. */
-const supervisor = <E>(
-  name: string,
-  attempt: (n: number) => Effect.Effect<unknown, E>,
-  restart: Schedule.Schedule<unknown, Cause.Cause<E>> | undefined,
-  host: HostContext,
-  stopping: () => boolean
-): Effect.Effect<void> =>
-  Effect.gen(function*() {
-    let state: unknown = restart?.initial
-    for (let n = 1;; n++) {
-      const exit = yield* Effect.exit(attempt(n))
-      if (Exit.isSuccess(exit)) {
-        yield* Effect.logInfo(`Background service ${name} completed`)
-        return
-      }
-      // Our own stop interrupted it: nothing to report (we normally never get here, as the
-      // interruption also ends this fiber).
-      if (stopping() && Cause.isInterruptedOnly(exit.cause)) return
-      if (restart !== undefined && !stopping()) {
-        const now = yield* Clock.currentTimeMillis
-        const [next, , decision] = yield* restart.step(now, exit.cause, state)
-        state = next
-        if (ScheduleDecision.isContinue(decision)) {
-          const delay = Duration.millis(Math.max(0, Intervals.start(decision.intervals) - now))
-          yield* Effect.logWarning(
-            `Background service ${name} failed (attempt ${n}); restarting in ${Duration.format(delay)} (attempt ${n + 1})`,
-            exit.cause
-          )
-          yield* Effect.sleep(delay)
-          continue
-        }
-        yield* Effect.logError(`Background service ${name} failed (attempt ${n}); its restart schedule is exhausted`)
-      }
-      // The host logs the failure with its cause and applies backgroundServiceExceptionBehavior.
-      yield* host.reportBackgroundFailure(name, exit.cause)
-      return
-    }
-  })
+  options?: Options<NoInfer<E>>
+) => HostedService<never, Exclude<R, Scope.Scope>> = internal.make

@@ -4,13 +4,16 @@
  * producers feel back-pressure, the workers are a hosted service, the stop either completes the
  * queued tasks within the shutdown budget or cancels them, and every task that was not completed
  * is logged and handed to `onUnprocessed`. At any time after the stop,
- * completed + reported-not-completed = enqueued.
+ * completed + reported-not-completed = enqueued; also at the shutdown deadline, where the
+ * accounting, the warning and `onUnprocessed` all run within the host's finalization grace,
+ * before `Host.launch` returns.
  *
  * @since 0.1.0
  */
-import * as Context from "effect/Context"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
+import type * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
+import type { ConfigurationError } from "./ConfigurationError.js"
 import * as internal from "./internal/background/taskQueue.js"
 
 /**
@@ -58,10 +61,14 @@ export type Task<R = never> = Effect.Effect<unknown, unknown, R>
 export interface Service<R = never> {
   /**
    * Adds a task. When the queue is full it waits for room (`whenFull: "wait"`, the default) or
-   * fails with `TaskQueueFullError` (`whenFull: "fail"`). Once the queue's own stop has begun it
-   * fails with `TaskQueueStoppedError`: services stop in reverse order, so a producer listed after
-   * the queue stops first and may still enqueue from its stop hooks. An `enqueue` that succeeded guarantees the task will be completed or
-   * reported to `onUnprocessed`, never both and never neither.
+   * fails with `TaskQueueFullError` (`whenFull: "fail"`). Waiting producers are let in in the
+   * order they came, once the queue has room for a batch (an eighth of `capacity`, at most 64
+   * tasks), so that a full queue does not wake its producer for every task it takes; the queue
+   * never holds more than `capacity` tasks. Once the queue's own stop has begun it fails with
+   * `TaskQueueStoppedError`: services stop in reverse order, so a producer listed after the queue
+   * stops first and may still enqueue from its stop hooks. An `enqueue` that succeeded guarantees
+   * the task will be completed or reported to `onUnprocessed`, never both and never neither; one
+   * interrupted while it waited for room did not add its task.
    */
   readonly enqueue: (task: Task<R>) => Effect.Effect<void, TaskQueueFullError | TaskQueueStoppedError>
   /** Tasks waiting for a worker (not counting those being processed). */
@@ -77,8 +84,14 @@ export interface Service<R = never> {
  */
 export interface Unprocessed<R = never> {
   readonly task: Task<R>
-  /** `"notStarted"`: still queued at stop; `"interrupted"`: it was running and was interrupted. */
-  readonly status: "notStarted" | "interrupted"
+  /**
+   * - `"notStarted"`: still queued when the queue closed;
+   * - `"interrupted"`: it was running, the queue interrupted it and it ended;
+   * - `"abandoned"`: it was running and still had not ended when the grace after the shutdown
+   *   deadline ran out (it ignores interruption). It may still end later; the queue does not count
+   *   it again (a warning is logged if it does).
+   */
+  readonly status: "notStarted" | "interrupted" | "abandoned"
 }
 
 /**
@@ -86,9 +99,13 @@ export interface Unprocessed<R = never> {
  * @category models
  */
 export interface Options<R = never, ROut = never, E = never, RIn = never> {
-  /** How many tasks may wait. */
+  /**
+   * How many tasks may wait (a positive integer). An invalid value fails the layer's build with
+   * a `ConfigurationError` (issue `BackgroundTaskQueue <name>: capacity`), reported by the host
+   * with every other invalid option before any service starts.
+   */
   readonly capacity: number
-  /** How many tasks run at once. Defaults to 1. */
+  /** How many tasks run at once (a positive integer, checked like `capacity`). Defaults to 1. */
   readonly workers?: number | undefined
   /** The hosted service's name (in logs, spans and host errors). Defaults to the tag's name. */
   readonly name?: string | undefined
@@ -97,14 +114,24 @@ export interface Options<R = never, ROut = never, E = never, RIn = never> {
   /**
    * At stop: `"complete"` (default) works off the queued tasks within the shutdown budget;
    * `"cancel"` interrupts the running tasks and leaves the queued ones. Either way, what was not
-   * completed (also at the shutdown deadline) goes to `onUnprocessed`.
+   * completed goes to `onUnprocessed`. At the shutdown deadline (or when the host never reached
+   * the queue's stop) the queued tasks are `notStarted` at once, the running ones are interrupted
+   * and given 0.2 s (real time) to end, and the report follows, all before `Host.launch` returns.
    */
   readonly drain?: "complete" | "cancel" | undefined
   /** A layer built fresh for every task and released when the task ends (success, failure or interruption). */
   readonly perTask?: Layer.Layer<ROut, E, RIn> | undefined
   /**
-   * Receives every task that was not completed, once, at stop. Without it they are only logged.
-   * A failure of the handler is logged.
+   * A span (`BackgroundTaskQueue.task`) around every task. Default: only when a tracer is
+   * installed (the program's fibers have a tracer other than Effect's default), since without one
+   * a span per task costs time and tells no one anything.
+   */
+  readonly taskSpans?: boolean | undefined
+  /**
+   * Receives every task that was not completed, once, when the queue stops (or, at the shutdown
+   * deadline, within the grace that follows it, before `Host.launch` returns). Without it they are
+   * only logged. A failure of the handler is logged with its cause; after the deadline it gets
+   * 0.2 s (real time), then it is interrupted and that is logged.
    */
   readonly onUnprocessed?: ((tasks: ReadonlyArray<Unprocessed<R>>) => Effect.Effect<unknown, unknown>) | undefined
 }
@@ -122,7 +149,7 @@ export interface TagClass<Self, Id extends string, R> extends Context.TagClass<S
    */
   readonly layer: <ROut = never, E = never, RIn = never>(
     options: Options<R, ROut, E, RIn> & ([Exclude<R, ROut>] extends [never] ? unknown : { readonly perTask: MissingPerTask<Exclude<R, ROut>> })
-  ) => Layer.Layer<Self, never, RIn>
+  ) => Layer.Layer<Self, ConfigurationError, RIn>
   /** `enqueue` on the queue in the context. */
   readonly enqueue: (task: Task<R>) => Effect.Effect<void, TaskQueueFullError | TaskQueueStoppedError, Self>
   /** `size` of the queue in the context. */
@@ -163,20 +190,7 @@ export interface MissingPerTask<R> {
  * const send = Emails.enqueue(Effect.flatMap(Tx, (tx) => tx.commit))
  * ```
  */
-export const Tag = <const Id extends string>(id: Id) => <Self, R = never>(): TagClass<Self, Id, R> => {
-  const defaultName = id.slice(id.lastIndexOf("/") + 1)
-  class QueueTag extends Context.Tag(id)<Self, Service<R>>() {
-    static layer = <ROut = never, E = never, RIn = never>(options: Options<R, ROut, E, RIn>): Layer.Layer<Self, never, RIn> =>
-      Layer.unwrapEffect(Effect.map(
-        internal.makeQueue<R, ROut, E, RIn>(options.name ?? defaultName, options),
-        // A subclass a user declares has the same key, so `QueueTag` finds its service too.
-        (queue) => Layer.merge(Layer.succeed(QueueTag as unknown as Context.Tag<Self, Service<R>>, queue.service), queue.hostedService)
-      ))
-    static enqueue = (task: Task<R>) => Effect.flatMap(QueueTag, (queue) => queue.enqueue(task))
-    static size = Effect.flatMap(QueueTag, (queue) => queue.size)
-  }
-  return QueueTag as unknown as TagClass<Self, Id, R>
-}
+export const Tag: <const Id extends string>(id: Id) => <Self, R = never>() => TagClass<Self, Id, R> = internal.Tag
 
 /**
  * The application's background task queue: a `Context.Tag` for producers, and a `layer` that

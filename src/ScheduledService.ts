@@ -6,25 +6,17 @@
  *
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
-import * as Cron from "effect/Cron"
-import * as Data from "effect/Data"
+import type * as Cron from "effect/Cron"
 import type * as DateTime from "effect/DateTime"
-import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
-import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
-import * as FiberSet from "effect/FiberSet"
+import type * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
-import * as Metric from "effect/Metric"
-import * as Option from "effect/Option"
-import * as Schedule from "effect/Schedule"
-import * as ScheduleDecision from "effect/ScheduleDecision"
-import * as ScheduleIntervals from "effect/ScheduleIntervals"
+import type * as Metric from "effect/Metric"
+import type * as Option from "effect/Option"
+import type * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
-import { detachedFiberSet, withFreshLayer } from "./internal/background/fibers.js"
-import { register } from "./internal/hostedService.js"
+import type { ConfigurationError } from "./ConfigurationError.js"
+import * as internal from "./internal/background/scheduledService.js"
 
 /**
  * What happens to a tick that fires while a run is still in progress.
@@ -107,12 +99,29 @@ export interface Stats {
 }
 
 /**
- * A scheduled service: a hosted-service layer that also carries its `stats`.
+ * The tag of scheduled services.
+ *
+ * @since 0.1.0
+ * @category symbols
+ */
+export const TypeId: unique symbol = internal.TypeId
+
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
+export type TypeId = typeof TypeId
+
+/**
+ * A scheduled service: a hosted-service layer that also carries its name and its `stats`. It is
+ * a `Layer` (give it to `Host.launch`, `Host.make` or `Layer.launch` as it is), built whole:
+ * `make` does not patch the layer it wraps.
  *
  * @since 0.1.0
  * @category models
  */
 export interface ScheduledService<E = never, R = never> extends Layer.Layer<never, E, R> {
+  readonly [TypeId]: TypeId
   readonly serviceName: string
   /**
    * The counters and last outcome of the most recent build of this layer (a fresh build, for
@@ -122,26 +131,30 @@ export interface ScheduledService<E = never, R = never> extends Layer.Layer<neve
 }
 
 /**
- * A cron string that does not parse, or names an unknown time zone. The service's layer fails
- * with it when it is built, so the host reports it before any service starts.
+ * `true` for a value made by {@link make}.
+ *
+ * @since 0.1.0
+ * @category refinements
+ */
+export const isScheduledService: (u: unknown) => u is ScheduledService<unknown, unknown> = internal.isScheduledService
+
+/**
+ * What is wrong with a cron string that does not parse, or names an unknown time zone. The
+ * service's layer does not fail with it but with a `ConfigurationError` whose issue
+ * (`ScheduledService <name>: schedule`, from code) has this error's `detail` as its message: the
+ * host reports it with every other invalid option before any service starts, and
+ * `NodeHost.runMain` exits with 78.
  *
  * @since 0.1.0
  * @category errors
  */
-export class InvalidScheduleError extends Data.TaggedError("InvalidScheduleError")<{
-  readonly service: string
-  readonly expression: string
-  readonly timeZone: string | undefined
-  readonly reason: string
-  readonly input: string | undefined
-}> {
-  override get message() {
-    return `scheduled service ${this.service}: invalid cron expression "${this.expression}"` +
-      (this.timeZone === undefined ? "" : ` (time zone "${this.timeZone}")`) +
-      `: ${this.reason}` +
-      (this.input === undefined || this.input === this.expression ? "" : ` (at "${this.input}")`)
-  }
-}
+export const InvalidScheduleError: typeof internal.InvalidScheduleError = internal.InvalidScheduleError
+
+/**
+ * @since 0.1.0
+ * @category errors
+ */
+export type InvalidScheduleError = internal.InvalidScheduleError
 
 /**
  * Runs of scheduled services, tagged `service` (the service name) and `outcome`
@@ -150,10 +163,7 @@ export class InvalidScheduleError extends Data.TaggedError("InvalidScheduleError
  * @since 0.1.0
  * @category metrics
  */
-export const runsTotal: Metric.Metric.Counter<number> = Metric.counter("effect_host_scheduled_runs_total", {
-  description: "Runs of scheduled services, by service and outcome",
-  incremental: true
-})
+export const runsTotal: Metric.Metric.Counter<number> = internal.runsTotal
 
 /**
  * Ticks of scheduled services that did not lead to a run, tagged `service`.
@@ -161,44 +171,7 @@ export const runsTotal: Metric.Metric.Counter<number> = Metric.counter("effect_h
  * @since 0.1.0
  * @category metrics
  */
-export const skippedTotal: Metric.Metric.Counter<number> = Metric.counter("effect_host_scheduled_skipped_total", {
-  description: "Ticks of scheduled services skipped because a run was in progress, or dropped at stop",
-  incremental: true
-})
-
-const emptyStats: Stats = {
-  runs: 0,
-  succeeded: 0,
-  failed: 0,
-  interrupted: 0,
-  skipped: 0,
-  running: 0,
-  lastRun: Option.none()
-}
-
-const describeTimeZone = (timeZone: DateTime.TimeZone | string | undefined): string | undefined =>
-  timeZone === undefined ? undefined : typeof timeZone === "string" ? timeZone : String(timeZone)
-
-const toSchedule = (
-  name: string,
-  schedule: Schedule.Schedule<unknown> | Cron.Cron | string,
-  timeZone: DateTime.TimeZone | string | undefined
-): Either.Either<Schedule.Schedule<unknown>, InvalidScheduleError> => {
-  if (Schedule.isSchedule(schedule)) return Either.right(schedule)
-  if (Cron.isCron(schedule)) return Either.right(Schedule.cron(schedule))
-  return Cron.parse(schedule, timeZone).pipe(
-    Either.map((cron) => Schedule.cron(cron)),
-    Either.mapLeft((error) =>
-      new InvalidScheduleError({
-        service: name,
-        expression: schedule,
-        timeZone: describeTimeZone(timeZone),
-        reason: error.message,
-        input: error.input
-      })
-    )
-  )
-}
+export const skippedTotal: Metric.Metric.Counter<number> = internal.skippedTotal
 
 /**
  * A hosted service that runs `run` on a schedule.
@@ -208,8 +181,12 @@ const toSchedule = (
  * - Runs do not overlap by default (`overlap: "skip"`); see {@link Overlap}.
  * - A failing run is logged with its cause and the schedule continues (unless `onFailure: "stop"`).
  * - At `stop`, no new run begins, and the runs in progress are awaited (bounded by the host's
- *   `shutdownTimeout`; at the deadline they are interrupted, and their `perRun` layers released).
- * - An invalid cron string fails the layer's build with `InvalidScheduleError`.
+ *   `shutdownTimeout`). At the deadline, or when the host never reached this service's stop, they
+ *   are interrupted and given 0.4 s (real time) to end, so their scopes and `perRun` layers are
+ *   released before `Host.launch` returns; a run that ignores interruption longer is abandoned
+ *   with a warning.
+ * - An invalid cron string fails the layer's build with a `ConfigurationError` (issue
+ *   `ScheduledService <name>: schedule`), reported with every other invalid option.
  * - Observability: `service.stats` (see {@link Stats}), and the metrics {@link runsTotal} and
  *   {@link skippedTotal}, tagged with the service name.
  *
@@ -237,167 +214,7 @@ const toSchedule = (
  * Host.launch([Cleanup])
  * ```
  */
-export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
+export const make: <A, E, R, ROut = never, E2 = never, RIn = never>(
   name: string,
   options: Options<A, E, R, ROut, E2, RIn>
-): ScheduledService<InvalidScheduleError, Exclude<Exclude<R, Scope.Scope>, ROut> | RIn> => {
-  type Needs = Exclude<Exclude<R, Scope.Scope>, ROut> | RIn
-  const overlap: Overlap = options.overlap ?? "skip"
-  const stopOnFailure = options.onFailure === "stop"
-  // Parsed once, here; a bad cron string fails the layer's build, not a later tick.
-  const parsed = toSchedule(name, options.schedule, options.timeZone)
-  const runsByOutcome = {
-    success: runsTotal.pipe(Metric.tagged("service", name), Metric.tagged("outcome", "success")),
-    failure: runsTotal.pipe(Metric.tagged("service", name), Metric.tagged("outcome", "failure")),
-    interrupted: runsTotal.pipe(Metric.tagged("service", name), Metric.tagged("outcome", "interrupted"))
-  }
-  const skipped = skippedTotal.pipe(Metric.tagged("service", name))
-  let current: { -readonly [K in keyof Stats]: Stats[K] } | undefined
-
-  const layer = register(name, (host) =>
-    Effect.gen(function*() {
-      const schedule = yield* parsed
-      const context = yield* Effect.context<Needs>()
-      const runs = yield* detachedFiberSet<void, never>()
-      const stats = { ...emptyStats }
-      current = stats
-      let ticker: Fiber.RuntimeFiber<void> | undefined
-      let stopping = false
-      // Ticks waiting for the run in progress (overlap "queue").
-      let queued = 0
-
-      const addSkipped = (n: number) =>
-        Effect.suspend(() => {
-          stats.skipped += n
-          return Metric.incrementBy(skipped, n)
-        })
-
-      const record = (startedAt: number, exit: Exit.Exit<unknown, unknown>) =>
-        Effect.gen(function*() {
-          const endedAt = yield* Clock.currentTimeMillis
-          stats.running--
-          const outcome = Exit.isSuccess(exit) ? "success" : Cause.isInterruptedOnly(exit.cause) ? "interrupted" : "failure"
-          stats.lastRun = Option.some({ startedAt, endedAt, outcome, exit })
-          yield* Metric.increment(runsByOutcome[outcome])
-          if (outcome === "success") {
-            stats.succeeded++
-          } else if (outcome === "interrupted") {
-            stats.interrupted++
-            yield* Effect.logWarning(`Scheduled service ${name}: run interrupted after ${endedAt - startedAt}ms`)
-          } else if (Exit.isFailure(exit)) {
-            stats.failed++
-            if (stopOnFailure && !stopping) {
-              // The host logs the failure with its cause; we only stop scheduling.
-              yield* Effect.logError(`Scheduled service ${name}: run failed; no more runs (onFailure: "stop")`)
-              stopping = true
-              queued = 0
-              if (ticker !== undefined) yield* Fiber.interruptFork(ticker)
-              yield* host.reportBackgroundFailure(name, exit.cause)
-            } else {
-              yield* Effect.logError(`Scheduled service ${name}: run failed after ${endedAt - startedAt}ms`, exit.cause)
-            }
-          }
-        })
-
-      // Built once: running it builds `perRun` afresh and opens a new span every time.
-      const body = withFreshLayer(options.run, options.perRun).pipe(
-        Effect.provide(context),
-        Effect.withSpan("ScheduledService.run", { attributes: { "hosted_service.name": name } })
-      )
-
-      const runOnce: Effect.Effect<void> = Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
-        stats.runs++
-        stats.running++
-        return body.pipe(
-          Effect.onExit((exit) => record(startedAt, exit)),
-          // Already logged (or reported) by `record`.
-          Effect.catchAllCause(() => Effect.void)
-        )
-      })
-
-      // One fiber per run; with "queue" the fiber goes on with the queued ticks.
-      const runLoop: Effect.Effect<void> = Effect.zipRight(
-        runOnce,
-        Effect.suspend(() => {
-          if (queued > 0 && !stopping) {
-            queued--
-            return runLoop
-          }
-          return Effect.void
-        })
-      )
-
-      let active = 0
-      const launch = Effect.suspend(() => {
-        active++
-        return FiberSet.run(runs, Effect.interruptible(Effect.ensuring(runLoop, Effect.sync(() => void active--))))
-      }).pipe(Effect.annotateLogs({ phase: "run" }))
-
-      const tick: Effect.Effect<void> = Effect.suspend(() => {
-        if (stopping) return Effect.void
-        if (active === 0 || overlap === "allow") return Effect.asVoid(launch)
-        if (overlap === "queue") {
-          queued++
-          return Effect.void
-        }
-        return Effect.zipRight(
-          addSkipped(1),
-          Effect.logDebug(`Scheduled service ${name}: tick skipped, the previous run is still in progress`)
-        )
-      })
-
-      // Timers can wake a little before their deadline (Node measures `setTimeout` against its
-      // cached loop time, `Date.now` is another clock). A tick that fired early would step the
-      // schedule before its own slot, and slot-based schedules (`fixed`, `windowed`, cron) answer
-      // "that same slot, 1 ms from now": a second run for one slot. So a tick waits out the rest.
-      const sleepUntil = (due: number): Effect.Effect<void> =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          now >= due ? Effect.void : Effect.zipRight(Effect.sleep(due - now), Effect.suspend(() => sleepUntil(due))))
-
-      // Stepped by hand rather than with `Schedule.driver`, which sleeps without telling the due
-      // time, so it cannot tell an early wake-up from the recurrence itself.
-      const tickLoop = Effect.gen(function*() {
-        let state: unknown = schedule.initial
-        while (!stopping) {
-          const now = yield* Clock.currentTimeMillis
-          const [nextState, , decision] = yield* schedule.step(now, undefined, state)
-          state = nextState
-          if (ScheduleDecision.isDone(decision)) {
-            yield* Effect.logInfo(`Scheduled service ${name}: the schedule has no more recurrences`)
-            return
-          }
-          yield* sleepUntil(ScheduleIntervals.start(decision.intervals))
-          yield* tick
-        }
-      }).pipe(Effect.annotateLogs({ service: name, phase: "schedule" }))
-
-      const start = Effect.suspend(() => {
-        stopping = false
-        // Forks inherit the caller's interruptibility; the stop must be able to interrupt these.
-        return Effect.forkDaemon(Effect.interruptible(tickLoop))
-      }).pipe(Effect.map((fiber) => void (ticker = fiber)))
-
-      const stop = Effect.gen(function*() {
-        stopping = true
-        if (ticker !== undefined) yield* Fiber.interrupt(ticker)
-        if (queued > 0) {
-          yield* Effect.logInfo(`Scheduled service ${name}: ${queued} queued run(s) dropped at stop`)
-          yield* addSkipped(queued)
-          queued = 0
-        }
-        // No new run can begin now; wait for the ones in progress.
-        yield* FiberSet.awaitEmpty(runs)
-      }).pipe(
-        // Cut off by the shutdown deadline: interrupt the runs (their perRun layers are released)
-        // without making anyone wait for them.
-        Effect.onInterrupt(() => Effect.asVoid(Effect.forkDaemon(FiberSet.clear(runs))))
-      )
-
-      return { start, stop }
-    }))
-
-  return Object.assign(layer, {
-    serviceName: name,
-    stats: Effect.sync((): Stats => current === undefined ? emptyStats : { ...current })
-  })
-}
+) => ScheduledService<ConfigurationError, Exclude<Exclude<R, Scope.Scope>, ROut> | RIn> = internal.make

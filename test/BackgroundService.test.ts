@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import type { Exit } from "effect"
-import { Cause, Clock, Deferred, Effect, Option, Schedule } from "effect"
-import { BackgroundService, HostedService } from "effect-host"
+import { Cause, Clock, Deferred, Effect, Fiber, Layer, Option, Schedule, TestClock } from "effect"
+import { ApplicationLifetime, BackgroundService, Host, HostedService } from "effect-host"
 import { TestHost } from "effect-host/testing"
 import { assertSuccess, captureLogs, failureOf, settle } from "./util/background.js"
 
@@ -209,6 +209,49 @@ describe("BackgroundService", () => {
       yield* host.advance("3 seconds")
       const error = failureOf(yield* host.exit)
       expect(error).toMatchObject({ _tag: "ShutdownTimeoutError", stuck: ["Worker"] })
+    }))
+
+  it.scoped("an abandoned execute is said so, within the grace", () => {
+    const logs = captureLogs()
+    return Effect.gen(function*() {
+      const Worker = BackgroundService.make("Worker", Effect.uninterruptible(Effect.sleep("1 hour")))
+      const host = yield* TestHost.start([Worker], { shutdownTimeout: "3 seconds" })
+      yield* host.started
+      yield* host.requestStop
+      yield* host.advance("3 seconds")
+      expect(failureOf(yield* host.exit)).toMatchObject({ _tag: "ShutdownTimeoutError" })
+      expect(logs.messages("WARN")).toContain("Background service Worker: still running 400ms after it was interrupted; abandoned")
+    }).pipe(Effect.provide(logs.layer))
+  })
+
+  // Host.launch itself, so that the release is read in its fiber the moment it returned.
+  it.scoped("a service the stop never reached (the deadline came first) is interrupted, and its scope closed before Host.launch returns", () =>
+    Effect.gen(function*() {
+      const events: Array<string> = []
+      const closing = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      const Worker = BackgroundService.make(
+        "Worker",
+        Effect.zipRight(
+          Effect.addFinalizer(() => Effect.zipRight(closing, Effect.sync(() => void events.push("scope closed")))),
+          Effect.never
+        )
+      )
+      // Listed after the worker, so it stops first and takes the whole budget.
+      const Stuck = HostedService.make("Stuck", { stop: Effect.never })
+      const lifetime = yield* Deferred.make<ApplicationLifetime["Type"]>()
+      const Capture = Layer.effectDiscard(Effect.flatMap(ApplicationLifetime, (l) => Deferred.succeed(lifetime, l)))
+      let atReturn: ReadonlyArray<string> = []
+      const launched = yield* Host.launch([Capture, Worker, Stuck], { shutdownTimeout: "3 seconds" }).pipe(
+        Effect.onExit(() => Effect.sync(() => void (atReturn = [...events]))),
+        Effect.fork
+      )
+      const { started, stopApplication } = yield* Deferred.await(lifetime)
+      yield* started
+      yield* stopApplication
+      yield* settle
+      yield* TestClock.adjust("3 seconds")
+      expect(failureOf(yield* Fiber.await(launched))).toMatchObject({ _tag: "ShutdownTimeoutError", stuck: ["Stuck"], skipped: ["Worker"] })
+      expect(atReturn).toStrictEqual(["scope closed"])
     }))
 
   it.scoped("every attempt has its own scope, closed when the attempt ends", () =>

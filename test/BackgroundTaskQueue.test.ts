@@ -4,18 +4,16 @@
  * neither), also with 100,000 tasks from concurrent producers and a stop in the middle.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Deferred, Effect, Either, Fiber, Layer, Option } from "effect"
-import type { Exit } from "effect"
-import { BackgroundTaskQueue, HostedService, TaskQueueFullError, TaskQueueStoppedError } from "effect-host"
-import type { Host } from "effect-host"
+import { Cause, Context, DefaultServices, Deferred, Effect, Either, Fiber, Layer, Option, TestClock, Tracer } from "effect"
+import { ApplicationLifetime, BackgroundTaskQueue, ConfigurationError, Host, HostedService, TaskQueueFullError, TaskQueueStoppedError } from "effect-host"
 import { TestHost } from "effect-host/testing"
-import { assertSuccess, captureLogs, failureOf, settle } from "./util/background.js"
+import { assertSuccess, captureLogs, countingLayer, failureOf, Resource, settle } from "./util/background.js"
 
 type Queue = BackgroundTaskQueue.Service
 type Unprocessed = BackgroundTaskQueue.Unprocessed
 
 /** Starts a host with `queueLayer` and hands the test the queue itself. */
-const startWithQueue = (queueLayer: Layer.Layer<BackgroundTaskQueue>, options?: Host.Options) =>
+const startWithQueue = (queueLayer: Layer.Layer<BackgroundTaskQueue, ConfigurationError>, options?: Host.Options) =>
   Effect.gen(function*() {
     const captured: { queue?: Queue } = {}
     const Capture = Layer.effectDiscard(Effect.map(BackgroundTaskQueue, (queue) => void (captured.queue = queue))).pipe(
@@ -225,11 +223,22 @@ describe("BackgroundTaskQueue", () => {
       expect(reported).toStrictEqual(["notStarted", "notStarted", "notStarted"])
     }))
 
-  it.effect("capacity and workers must be positive integers", () =>
+  // Changed on purpose: an invalid capacity or worker count used to be an untyped defect; it is a
+  // ConfigurationError of the layer's build now (every invalid option of the queue at once).
+  it.effect("capacity and workers must be positive integers: a ConfigurationError naming both", () =>
     Effect.gen(function*() {
-      const exit = yield* Effect.exit(Layer.build(BackgroundTaskQueue.layer({ capacity: 0 })).pipe(Effect.scoped))
-      expect(exit._tag).toBe("Failure")
-      expect(Cause.pretty((exit as Exit.Failure<unknown, unknown>).cause)).toContain("capacity must be a positive integer, got 0")
+      const error = yield* Effect.flip(
+        Layer.build(BackgroundTaskQueue.layer({ capacity: 0, workers: Number.NaN, name: "Emails" })).pipe(Effect.scoped)
+      )
+      expect(error).toBeInstanceOf(ConfigurationError)
+      expect(error.issues).toStrictEqual([
+        { key: "BackgroundTaskQueue Emails: capacity", message: "must be a positive integer, got 0", source: { _tag: "Code" } },
+        { key: "BackgroundTaskQueue Emails: workers", message: "must be a positive integer, got NaN", source: { _tag: "Code" } }
+      ])
+      for (const [capacity, workers] of [[-1, 1], [1.5, 1], [Infinity, 1], [1, 0], [1, -3]] as const) {
+        const exit = yield* Effect.exit(Layer.build(BackgroundTaskQueue.layer({ capacity, workers })).pipe(Effect.scoped))
+        expect(failureOf(exit)).toBeInstanceOf(ConfigurationError)
+      }
     }))
 })
 
@@ -312,4 +321,250 @@ describe("BackgroundTaskQueue: 100,000 tasks from concurrent producers, stop in 
       const result = yield* scenario("complete")
       expect(result.reported).toBe(0)
     }), 20_000)
+})
+
+describe("BackgroundTaskQueue at the shutdown deadline: nothing lost, all accounted for before Host.launch returns", () => {
+  const total = 100_000
+
+  // Host.launch itself (not TestHost), so that the counts are read in the fiber that ran it, the
+  // moment it returned: nothing else gets to run in between.
+  it.scoped("100,000 tasks, 4 workers, drain \"complete\", deadline mid-drain: completed + reported = enqueued when Host.launch returns", () => {
+    const logs = captureLogs()
+    return Effect.gen(function*() {
+      let completed = 0
+      const reported: Array<Unprocessed> = []
+      const twoThousand = yield* Deferred.make<void>()
+      const QueueLive = BackgroundTaskQueue.layer({
+        capacity: total,
+        workers: 4,
+        drain: "complete",
+        onUnprocessed: (tasks) => Effect.sync(() => void reported.push(...tasks))
+      })
+      const captured = yield* Deferred.make<{ readonly queue: Queue; readonly lifetime: ApplicationLifetime["Type"] }>()
+      const Capture = Layer.effectDiscard(Effect.gen(function*() {
+        yield* Deferred.succeed(captured, { queue: yield* BackgroundTaskQueue, lifetime: yield* ApplicationLifetime })
+      })).pipe(Layer.provide(QueueLive))
+      let atReturn: { readonly completed: number; readonly reported: number } | undefined
+      const launched = yield* Host.launch([QueueLive, Capture], { shutdownTimeout: "1 second" }).pipe(
+        Effect.onExit(() => Effect.sync(() => void (atReturn = { completed, reported: reported.length }))),
+        Effect.fork
+      )
+      const { lifetime, queue } = yield* Deferred.await(captured)
+      yield* lifetime.started
+      const tasks = Array.from({ length: total }, () =>
+        Effect.zipRight(
+          Effect.yieldNow(),
+          Effect.sync(() => {
+            if (++completed === 2_000) Deferred.unsafeDone(twoThousand, Effect.void)
+          })
+        ))
+      for (const task of tasks) yield* queue.enqueue(task)
+      yield* Deferred.await(twoThousand)
+      yield* lifetime.stopApplication
+      yield* TestClock.adjust("1 second")
+      const exit = yield* Fiber.await(launched)
+      expect(failureOf(exit)).toMatchObject({ _tag: "ShutdownTimeoutError", stuck: ["BackgroundTaskQueue"] })
+      // Every task was either completed or reported by the time Host.launch returned.
+      expect(atReturn).toBeDefined()
+      if (atReturn === undefined) return
+      expect(atReturn.completed + atReturn.reported).toBe(total)
+      expect(atReturn.reported).toBeGreaterThan(50_000)
+      const statuses = new Map<string, number>()
+      for (const { status } of reported) statuses.set(status, (statuses.get(status) ?? 0) + 1)
+      expect(statuses.get("interrupted") ?? 0).toBeLessThanOrEqual(4)
+      expect(statuses.get("abandoned")).toBeUndefined()
+      // Each reported task is one of those enqueued, once.
+      const enqueued = new Set<BackgroundTaskQueue.Task>(tasks)
+      expect(new Set(reported.map((u) => u.task)).size).toBe(reported.length)
+      expect(reported.every((u) => enqueued.has(u.task))).toBe(true)
+      expect(logs.messages("WARN")).toContainEqual(expect.stringMatching(new RegExp(`: ${atReturn.reported} task\\(s\\) not completed`)))
+      // Nothing arrives later.
+      yield* settle
+      expect({ completed, reported: reported.length }).toStrictEqual(atReturn)
+    }).pipe(Effect.provide(logs.layer))
+  }, 30_000)
+
+  it.scoped("a task that ignores interruption is reported as abandoned within the grace, and not counted again when it ends", () => {
+    const logs = captureLogs()
+    return Effect.gen(function*() {
+      const reports: Array<ReadonlyArray<Unprocessed["status"]>> = []
+      let finished = 0
+      const { host, queue } = yield* startWithQueue(
+        BackgroundTaskQueue.layer({
+          capacity: 10,
+          workers: 1,
+          onUnprocessed: (tasks) => Effect.sync(() => void reports.push(tasks.map((t) => t.status)))
+        }),
+        { shutdownTimeout: "1 second" }
+      )
+      // Sleeps on the TestClock, which nobody advances during the grace.
+      yield* queue.enqueue(Effect.uninterruptible(Effect.zipRight(Effect.sleep("1 hour"), Effect.sync(() => void finished++))))
+      yield* queue.enqueue(Effect.sync(() => void finished++))
+      yield* settle
+      yield* host.requestStop
+      const before = Date.now()
+      yield* host.advance("1 second")
+      expect(failureOf(yield* host.exit)).toMatchObject({ _tag: "ShutdownTimeoutError" })
+      // Bounded by the grace (0.5 s) plus scheduling, not by the task.
+      expect(Date.now() - before).toBeLessThan(2_000)
+      expect(reports).toStrictEqual([["abandoned", "notStarted"]])
+      expect(logs.messages("WARN")).toContain(
+        "Background task queue BackgroundTaskQueue: 2 task(s) not completed (0 interrupted, 1 never started, 1 abandoned still running after a 200ms grace)"
+      )
+      // The abandoned task ends after all: logged, not reported again, not completed.
+      yield* host.advance("1 hour")
+      yield* settle
+      expect(finished).toBe(1)
+      expect(reports).toHaveLength(1)
+      expect(logs.messages("WARN")).toContainEqual(expect.stringContaining("a task reported as abandoned at stop has ended after all"))
+    }).pipe(Effect.provide(logs.layer))
+  })
+
+  it.scoped("an onUnprocessed that hangs after the deadline is interrupted after its grace and logged; the host still returns", () => {
+    const logs = captureLogs()
+    return Effect.gen(function*() {
+      let handed = 0
+      const { host, queue } = yield* startWithQueue(
+        BackgroundTaskQueue.layer({
+          capacity: 10,
+          workers: 1,
+          onUnprocessed: (tasks) => Effect.zipRight(Effect.sync(() => void (handed += tasks.length)), Effect.never)
+        }),
+        { shutdownTimeout: "1 second" }
+      )
+      for (let i = 0; i < 3; i++) yield* queue.enqueue(Effect.sleep("1 hour"))
+      yield* settle
+      yield* host.requestStop
+      yield* host.advance("1 second")
+      expect(failureOf(yield* host.exit)).toMatchObject({ _tag: "ShutdownTimeoutError" })
+      expect(handed).toBe(3)
+      expect(logs.messages("ERROR")).toContainEqual(expect.stringContaining("onUnprocessed did not finish within 200ms"))
+    }).pipe(Effect.provide(logs.layer))
+  })
+
+  it.scoped("the grace also bounds perTask releases: an interrupted task's layer is released before the host returns", () =>
+    Effect.gen(function*() {
+      const resource = countingLayer()
+      class Jobs extends BackgroundTaskQueue.Tag("test/DeadlineJobs")<Jobs, Resource>() {}
+      const reported: Array<Unprocessed["status"]> = []
+      const JobsLive = Jobs.layer({
+        capacity: 10,
+        workers: 2,
+        perTask: resource.layer,
+        onUnprocessed: (tasks) => Effect.sync(() => void reported.push(...tasks.map((t) => t.status)))
+      })
+      const host = yield* TestHost.start([JobsLive, HostedService.make("Producer", {
+        start: Effect.forEach([1, 2, 3], () => Jobs.enqueue(Effect.zipRight(Resource, Effect.sleep("1 hour"))), { discard: true })
+      }).pipe(Layer.provide(JobsLive))], { shutdownTimeout: "1 second" })
+      yield* host.started
+      yield* settle
+      expect(resource.counts).toStrictEqual({ acquired: 2, released: 0 })
+      yield* host.requestStop
+      yield* host.advance("1 second")
+      expect(failureOf(yield* host.exit)).toMatchObject({ _tag: "ShutdownTimeoutError" })
+      expect(resource.counts).toStrictEqual({ acquired: 2, released: 2 })
+      expect(reported).toStrictEqual(["interrupted", "interrupted", "notStarted"])
+    }))
+})
+
+describe("BackgroundTaskQueue order and back-pressure", () => {
+  it.scoped("one worker runs the tasks in the order they were enqueued, also across producers waiting for room", () =>
+    Effect.gen(function*() {
+      const gate = yield* makeGate
+      const order: Array<string> = []
+      const { host, queue } = yield* startWithQueue(BackgroundTaskQueue.layer({ capacity: 16, workers: 1 }))
+      const task = (id: string) => Effect.sync(() => void order.push(id))
+      yield* queue.enqueue(gate.pass)
+      yield* settle
+      for (let i = 0; i < 16; i++) yield* queue.enqueue(task(`q${i}`))
+      // Three producers wait for room, in this order, each with two tasks.
+      const producers = yield* Effect.forEach(["a", "b", "c"], (p) =>
+        Effect.tap(Effect.fork(Effect.zipRight(queue.enqueue(task(`${p}1`)), queue.enqueue(task(`${p}2`)))), () => settle))
+      expect(yield* queue.size).toBe(16)
+      yield* gate.open
+      yield* Effect.forEach(producers, Fiber.join, { discard: true })
+      yield* settle
+      expect(order).toStrictEqual([
+        ...Array.from({ length: 16 }, (_, i) => `q${i}`),
+        "a1", "b1", "c1", "a2", "b2", "c2"
+      ])
+      assertSuccess(yield* host.stop)
+    }))
+
+  it.scoped("the queue never holds more than its capacity; a full queue lets producers in once it has room for a batch", () =>
+    Effect.gen(function*() {
+      const gate = yield* makeGate
+      let maxSize = 0
+      const { host, queue } = yield* startWithQueue(BackgroundTaskQueue.layer({ capacity: 64, workers: 1 }))
+      const observe = Effect.flatMap(queue.size, (n) => Effect.sync(() => void (maxSize = Math.max(maxSize, n))))
+      yield* queue.enqueue(gate.pass)
+      yield* settle
+      const producer = yield* Effect.fork(Effect.forEach(Array.from({ length: 1_000 }), () => Effect.zipRight(queue.enqueue(observe), observe), {
+        discard: true
+      }))
+      yield* settle
+      expect(yield* queue.size).toBe(64)
+      yield* gate.open
+      yield* Fiber.join(producer)
+      yield* settle
+      expect(maxSize).toBe(64)
+      assertSuccess(yield* host.stop)
+    }))
+})
+
+describe("BackgroundTaskQueue per-task spans", () => {
+  /** A tracer that records the names of the spans it starts (Effect's own tracer does the rest). */
+  const recordingTracer = () => {
+    const names: Array<string> = []
+    const native = Context.get(DefaultServices.liveServices, Tracer.Tracer)
+    const tracer = Tracer.make({
+      span: (name, parent, context, links, startTime, kind, options) => {
+        names.push(name)
+        return native.span(name, parent, context, links, startTime, kind, options)
+      },
+      context: (f, fiber) => native.context(f, fiber)
+    })
+    return { names, tracer }
+  }
+
+  const runTasks = (options: { readonly taskSpans?: boolean }, tracer?: Tracer.Tracer) =>
+    Effect.gen(function*() {
+      const { host, queue } = yield* startWithQueue(BackgroundTaskQueue.layer({ capacity: 10, workers: 2, ...options }))
+      for (let i = 0; i < 3; i++) yield* queue.enqueue(Effect.void)
+      yield* settle
+      assertSuccess(yield* host.stop)
+    }).pipe((effect) => (tracer === undefined ? effect : Effect.withTracer(effect, tracer)))
+
+  it.scoped("with a tracer installed, every task gets a BackgroundTaskQueue.task span", () =>
+    Effect.gen(function*() {
+      const { names, tracer } = recordingTracer()
+      yield* runTasks({}, tracer)
+      expect(names.filter((n) => n === "BackgroundTaskQueue.task")).toHaveLength(3)
+    }))
+
+  it.scoped("without a tracer a task runs in no span of its own; taskSpans: true forces one", () =>
+    Effect.gen(function*() {
+      const seen: Array<string> = []
+      const spanName = Effect.map(Effect.option(Effect.currentSpan), (span) => void seen.push(span._tag === "Some" ? span.value.name : "none"))
+      for (const taskSpans of [undefined, true]) {
+        const { host, queue } = yield* startWithQueue(BackgroundTaskQueue.layer({ capacity: 10, ...(taskSpans ? { taskSpans } : {}) }))
+        yield* queue.enqueue(spanName)
+        yield* settle
+        assertSuccess(yield* host.stop)
+      }
+      expect(seen[0]).not.toBe("BackgroundTaskQueue.task")
+      expect(seen[1]).toBe("BackgroundTaskQueue.task")
+    }))
+
+  it.scoped("taskSpans: false turns them off under a tracer; taskSpans: true gives them", () =>
+    Effect.gen(function*() {
+      const off = recordingTracer()
+      yield* runTasks({ taskSpans: false }, off.tracer)
+      expect(off.names).not.toContain("BackgroundTaskQueue.task")
+      expect(off.names).toContain("HostedService.start")
+      const on = recordingTracer()
+      // The workers' tracer is the recording one, but the queue decides from the option alone.
+      yield* runTasks({ taskSpans: true }, on.tracer)
+      expect(on.names.filter((n) => n === "BackgroundTaskQueue.task")).toHaveLength(3)
+    }))
 })

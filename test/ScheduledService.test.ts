@@ -5,10 +5,10 @@
  * the build. Every run records the TestClock time at which it began.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Clock, Duration, Effect, Metric, Option, Schedule, TestClock } from "effect"
-import { HostedService, ScheduledService } from "effect-host"
+import { Cause, Clock, Duration, Effect, Fiber, Layer, Metric, Option, Schedule, TestClock } from "effect"
+import { ApplicationLifetime, ConfigurationError, Host, HostedService, ScheduledService } from "effect-host"
 import { TestHost } from "effect-host/testing"
-import { assertSuccess, captureLogs, countingLayer, failureOf, settle } from "./util/background.js"
+import { assertSuccess, captureLogs, countingLayer, failureOf, Resource, settle } from "./util/background.js"
 
 /** A run that records when it began and ended, and how many runs were in progress at once. */
 const timedRun = (duration: Duration.DurationInput = 0) => {
@@ -256,11 +256,75 @@ describe("ScheduledService stop", () => {
       yield* host.requestStop
       yield* host.advance("10 seconds")
       expect(failureOf(yield* host.exit)).toMatchObject({ _tag: "ShutdownTimeoutError", stuck: ["Job"] })
-      // The deadline does not wait for the interrupted run; let it finish being interrupted.
-      yield* settle
+      // Released within the grace, before the host returned (this used to need a settle here).
       expect(resource.counts).toStrictEqual({ acquired: 1, released: 1 })
       expect(yield* Job.stats).toMatchObject({ runs: 1, interrupted: 1, running: 0 })
     }))
+})
+
+describe("ScheduledService at the shutdown deadline", () => {
+  // Host.launch itself, so that the counters are read in its fiber the moment it returned.
+  it.scoped("the interrupted run's perRun layer and scope are released before Host.launch returns", () =>
+    Effect.gen(function*() {
+      const events: Array<string> = []
+      // Closing takes a moment (a macrotask), as closing a connection does.
+      const closing = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      const PerRun = Layer.scoped(
+        Resource,
+        Effect.acquireRelease(
+          Effect.sync(() => (events.push("acquired"), { id: 1 })),
+          () => Effect.zipRight(closing, Effect.sync(() => void events.push("layer released")))
+        )
+      )
+      const run = Effect.gen(function*() {
+        yield* Resource
+        yield* Effect.addFinalizer(() => Effect.zipRight(closing, Effect.sync(() => void events.push("run scope closed"))))
+        events.push("running")
+        return yield* Effect.never
+      })
+      const Job = ScheduledService.make("Job", { schedule: Schedule.spaced("1 minute"), run, perRun: PerRun })
+      let atReturn: ReadonlyArray<string> = []
+      const launched = yield* Host.launch([Job, HostedService.make("Stopper", {
+        started: Effect.flatMap(ApplicationLifetime, (lifetime) =>
+          Effect.forkDaemon(Effect.zipRight(Effect.sleep("90 seconds"), lifetime.stopApplication)))
+      })], { shutdownTimeout: "10 seconds" }).pipe(
+        Effect.onExit(() => Effect.sync(() => void (atReturn = [...events]))),
+        Effect.fork
+      )
+      yield* settle
+      yield* TestClock.adjust("1 minute")
+      expect(events).toStrictEqual(["acquired", "running"])
+      yield* TestClock.adjust("30 seconds")
+      yield* settle
+      yield* TestClock.adjust("10 seconds")
+      expect(failureOf(yield* Fiber.await(launched))).toMatchObject({ _tag: "ShutdownTimeoutError", stuck: ["Job"] })
+      expect(atReturn).toStrictEqual(["acquired", "running", "run scope closed", "layer released"])
+      expect(yield* Job.stats).toMatchObject({ runs: 1, interrupted: 1, running: 0 })
+    }))
+
+  it.scoped("a run that ignores interruption is abandoned after the grace, and the host still returns", () => {
+    const logs = captureLogs()
+    return Effect.gen(function*() {
+      const resource = countingLayer()
+      const Job = ScheduledService.make("Stubborn", {
+        schedule: Schedule.spaced("1 minute"),
+        run: Effect.uninterruptible(Effect.zipRight(Resource, Effect.sleep("1 hour"))),
+        perRun: resource.layer
+      })
+      const host = yield* TestHost.start([Job], { shutdownTimeout: "10 seconds" })
+      yield* host.started
+      yield* host.advance("1 minute")
+      yield* host.requestStop
+      const before = Date.now()
+      yield* host.advance("10 seconds")
+      expect(failureOf(yield* host.exit)).toMatchObject({ _tag: "ShutdownTimeoutError" })
+      expect(Date.now() - before).toBeLessThan(3_000)
+      expect(logs.messages("WARN")).toContain(
+        "Scheduled service Stubborn: 1 of 1 interrupted run(s) still in progress after a 400ms grace; abandoned (their perRun layers may not be released)"
+      )
+      expect(resource.counts).toStrictEqual({ acquired: 1, released: 0 })
+    }).pipe(Effect.provide(logs.layer))
+  })
 })
 
 describe("ScheduledService failures and observability", () => {
@@ -335,42 +399,101 @@ describe("ScheduledService failures and observability", () => {
       assertSuccess(yield* host.stop)
     }))
 
-  it.scoped("an invalid cron string fails the build with a readable, typed error; nothing starts", () =>
+  // Changed on purpose: an invalid cron string used to fail the build with InvalidScheduleError
+  // (exit 1, only the first one named); it is a ConfigurationError now, reported with the others.
+  it.scoped("an invalid cron string fails the build with a ConfigurationError naming the option; nothing starts", () =>
     Effect.gen(function*() {
       const started: Array<string> = []
       const Before = HostedService.make("Before", { start: Effect.sync(() => void started.push("Before")) })
       const Bad = ScheduledService.make("Reports", { schedule: "61 * * * *", run: Effect.void })
       const host = yield* TestHost.start([Before, Bad])
       const error = failureOf(yield* host.exit)
-      expect(error).toBeInstanceOf(ScheduledService.InvalidScheduleError)
-      expect(error).toMatchObject({ _tag: "InvalidScheduleError", service: "Reports", expression: "61 * * * *" })
-      expect((error as ScheduledService.InvalidScheduleError).message).toBe(
-        "scheduled service Reports: invalid cron expression \"61 * * * *\": Expected a value between 0 and 59 (at \"61\")"
+      expect(error).toBeInstanceOf(ConfigurationError)
+      expect((error as ConfigurationError).issues).toStrictEqual([{
+        key: "ScheduledService Reports: schedule",
+        message: "invalid cron expression \"61 * * * *\": Expected a value between 0 and 59 (at \"61\")",
+        source: { _tag: "Code" }
+      }])
+      expect((error as ConfigurationError).message).toBe(
+        "Invalid configuration (1 problem):\n" +
+          "  - ScheduledService Reports: schedule: invalid cron expression \"61 * * * *\": " +
+          "Expected a value between 0 and 59 (at \"61\") (from code)"
       )
       expect(started).toStrictEqual([])
     }))
 
   it.effect("an unknown time zone or a wrong number of fields is reported the same way", () =>
     Effect.gen(function*() {
-      const tz = yield* Effect.flip(
-        TestHost.start([ScheduledService.make("Job", { schedule: "0 9 * * *", timeZone: "Mars/Olympus", run: Effect.void })]).pipe(
+      const messageOf = (schedule: string, timeZone?: string) =>
+        TestHost.start([ScheduledService.make("Job", { schedule, timeZone, run: Effect.void })]).pipe(
           Effect.flatMap((host) => host.exit),
           Effect.flatten,
+          Effect.flip,
+          Effect.map((error) => (error as ConfigurationError).issues.map((i) => `${i.key}: ${i.message}`)),
           Effect.scoped
         )
-      )
-      expect(tz.message).toBe(
-        "scheduled service Job: invalid cron expression \"0 9 * * *\" (time zone \"Mars/Olympus\"): Invalid time zone in cron expression (at \"Mars/Olympus\")"
-      )
-      const fields = yield* Effect.flip(
-        TestHost.start([ScheduledService.make("Job", { schedule: "* * *", run: Effect.void })]).pipe(
-          Effect.flatMap((host) => host.exit),
-          Effect.flatten,
-          Effect.scoped
-        )
-      )
-      expect(fields.message).toBe(
-        "scheduled service Job: invalid cron expression \"* * *\": Invalid number of segments in cron expression"
-      )
+      expect(yield* messageOf("0 9 * * *", "Mars/Olympus")).toStrictEqual([
+        "ScheduledService Job: schedule: invalid cron expression \"0 9 * * *\" (time zone \"Mars/Olympus\"): Invalid time zone in cron expression (at \"Mars/Olympus\")"
+      ])
+      expect(yield* messageOf("* * *")).toStrictEqual([
+        "ScheduledService Job: schedule: invalid cron expression \"* * *\": Invalid number of segments in cron expression"
+      ])
+    }))
+
+  it("InvalidScheduleError still describes the problem, with and without the service's name", () => {
+    const error = new ScheduledService.InvalidScheduleError({
+      service: "Reports",
+      expression: "61 * * * *",
+      timeZone: undefined,
+      reason: "Expected a value between 0 and 59",
+      input: "61"
+    })
+    expect(error.detail).toBe("invalid cron expression \"61 * * * *\": Expected a value between 0 and 59 (at \"61\")")
+    expect(error.message).toBe(`scheduled service Reports: ${error.detail}`)
+  })
+})
+
+describe("ScheduledService is a value built whole", () => {
+  it("carries its tag, name and stats as its own properties, and leaves the layer it wraps alone", () => {
+    const Job = ScheduledService.make("Job", { schedule: Schedule.spaced("1 minute"), run: Effect.void })
+    expect(ScheduledService.isScheduledService(Job)).toBe(true)
+    expect(Layer.isLayer(Job)).toBe(true)
+    expect(Job.serviceName).toBe("Job")
+    expect(Object.getOwnPropertySymbols(Job)).toContain(ScheduledService.TypeId)
+    expect(Object.keys(Job)).toEqual(expect.arrayContaining(["serviceName", "stats"]))
+    // The hosted-service layer underneath is not patched: it is not a scheduled service itself.
+    const wrapped: unknown = Object.getPrototypeOf(Job)
+    expect(Layer.isLayer(wrapped)).toBe(true)
+    expect(ScheduledService.isScheduledService(wrapped)).toBe(false)
+    expect(Object.hasOwn(wrapped as object, "stats")).toBe(false)
+    for (const other of [Layer.empty, Effect.void, null, undefined, { serviceName: "Job" }]) {
+      expect(ScheduledService.isScheduledService(other)).toBe(false)
+    }
+  })
+
+  it.scoped("Host.launch runs it (its stats count the runs)", () =>
+    Effect.gen(function*() {
+      const { run, starts } = timedRun()
+      const Job = ScheduledService.make("Job", { schedule: Schedule.spaced("1 minute"), run })
+      const host = yield* TestHost.start([Job])
+      yield* host.started
+      yield* host.advance("3 minutes")
+      expect(starts).toStrictEqual(seconds(60, 120, 180))
+      expect(yield* Job.stats).toMatchObject({ runs: 3, succeeded: 3 })
+      assertSuccess(yield* host.stop)
+    }))
+
+  it.effect("Layer.launch runs it standalone, and interrupting the launch stops it", () =>
+    Effect.gen(function*() {
+      const { run, starts } = timedRun()
+      const Job = ScheduledService.make("Job", { schedule: Schedule.spaced("1 minute"), run })
+      const fiber = yield* Effect.fork(Layer.launch(Job))
+      yield* settle
+      yield* TestClock.adjust("2 minutes")
+      expect(starts).toStrictEqual(seconds(60, 120))
+      yield* Fiber.interrupt(fiber)
+      yield* TestClock.adjust("2 minutes")
+      expect(starts).toStrictEqual(seconds(60, 120))
+      expect(yield* Job.stats).toMatchObject({ runs: 2, succeeded: 2, running: 0 })
     }))
 })

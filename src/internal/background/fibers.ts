@@ -1,27 +1,95 @@
 /**
  * Helpers shared by the background-work services (BackgroundService, ScheduledService,
- * BackgroundTaskQueue).
+ * BackgroundTaskQueue): fiber sets whose work the host must never wait for beyond its grace,
+ * bounded waits in real time, and runs with a fresh layer.
  *
  * @internal
  */
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
 import type * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
+import { finalizationGrace } from "../hostContext.js"
+
+/**
+ * How long an interrupted stop hook (at the shutdown deadline) or a layer finalizer (for a stop
+ * that was never reached) waits for the work it interrupted to end: scheduled runs releasing
+ * their `perRun` layers, `execute` its scope. It stays inside the engine's `finalizationGrace`
+ * (0.5 s), with room for the engine's own steps.
+ */
+export const releaseGrace: Duration.Duration = Duration.times(finalizationGrace, 0.8)
+
+/**
+ * The queue splits the grace in two: the interrupted tasks get `taskGrace` to end (and release
+ * their `perTask` layers), then `onUnprocessed` gets {@link reportGrace}.
+ */
+export const taskGrace: Duration.Duration = Duration.times(finalizationGrace, 0.4)
+
+/** How long the queue's `onUnprocessed` may run once the deadline has passed (see {@link taskGrace}). */
+export const reportGrace: Duration.Duration = Duration.times(finalizationGrace, 0.4)
+
+/**
+ * Waits are measured in real time, even under `TestClock`: like the engine's grace, they bound
+ * how long the host waits for code that may ignore interruption, and a test that moved the clock
+ * to the deadline must not hang on a wait nobody advances.
+ */
+const liveClock = Clock.make()
+
+/**
+ * Waits until `wait` completes or `limit` (real time) has passed; true when it completed. Safe in
+ * an uninterruptible region (an `onInterrupt` handler, a finalizer): it waits on a `Deferred`
+ * that either racer completes, and never has to wait for a fiber to be interrupted.
+ */
+export const awaitWithin = (wait: Effect.Effect<unknown>, limit: Duration.Duration): Effect.Effect<boolean> =>
+  Effect.gen(function*() {
+    const settled = yield* Deferred.make<boolean>()
+    const waiter = yield* Effect.forkDaemon(Effect.interruptible(wait).pipe(Effect.zipRight(Deferred.succeed(settled, true))))
+    const timer = yield* Effect.forkDaemon(
+      Effect.interruptible(Effect.withClock(Effect.sleep(limit), liveClock)).pipe(Effect.zipRight(Deferred.succeed(settled, false)))
+    )
+    const ended = yield* Deferred.await(settled)
+    yield* Fiber.interruptFork(waiter)
+    yield* Fiber.interruptFork(timer)
+    return ended
+  })
+
+/**
+ * Interrupts `fibers` without waiting for each in turn, then waits at most `limit` (real time)
+ * for all of them to end; true when they all did.
+ */
+export const interruptAllWithin = (
+  fibers: Iterable<Fiber.Fiber<unknown, unknown>>,
+  limit: Duration.Duration
+): Effect.Effect<boolean> =>
+  Effect.suspend(() => {
+    const all = [...fibers]
+    if (all.length === 0) return Effect.succeed(true)
+    return Effect.zipRight(
+      Effect.forEach(all, (fiber) => Fiber.interruptFork(fiber), { discard: true }),
+      awaitWithin(Fiber.awaitAll(all), limit)
+    )
+  })
 
 /**
  * A `FiberSet` for work a hosted service forks from its `start` hook. The service's `stop` hook
- * is what normally ends that work (awaiting it within the shutdown budget). The set's own scope
- * is only closed when the service's layer is released, and then without waiting: by that time
- * the stop either finished (the set is empty) or was cut off by the shutdown deadline, and the
- * host must complete rather than wait for a fiber that ignores interruption.
+ * is what normally ends that work (awaiting it within the shutdown budget). When the layer is
+ * released, the set's fibers are interrupted and awaited at most {@link releaseGrace}, so what
+ * they hold is released before the host returns: by that time the stop either finished (the set
+ * is empty) or was cut off by the shutdown deadline (or never ran), and the host must complete
+ * rather than wait longer for a fiber that ignores interruption.
  */
 export const detachedFiberSet = <A = unknown, E = unknown>(): Effect.Effect<FiberSet.FiberSet<A, E>, never, Scope.Scope> =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
     const set = yield* Scope.extend(FiberSet.make<A, E>(), scope)
-    yield* Effect.addFinalizer(() => Effect.asVoid(Effect.forkDaemon(Scope.close(scope, Exit.void))))
+    yield* Effect.addFinalizer(() =>
+      Effect.zipRight(interruptAllWithin(set, releaseGrace), Effect.asVoid(Effect.forkDaemon(Scope.close(scope, Exit.void))))
+    )
     return set
   })
 

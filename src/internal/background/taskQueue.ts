@@ -1,27 +1,43 @@
 /**
  * The machinery behind `BackgroundTaskQueue.layer`.
  *
- * Shape: an unbounded `Queue` of entries, a `Semaphore` of `capacity` slots for back-pressure
- * (a producer takes a slot, the worker that dequeues the task gives it back), and `workers`
- * fibers. Workers dequeue with interruption masked, so a task can never be lost between "taken
- * off the queue" and "running": a worker is only interruptible while it runs a task, and it
- * leaves its loop when it dequeues a `Stop` marker (one per worker, offered at stop behind every
- * task already queued). That makes the accounting exact: every accepted task is either completed
- * (success or failure) or recorded as not completed, exactly once.
+ * Shape: the queued tasks in a plain array (FIFO, at most `capacity` of them), the producers
+ * waiting for room in another, the idle workers in a third, and `workers` fibers that take tasks
+ * one at a time with a synchronous read of the array. A fiber suspends only when it must wait: a
+ * producer when the queue is full, a worker when it is empty. Room freed by a worker goes at once
+ * to the first waiting producer, whose task is added in its name, so the capacity is exact and
+ * producers are served in order.
+ *
+ * Accounting: a task is in exactly one place at a time — queued, in a worker's slot while it
+ * runs, or recorded as done with — and every move is a synchronous step, so no interruption can
+ * lose one. A task ends completed (success or failure: a failure is logged) or not completed:
+ * `notStarted` (still queued when the queue closed), `interrupted` (it was running, the queue
+ * interrupted it, it ended) or `abandoned` (interrupted, and still running when the grace ran
+ * out; if it ends later it is not counted again). At any time after the stop,
+ * completed + reported = accepted.
+ *
+ * At the shutdown deadline (the stop hook interrupted), when the layer is released without its
+ * stop having run, or with `drain: "cancel"`, the queue closes: the queued tasks become
+ * `notStarted` at once, the workers are interrupted and awaited at most `taskGrace` (real time),
+ * and the report (a warning and `onUnprocessed`, bounded by `reportGrace`) runs before the hook
+ * or finalizer returns, so before `Host.launch` returns.
  *
  * @internal
  */
-import * as Cause from "effect/Cause"
-import * as Chunk from "effect/Chunk"
+import type * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Data from "effect/Data"
+import * as DefaultServices from "effect/DefaultServices"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as FiberSet from "effect/FiberSet"
-import type * as Layer from "effect/Layer"
-import * as Queue from "effect/Queue"
-import type { Options, Service, Task, Unprocessed } from "../../BackgroundTaskQueue.js"
+import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
+import * as Tracer from "effect/Tracer"
+import type { Options, Service, TagClass, Task, Unprocessed } from "../../BackgroundTaskQueue.js"
+import type { ConfigurationError } from "../../ConfigurationError.js"
 import { register } from "../hostedService.js"
-import { detachedFiberSet, withFreshLayer } from "./fibers.js"
+import { awaitWithin, interruptAllWithin, reportGrace, withFreshLayer, taskGrace } from "./fibers.js"
+import { positiveInteger, validate } from "./options.js"
 
 export class TaskQueueStoppedError extends Data.TaggedError("TaskQueueStoppedError")<{
   readonly queue: string
@@ -40,63 +56,154 @@ export class TaskQueueFullError extends Data.TaggedError("TaskQueueFullError")<{
   }
 }
 
-const Stop: unique symbol = Symbol.for("effect-host/BackgroundTaskQueue/Stop")
-type Entry<R> = Task<R> | typeof Stop
+type Resume<E = never> = (effect: Effect.Effect<void, E>) => void
 
-const positiveInteger = (name: string, what: string, value: number) =>
-  Number.isSafeInteger(value) && value >= 1
-    ? Effect.succeed(value)
-    : Effect.dieMessage(`BackgroundTaskQueue ${name}: ${what} must be a positive integer, got ${value}`)
+/** A producer waiting for room, with the task it will add. */
+interface Waiting<R> {
+  readonly task: Task<R>
+  readonly resume: Resume<TaskQueueStoppedError>
+}
+
+/** One worker: its fiber and the task it runs now (`undefined` between tasks). */
+interface Worker<R> {
+  fiber: Fiber.RuntimeFiber<void> | undefined
+  task: Task<R> | undefined
+}
+
+/** The tracer every fiber has when the program installed none: no per-task span then. */
+const defaultTracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
+
+/** Drops the first occurrence of `item` from `items`. */
+const remove = <A>(items: Array<A>, item: A) => {
+  const i = items.indexOf(item)
+  if (i !== -1) items.splice(i, 1)
+}
 
 export const makeQueue = <R, ROut, E, RIn>(
   name: string,
   options: Options<R, ROut, E, RIn>
-): Effect.Effect<{ readonly service: Service<R>; readonly hostedService: Layer.Layer<never, never, RIn> }> =>
+): Effect.Effect<
+  { readonly service: Service<R>; readonly hostedService: Layer.Layer<never, never, RIn> },
+  ConfigurationError
+> =>
   Effect.gen(function*() {
-    const capacity = yield* positiveInteger(name, "capacity", options.capacity)
-    const workerCount = yield* positiveInteger(name, "workers", options.workers ?? 1)
+    const serviceName = `BackgroundTaskQueue ${name}`
+    const capacity = options.capacity
+    const workerCount = options.workers ?? 1
+    // Every invalid option at once, as configuration errors of this service.
+    yield* validate([
+      ...positiveInteger(serviceName, "capacity", capacity),
+      ...positiveInteger(serviceName, "workers", workerCount)
+    ])
     const failWhenFull = options.whenFull === "fail"
+    // A full queue lets its waiting producers in once it has room for a batch (capacity / 8, at
+    // most 64), not at every task taken: admitted one at a time, a producer would wake, add one
+    // task, find the queue full and sleep again for every task (measured: 3x the CPU time per
+    // task with yielding tasks). A task's start time does not change (FIFO), only the moment its
+    // producer's `enqueue` returns: at most that many tasks later.
+    const lowWater = capacity - Math.min(64, Math.max(1, Math.floor(capacity / 8)))
     const cancelAtStop = options.drain === "cancel"
 
-    const queue = yield* Queue.unbounded<Entry<R>>()
-    const slots = yield* Effect.makeSemaphore(capacity)
+    // -------------------------------------------------------------------------------------------
+    // The queue: tasks `queued[head..]`, producers waiting for room, idle workers.
+    // -------------------------------------------------------------------------------------------
+    let queued: Array<Task<R> | undefined> = []
+    let head = 0
+    const producers: Array<Waiting<R>> = []
+    const idle: Array<Resume> = []
+    /** `enqueue` is refused from the queue's own stop on. */
     let accepting = true
-    // Set before any worker is interrupted: an interruption seen after this is ours.
-    let cancelling = false
-    let waiting = 0
+    /** Workers leave when the queue is empty (drain "complete"). */
+    let draining = false
+    /** The accounting has begun: queued tasks are `notStarted`, interrupted ones are not completed. */
+    let closed = false
+    // Not completed: the tasks that were running, then those still queued (enqueue order, roughly).
     const unprocessed: Array<Unprocessed<R>> = []
+    const neverStarted: Array<Unprocessed<R>> = []
 
-    const push = (task: Task<R>) => {
-      waiting++
-      queue.unsafeOffer(task)
+    const size = () => queued.length - head
+
+    const add = (task: Task<R>) => {
+      queued.push(task)
+      const worker = idle.pop()
+      if (worker !== undefined) worker(Effect.void)
     }
+
+    /**
+     * Lets waiting producers in, first come first served, while there is room: each one's task is
+     * added in its name, then it is resumed.
+     */
+    const admitProducers = () => {
+      for (let producer = producers.shift(); producer !== undefined; producer = size() < capacity ? producers.shift() : undefined) {
+        queued.push(producer.task)
+        producer.resume(Effect.void)
+      }
+    }
+
+    /**
+     * The next task, or `undefined` when there is none. The room it frees goes to the waiting
+     * producers once there is room for a batch (see `lowWater`).
+     */
+    const take = (): Task<R> | undefined => {
+      if (head === queued.length) return undefined
+      const task = queued[head]
+      queued[head++] = undefined
+      if (head === queued.length) {
+        queued.length = 0
+        head = 0
+      } else if (head >= 1024 && head * 2 >= queued.length) {
+        queued = queued.slice(head)
+        head = 0
+      }
+      if (producers.length > 0 && size() <= lowWater) admitProducers()
+      return task
+    }
+
+    const stoppedError = new TaskQueueStoppedError({ queue: name })
+    const fullError = new TaskQueueFullError({ queue: name, capacity })
 
     const enqueue = (task: Task<R>): Effect.Effect<void, TaskQueueFullError | TaskQueueStoppedError> =>
       Effect.suspend((): Effect.Effect<void, TaskQueueFullError | TaskQueueStoppedError> => {
-        if (!accepting) return Effect.fail(new TaskQueueStoppedError({ queue: name }))
-        if (failWhenFull) {
-          if (waiting >= capacity) return Effect.fail(new TaskQueueFullError({ queue: name, capacity }))
-          push(task)
+        if (!accepting) return Effect.fail(stoppedError)
+        // Producers already waiting go first (FIFO), even when the queue has room for a few.
+        if (size() < capacity && producers.length === 0) {
+          add(task)
           return Effect.void
         }
-        return Effect.uninterruptibleMask((restore) =>
-          Effect.flatMap(restore(slots.take(1)), () => {
-            // The stop wakes every waiting producer by opening all slots; they must not get in.
-            if (!accepting) return Effect.fail(new TaskQueueStoppedError({ queue: name }))
-            push(task)
-            return Effect.void
-          })
-        )
+        if (failWhenFull) return Effect.fail(fullError)
+        return Effect.async<void, TaskQueueStoppedError>((resume) => {
+          const waiting: Waiting<R> = { task, resume }
+          producers.push(waiting)
+          // Interrupted before room was given to it: its task was not added.
+          return Effect.sync(() => remove(producers, waiting))
+        })
       })
 
-    const service: Service<R> = { enqueue, size: Effect.sync(() => waiting), capacity }
+    /** Refuses new tasks and releases the producers waiting for room, whose tasks were not added. */
+    const refuseNewTasks = () => {
+      accepting = false
+      for (const producer of producers.splice(0)) producer.resume(Effect.fail(stoppedError))
+    }
+
+    /** The accounting's first step: the queued tasks will never start. */
+    const close = () => {
+      refuseNewTasks()
+      closed = true
+      for (let i = head; i < queued.length; i++) {
+        const task = queued[i]
+        if (task !== undefined) neverStarted.push({ task, status: "notStarted" })
+      }
+      queued = []
+      head = 0
+    }
+
+    const service: Service<R> = { enqueue, size: Effect.sync(size), capacity }
 
     const hostedService = register(name, () =>
       Effect.gen(function*() {
         const context = yield* Effect.context<RIn>()
-        const workers = yield* detachedFiberSet<void, never>()
-        let stopsOffered = false
-        let reported = false
+        const workers: Array<Worker<R>> = []
+        let report: Fiber.RuntimeFiber<void> | undefined
 
         // The guard on `TagClass.layer` makes sure `perTask` provides what tasks require; without
         // `perTask`, `R` is `never` and the task runs as it is (no scope, nothing to provide).
@@ -105,103 +212,189 @@ export const makeQueue = <R, ROut, E, RIn>(
           ? (task: Task<R>) => task as Effect.Effect<unknown, unknown>
           : (task: Task<R>) => Effect.provide(withFreshLayer(task, perTask), context) as Effect.Effect<unknown, unknown>
 
-        const runTask = (task: Task<R>, restore: <A, E1, R1>(effect: Effect.Effect<A, E1, R1>) => Effect.Effect<A, E1, R1>) =>
-          Effect.flatMap(Effect.exit(restore(provided(task))), (exit): Effect.Effect<void> => {
-            if (Exit.isSuccess(exit)) return Effect.void
-            if (cancelling && Cause.isInterruptedOnly(exit.cause)) {
-              unprocessed.push({ task, status: "interrupted" })
-              return Effect.void
-            }
-            // A failed task is done with; it must not take its worker down.
-            return Effect.logError(`Background task failed in queue ${name}`, exit.cause)
-          })
-
-        const worker = (id: number) =>
-          Effect.uninterruptibleMask((restore) => {
-            const loop: Effect.Effect<void> = Effect.flatMap(Queue.take(queue), (entry) => {
-              if (entry === Stop) return Effect.void
-              waiting--
-              const next = cancelling
-                ? Effect.sync(() => void unprocessed.push({ task: entry, status: "notStarted" }))
-                : runTask(entry, restore)
-              return failWhenFull
-                ? Effect.zipRight(next, loop)
-                : Effect.zipRight(Effect.zipRight(slots.release(1), next), loop)
-            })
-            return loop
-          }).pipe(Effect.annotateLogs({ service: name, phase: "task", worker: id }))
-
-        const refuseNewTasks = Effect.suspend(() => {
-          accepting = false
-          // Wake every producer waiting for a slot; each sees `accepting` and fails.
-          return slots.resize(Number.MAX_SAFE_INTEGER)
+        // -----------------------------------------------------------------------------------------
+        // Workers. A worker is interruptible throughout: taking a task and putting it in its slot
+        // is one synchronous step, and the task leaves the slot only when it has ended, so an
+        // interruption at any point leaves the task in the slot, where the accounting finds it.
+        // -----------------------------------------------------------------------------------------
+        const waitForWork = Effect.async<void>((resume) => {
+          idle.push(resume)
+          return Effect.sync(() => remove(idle, resume))
         })
 
-        const offerStops = Effect.sync(() => {
-          if (stopsOffered) return
-          stopsOffered = true
-          for (let i = 0; i < workerCount; i++) queue.unsafeOffer(Stop)
-        })
+        const makeWorker = (worker: Worker<R>, traced: boolean): Effect.Effect<void> => {
+          const run = traced
+            ? (task: Task<R>) =>
+              Effect.withSpan(provided(task), "BackgroundTaskQueue.task", {
+                attributes: { "hosted_service.name": name },
+                captureStackTrace: false
+              })
+            : provided
+          // Straight on to the next task, without another `suspend` step.
+          const succeeded = (): Effect.Effect<void> => {
+            worker.task = undefined
+            return next()
+          }
+          // Only reached when the task itself failed (an interruption it caused itself included):
+          // when the queue interrupts the worker, the worker unwinds without coming here and the
+          // task stays in the slot for `collectSlots`. A failed task is done with: it is logged,
+          // and must not take its worker down.
+          const failed = (cause: Cause.Cause<unknown>): Effect.Effect<void> => {
+            worker.task = undefined
+            return Effect.zipRight(Effect.logError(`Background task failed in queue ${name}`, cause), loop)
+          }
+          const next = (): Effect.Effect<void> => {
+            if (closed) return Effect.void
+            const task = take()
+            if (task === undefined) return draining ? Effect.void : Effect.zipRight(waitForWork, loop)
+            worker.task = task
+            return Effect.matchCauseEffect(run(task), { onFailure: failed, onSuccess: succeeded })
+          }
+          const loop: Effect.Effect<void> = Effect.suspend(next)
+          return loop
+        }
 
-        // Logs what was not completed and hands it to the user's handler, once.
-        const report = Effect.suspend(() => {
-          if (reported) return Effect.void
-          reported = true
-          return Effect.gen(function*() {
-            for (const entry of Chunk.toReadonlyArray(yield* Queue.takeAll(queue))) {
-              if (entry === Stop) continue
-              waiting--
-              unprocessed.push({ task: entry, status: "notStarted" })
-            }
-            if (unprocessed.length === 0) return
-            const tasks = unprocessed.splice(0)
-            const interrupted = tasks.filter((t) => t.status === "interrupted").length
-            yield* Effect.logWarning(
-              `Background task queue ${name}: ${tasks.length} task(s) not completed ` +
-                `(${interrupted} interrupted, ${tasks.length - interrupted} never started)`
+        const startWorkers = Effect.gen(function*() {
+          // One span per task only when someone is tracing: without a tracer it would only cost.
+          const traced = options.taskSpans ?? ((yield* Effect.tracer) !== defaultTracer)
+          for (let i = 1; i <= workerCount; i++) {
+            const worker: Worker<R> = { fiber: undefined, task: undefined }
+            workers.push(worker)
+            // `interruptible`: a fork inherits the caller's interruptibility, and the stop must
+            // be able to interrupt the workers whatever region `start` was called from.
+            worker.fiber = yield* Effect.forkDaemon(
+              Effect.interruptible(makeWorker(worker, traced)).pipe(Effect.annotateLogs({ service: name, phase: "task", worker: i }))
             )
-            if (options.onUnprocessed !== undefined) {
-              yield* options.onUnprocessed(tasks).pipe(
-                Effect.catchAllCause((cause) => Effect.logError(`Background task queue ${name}: onUnprocessed failed`, cause))
-              )
-            }
-          })
+          }
         })
 
-        // The shutdown deadline cut the stop short, or the stop never ran: interrupt the tasks
-        // in progress, then report, without making the host wait for it.
-        const abandon = Effect.suspend(() => {
-          if (reported) return Effect.void
-          cancelling = true
-          return Effect.zipRight(
-            Effect.zipRight(refuseNewTasks, offerStops),
-            Effect.forkDaemon(Effect.zipRight(FiberSet.clear(workers), report))
+        const fibers = () => workers.flatMap((w) => (w.fiber === undefined ? [] : [w.fiber]))
+
+        /**
+         * The tasks still in a slot once the workers were interrupted: `interrupted` when their
+         * worker has ended (the task ended with it), `abandoned` when it has not.
+         */
+        const collectSlots = Effect.suspend(() => {
+          const late: Array<Fiber.RuntimeFiber<void>> = []
+          for (const worker of workers) {
+            const task = worker.task
+            if (task === undefined) continue
+            if (worker.fiber === undefined || worker.fiber.unsafePoll() !== null) {
+              worker.task = undefined
+              unprocessed.push({ task, status: "interrupted" })
+            } else {
+              // Reported now; its worker, interrupted, will not come back to count it.
+              worker.task = undefined
+              unprocessed.push({ task, status: "abandoned" })
+              late.push(worker.fiber)
+            }
+          }
+          // An abandoned task that ends after all (its worker ends with it) stays reported; say so.
+          return Effect.forEach(late, (fiber) =>
+            Effect.forkDaemon(Effect.zipRight(
+              Fiber.await(fiber),
+              Effect.logWarning(
+                `Background task queue ${name}: a task reported as abandoned at stop has ended after all; ` +
+                  "it stays reported, not completed"
+              )
+            )), { discard: true })
+        })
+
+        // -----------------------------------------------------------------------------------------
+        // The report: what was not completed, logged and handed to `onUnprocessed`, once.
+        // -----------------------------------------------------------------------------------------
+        const reportBody = Effect.suspend(() => {
+          const tasks = [...unprocessed.splice(0), ...neverStarted.splice(0)]
+          if (tasks.length === 0) return Effect.void
+          const count = (status: Unprocessed["status"]) => tasks.filter((t) => t.status === status).length
+          const abandoned = count("abandoned")
+          const warning = Effect.logWarning(
+            `Background task queue ${name}: ${tasks.length} task(s) not completed ` +
+              `(${count("interrupted")} interrupted, ${count("notStarted")} never started` +
+              (abandoned > 0 ? `, ${abandoned} abandoned still running after a ${Duration.format(taskGrace)} grace` : "") + ")"
           )
-        }).pipe(Effect.asVoid)
+          const handler = options.onUnprocessed
+          if (handler === undefined) return warning
+          return Effect.zipRight(
+            warning,
+            Effect.catchAllCause(
+              Effect.suspend(() => handler(tasks)),
+              (cause) => Effect.logError(`Background task queue ${name}: onUnprocessed failed`, cause)
+            )
+          )
+        }).pipe(Effect.annotateLogs({ service: name }))
+
+        /** Starts the report (once) and yields its fiber. */
+        const startReport = Effect.suspend(() => {
+          if (report !== undefined) return Effect.succeed(report)
+          return Effect.map(Effect.forkDaemon(Effect.interruptible(reportBody)), (fiber) => (report = fiber))
+        })
+
+        /** Waits for the report, at most `reportGrace` when the deadline has passed. */
+        const awaitReport = (bounded: boolean) =>
+          Effect.flatMap(startReport, (fiber) => {
+            if (!bounded) return Fiber.join(fiber)
+            return Effect.flatMap(awaitWithin(Fiber.await(fiber), reportGrace), (ended) =>
+              ended
+                ? Effect.void
+                : Effect.zipRight(
+                  Fiber.interruptFork(fiber),
+                  Effect.logError(
+                    `Background task queue ${name}: onUnprocessed did not finish within ${Duration.format(reportGrace)} ` +
+                      "after the shutdown deadline and was interrupted"
+                  )
+                ))
+          })
+
+        /**
+         * The shutdown deadline cut the stop short, or the stop never ran: account for every task
+         * at once, interrupt the workers and wait for them at most `taskGrace`, then report
+         * within `reportGrace`. Bounded, so the host is never kept waiting.
+         */
+        const abandon = Effect.suspend(() => {
+          if (report !== undefined) return awaitReport(true)
+          close()
+          return Effect.zipRight(interruptAllWithin(fibers(), taskGrace), Effect.zipRight(collectSlots, awaitReport(true)))
+        })
 
         yield* Effect.addFinalizer(() => abandon)
 
-        const start = Effect.forEach(
-          Array.from({ length: workerCount }, (_, i) => i + 1),
-          // `interruptible`: the worker's `restore` must make tasks interruptible whatever
-          // region `start` was called from.
-          (id) => FiberSet.run(workers, Effect.interruptible(worker(id))),
-          { discard: true }
-        )
-
         const stop = Effect.gen(function*() {
-          yield* refuseNewTasks
-          if (cancelAtStop) cancelling = true
-          yield* offerStops
-          // With "cancel", interrupt the running tasks; either way, the workers leave their loop
-          // at the Stop markers (with "cancel", recording every task still queued before them).
-          if (cancelAtStop) yield* FiberSet.clear(workers)
-          else yield* FiberSet.awaitEmpty(workers)
-          yield* report
+          if (cancelAtStop) {
+            // The queued tasks never start, the running ones are interrupted; all are reported.
+            close()
+            yield* Effect.forEach(fibers(), (fiber) => Fiber.interruptFork(fiber), { discard: true })
+          } else {
+            // The workers work off the queue, then leave.
+            refuseNewTasks()
+            draining = true
+            for (const worker of idle.splice(0)) worker(Effect.void)
+          }
+          yield* Fiber.awaitAll(fibers())
+          yield* collectSlots
+          yield* awaitReport(false)
         }).pipe(Effect.onInterrupt(() => abandon))
 
-        return { start, stop }
+        return { start: startWorkers, stop }
       }).pipe(Effect.annotateLogs({ service: name })))
 
     return { service, hostedService }
   })
+
+/** The tag classes of `BackgroundTaskQueue.Tag`: a `Context.Tag` with `layer` and accessors. */
+export const Tag = <const Id extends string>(id: Id) => <Self, R = never>(): TagClass<Self, Id, R> => {
+  const defaultName = id.slice(id.lastIndexOf("/") + 1)
+  class QueueTag extends Context.Tag(id)<Self, Service<R>>() {
+    static layer = <ROut = never, E = never, RIn = never>(
+      options: Options<R, ROut, E, RIn>
+    ): Layer.Layer<Self, ConfigurationError, RIn> =>
+      Layer.unwrapEffect(Effect.map(
+        makeQueue<R, ROut, E, RIn>(options.name ?? defaultName, options),
+        // A subclass a user declares has the same key, so `QueueTag` finds its service too.
+        (queue) => Layer.merge(Layer.succeed(QueueTag as unknown as Context.Tag<Self, Service<R>>, queue.service), queue.hostedService)
+      ))
+    static enqueue = (task: Task<R>) => Effect.flatMap(QueueTag, (queue) => queue.enqueue(task))
+    static size = Effect.flatMap(QueueTag, (queue) => queue.size)
+  }
+  return QueueTag as unknown as TagClass<Self, Id, R>
+}

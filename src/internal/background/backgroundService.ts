@@ -1,0 +1,127 @@
+/**
+ * The machinery behind `BackgroundService.make`: the `execute` fiber forked by `start` and
+ * interrupted by `stop`, and the supervisor that restarts it on its `restart` schedule and
+ * reports a final failure to the host.
+ *
+ * @internal
+ */
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import type * as Schedule from "effect/Schedule"
+import * as ScheduleDecision from "effect/ScheduleDecision"
+import * as Intervals from "effect/ScheduleIntervals"
+import type * as Scope from "effect/Scope"
+import type { Options } from "../../BackgroundService.js"
+import type { HostedService } from "../../HostedService.js"
+import type { HostContext } from "../hostContext.js"
+import { register } from "../hostedService.js"
+import { interruptAllWithin, releaseGrace } from "./fibers.js"
+
+export const make = <A, E, R>(
+  name: string,
+  execute: Effect.Effect<A, E, R>,
+  options: Options<NoInfer<E>> = {}
+): HostedService<never, Exclude<R, Scope.Scope>> =>
+  register(name, (host) =>
+    Effect.gen(function*() {
+      const context = yield* Effect.context<Exclude<R, Scope.Scope>>()
+      let fiber: Fiber.RuntimeFiber<void> | undefined
+      // Set before we interrupt the fiber: an interruption seen after this is ours.
+      let stopping = false
+
+      const attempt = (n: number) =>
+        Effect.scoped(execute).pipe(
+          Effect.provide(context),
+          Effect.withSpan("BackgroundService.execute", {
+            attributes: { "hosted_service.name": name, attempt: n },
+            captureStackTrace: false
+          })
+        )
+
+      const supervise = supervisor(name, attempt, options.restart, host, () => stopping).pipe(
+        Effect.annotateLogs({ service: name, phase: "execute" })
+      )
+
+      /**
+       * The deadline cut the stop short, or the stop never ran (the layer is released): interrupt
+       * `execute` and wait at most `releaseGrace` (real time), so that its scope is closed before
+       * the host returns; an `execute` that ignores interruption beyond that is abandoned, and
+       * said so.
+       */
+      const cutOff = Effect.suspend(() => {
+        stopping = true
+        const running = fiber
+        if (running === undefined || running.unsafePoll() !== null) return Effect.void
+        return Effect.flatMap(interruptAllWithin([running], releaseGrace), (ended) =>
+          ended ? Effect.void : Effect.logWarning(
+            `Background service ${name}: still running ${Duration.format(releaseGrace)} after it was interrupted; abandoned`
+          ))
+      }).pipe(Effect.annotateLogs({ service: name }))
+
+      yield* Effect.addFinalizer(() => cutOff)
+
+      const start = Effect.suspend(() => {
+        stopping = false
+        // Explicitly interruptible: a fork inherits the caller's interruptibility, and the stop
+        // must be able to interrupt this fiber whatever region `start` was called from.
+        return Effect.forkDaemon(Effect.interruptible(supervise))
+      }).pipe(Effect.map((forked) => void (fiber = forked)))
+
+      const stop = Effect.suspend(() => {
+        stopping = true
+        const running = fiber
+        if (running === undefined) return Effect.void
+        return Effect.flatMap(Fiber.interrupt(running), (exit) =>
+          // The interruption is expected; anything else (a finalizer of `execute` that failed
+          // while being interrupted) is a stop failure the host must hear about.
+          Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)
+            ? Effect.failCause(exit.cause)
+            : Effect.void)
+      }).pipe(Effect.onInterrupt(() => cutOff))
+
+      return { start, stop }
+    }))
+
+/** Runs attempts until one ends normally, the restart schedule gives up, or the host stops us. */
+const supervisor = <E>(
+  name: string,
+  attempt: (n: number) => Effect.Effect<unknown, E>,
+  restart: Schedule.Schedule<unknown, Cause.Cause<E>> | undefined,
+  host: HostContext,
+  stopping: () => boolean
+): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    let state: unknown = restart?.initial
+    for (let n = 1;; n++) {
+      const exit = yield* Effect.exit(attempt(n))
+      if (Exit.isSuccess(exit)) {
+        yield* Effect.logInfo(`Background service ${name} completed`)
+        return
+      }
+      // Our own stop interrupted it: nothing to report (we normally never get here, as the
+      // interruption also ends this fiber).
+      if (stopping() && Cause.isInterruptedOnly(exit.cause)) return
+      if (restart !== undefined && !stopping()) {
+        const now = yield* Clock.currentTimeMillis
+        const [next, , decision] = yield* restart.step(now, exit.cause, state)
+        state = next
+        if (ScheduleDecision.isContinue(decision)) {
+          const delay = Duration.millis(Math.max(0, Intervals.start(decision.intervals) - now))
+          yield* Effect.logWarning(
+            `Background service ${name} failed (attempt ${n}); restarting in ${Duration.format(delay)} (attempt ${n + 1})`,
+            exit.cause
+          )
+          yield* Effect.sleep(delay)
+          continue
+        }
+        yield* Effect.logError(`Background service ${name} failed (attempt ${n}); its restart schedule is exhausted`)
+      }
+      // The host logs the failure with its cause and applies backgroundServiceExceptionBehavior.
+      yield* host.reportBackgroundFailure(name, exit.cause)
+      return
+    }
+  })
