@@ -6,12 +6,10 @@
  *
  * @since 0.1.0
  */
-import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
+import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
-import * as Scope from "effect/Scope"
-import type { Hooks as InternalHooks } from "./internal/hostContext.js"
-import { register } from "./internal/hostedService.js"
+import type * as Scope from "effect/Scope"
+import * as internal from "./internal/hostedService.js"
 
 /**
  * A hosted service: a layer that provides nothing and registers lifecycle hooks.
@@ -36,8 +34,6 @@ export interface Hooks<E = never, R = never> {
   readonly stop?: Effect.Effect<unknown, E, R> | undefined
   readonly stopped?: Effect.Effect<unknown, E, R> | undefined
 }
-
-const phases = ["starting", "start", "started", "stopping", "stop", "stopped"] as const
 
 /**
  * The union of what the hooks require. Inferred per hook, so a `start` that needs a database and
@@ -67,18 +63,8 @@ export type HooksContext<H> = {
  * ```
  */
 export const make = <const H extends Hooks<unknown, unknown>>(name: string, hooks: H): HostedService<never, HooksContext<H>> =>
-  register(name, () =>
-    Effect.map(Effect.context<HooksContext<H>>(), (context) => {
-      const provided: { -readonly [P in keyof InternalHooks]: InternalHooks[P] } = {}
-      for (const phase of phases) {
-        const hook = hooks[phase]
-        // The constraint widens each hook's requirements to `unknown`; they are `HooksContext<H>`.
-        if (hook !== undefined) {
-          provided[phase] = Effect.asVoid(Effect.provide(hook as Effect.Effect<unknown, unknown, HooksContext<H>>, context))
-        }
-      }
-      return provided
-    }))
+  // The constraint widens each hook's requirements to `unknown`; together they are `HooksContext<H>`.
+  internal.make(name, hooks as internal.UserHooks<HooksContext<H>>)
 
 /**
  * A hosted service whose lifetime is the scope of `effect`: the effect runs at `start` (its
@@ -99,24 +85,4 @@ export const make = <const H extends Hooks<unknown, unknown>>(name: string, hook
  * ```
  */
 export const scoped = <A, E, R>(name: string, effect: Effect.Effect<A, E, R>): HostedService<never, Exclude<R, Scope.Scope>> =>
-  register(name, () =>
-    Effect.map(Effect.context<Exclude<R, Scope.Scope>>(), (context) => {
-      let scope: Scope.CloseableScope | undefined
-      const start = Effect.gen(function*() {
-        const own = yield* Scope.make()
-        scope = own
-        yield* Scope.extend(effect, own).pipe(
-          Effect.provide(context),
-          Effect.onError((cause) => {
-            scope = undefined
-            return Scope.close(own, Exit.failCause(cause))
-          })
-        )
-      })
-      const stop = Effect.suspend(() => {
-        const own = scope
-        scope = undefined
-        return own === undefined ? Effect.void : Scope.close(own, Exit.void)
-      })
-      return { start, stop }
-    }))
+  internal.scoped(name, effect)

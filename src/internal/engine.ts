@@ -36,6 +36,7 @@ import * as Option from "effect/Option"
 import type { ApplicationLifetime } from "../ApplicationLifetime.js"
 import type { HostError, Phase, ServiceFailure, StopReport } from "../HostError.js"
 import type * as HostOptions from "../HostOptions.js"
+import { awaitWithin } from "./grace.js"
 import { finalizationGrace, type HostContext, type ServiceDefinition } from "./hostContext.js"
 import { isTracing, spanIf } from "./tracing.js"
 import {
@@ -128,35 +129,6 @@ interface Callback {
   readonly effect: Effect.Effect<void, unknown>
   readonly failsHost: boolean
 }
-
-/**
- * The grace is measured in real time, even under `TestClock`: it bounds how long the host waits
- * for code that ignores interruption, like the runner's wall-clock guard, and a test that moved
- * the clock to the deadline must not hang on a grace nobody advances.
- */
-const liveClock = Clock.make()
-
-/**
- * Waits until `fiber` has ended or `limit` has passed (real time); true when it ended. Safe in
- * an uninterruptible region: it waits on a `Deferred` that either racer completes, and never has
- * to interrupt a fiber that might ignore it.
- */
-const awaitWithin = (fiber: Fiber.Fiber<unknown, unknown>, limit: Duration.Duration): Effect.Effect<boolean> =>
-  Effect.gen(function*() {
-    const settled = yield* Deferred.make<boolean>()
-    const waiter = yield* Effect.forkDaemon(
-      Effect.interruptible(Fiber.await(fiber)).pipe(Effect.zipRight(Deferred.succeed(settled, true)))
-    )
-    const timer = yield* Effect.forkDaemon(
-      Effect.interruptible(Effect.withClock(Effect.sleep(limit), liveClock)).pipe(
-        Effect.zipRight(Deferred.succeed(settled, false))
-      )
-    )
-    const ended = yield* Deferred.await(settled)
-    yield* Fiber.interruptFork(waiter)
-    yield* Fiber.interruptFork(timer)
-    return ended
-  })
 
 export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
   Effect.gen(function*() {
@@ -404,7 +376,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       if (fiber === undefined) return
       const running = [...inFlight.values()]
       yield* Fiber.interruptFork(fiber)
-      if (yield* awaitWithin(fiber, finalizationGrace)) return
+      if (yield* awaitWithin(Fiber.await(fiber), finalizationGrace)) return
       for (const { phase, service } of running) {
         const error = new HookAbandonedError({ service, phase, grace: finalizationGrace })
         stopFailures.push(serviceFailure(service, phase, Cause.fail(error)))
@@ -488,7 +460,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
         const { never, partly } = notReached()
         const callbacksCut = !stoppedFired
         yield* Fiber.interruptFork(worker)
-        const ended = yield* awaitWithin(worker, finalizationGrace)
+        const ended = yield* awaitWithin(Fiber.await(worker), finalizationGrace)
         yield* Effect.logError(
           `Shutdown deadline of ${Duration.format(options.shutdownTimeout)} reached; ` +
             `still stopping: ${stuck.join(", ") || "none"}` +

@@ -5,8 +5,6 @@
  *
  * @internal
  */
-import * as Clock from "effect/Clock"
-import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -14,6 +12,7 @@ import * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
 import type * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
+import { awaitWithin } from "../grace.js"
 import { finalizationGrace } from "../hostContext.js"
 
 /**
@@ -33,30 +32,7 @@ export const taskGrace: Duration.Duration = Duration.times(finalizationGrace, 0.
 /** How long the queue's `onUnprocessed` may run once the deadline has passed (see {@link taskGrace}). */
 export const reportGrace: Duration.Duration = Duration.times(finalizationGrace, 0.4)
 
-/**
- * Waits are measured in real time, even under `TestClock`: like the engine's grace, they bound
- * how long the host waits for code that may ignore interruption, and a test that moved the clock
- * to the deadline must not hang on a wait nobody advances.
- */
-const liveClock = Clock.make()
-
-/**
- * Waits until `wait` completes or `limit` (real time) has passed; true when it completed. Safe in
- * an uninterruptible region (an `onInterrupt` handler, a finalizer): it waits on a `Deferred`
- * that either racer completes, and never has to wait for a fiber to be interrupted.
- */
-export const awaitWithin = (wait: Effect.Effect<unknown>, limit: Duration.Duration): Effect.Effect<boolean> =>
-  Effect.gen(function*() {
-    const settled = yield* Deferred.make<boolean>()
-    const waiter = yield* Effect.forkDaemon(Effect.interruptible(wait).pipe(Effect.zipRight(Deferred.succeed(settled, true))))
-    const timer = yield* Effect.forkDaemon(
-      Effect.interruptible(Effect.withClock(Effect.sleep(limit), liveClock)).pipe(Effect.zipRight(Deferred.succeed(settled, false)))
-    )
-    const ended = yield* Deferred.await(settled)
-    yield* Fiber.interruptFork(waiter)
-    yield* Fiber.interruptFork(timer)
-    return ended
-  })
+export { awaitWithin }
 
 /**
  * Interrupts `fibers` without waiting for each in turn, then waits at most `limit` (real time)

@@ -9,11 +9,8 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-// The one value import of a public module in this area, until the configuration area defines
-// the class under src/internal/config/ (then: `import { ConfigurationError } from
-// "../config/error.js"`). test/background/layout.test.ts allows exactly this import.
-import { ConfigurationError } from "../../ConfigurationError.js"
 import type { Issue } from "../../ConfigurationError.js"
+import { ConfigurationError } from "../config/error.js"
 import * as Source from "../config/source.js"
 
 export { ConfigurationError }

@@ -27,15 +27,14 @@
 import type * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
-import * as DefaultServices from "effect/DefaultServices"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
-import * as Tracer from "effect/Tracer"
 import type { Options, Service, TagClass, Task, Unprocessed } from "../../BackgroundTaskQueue.js"
 import type { ConfigurationError } from "../../ConfigurationError.js"
 import { register } from "../hostedService.js"
+import { isTracing } from "../tracing.js"
 import { awaitWithin, interruptAllWithin, reportGrace, withFreshLayer, taskGrace } from "./fibers.js"
 import { positiveInteger, validate } from "./options.js"
 
@@ -71,7 +70,6 @@ interface Worker<R> {
 }
 
 /** The tracer every fiber has when the program installed none: no per-task span then. */
-const defaultTracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
 
 /** Drops the first occurrence of `item` from `items`. */
 const remove = <A>(items: Array<A>, item: A) => {
@@ -256,7 +254,7 @@ export const makeQueue = <R, ROut, E, RIn>(
 
         const startWorkers = Effect.gen(function*() {
           // One span per task only when someone is tracing: without a tracer it would only cost.
-          const traced = options.taskSpans ?? ((yield* Effect.tracer) !== defaultTracer)
+          const traced = options.taskSpans ?? (yield* isTracing)
           for (let i = 1; i <= workerCount; i++) {
             const worker: Worker<R> = { fiber: undefined, task: undefined }
             workers.push(worker)
