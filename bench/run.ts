@@ -1,6 +1,10 @@
 /**
  * `npm run bench` runs every benchmark; `npm run bench -- --quick` runs a smaller version of each
- * (the whole suite under 60 s); `npm run bench -- startstop queue` runs only those named.
+ * (the whole suite in about a minute and a half); `npm run bench -- startstop queue` runs only those named.
+ *
+ * This process only orchestrates: every measured program runs in a child process on built
+ * JavaScript (bench/build.ts: dist/ is rebuilt first when src/ is newer, `--no-build` skips that
+ * check; the bench programs are bundled against dist/ and run with plain `node`).
  *
  * Each benchmark prints its side-by-side table (ratios, and the issue's targets as pass/MISS —
  * targets are reported, never asserted) and writes `bench/results/<name>.json` with the machine it
@@ -10,6 +14,7 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { buildPrograms, ensureDist } from "./build.js"
 import { type Benchmark, type BenchResult, describeMachine, resultsDir, rootDir, toMarkdown, writeResult } from "./lib.js"
 import { startStop } from "./startstop.js"
 import { concurrentStop } from "./concurrent-stop.js"
@@ -77,6 +82,8 @@ const main = async () => {
   }
   console.log(`effect-host benchmarks (${quick ? "quick" : "full"}) on ${describeMachine()}\n`)
   const t0 = performance.now()
+  if (!args.includes("--no-build")) ensureDist()
+  await buildPrograms()
   for (const bench of selected) {
     const started = performance.now()
     process.stdout.write(`running ${bench.name} ...\n`)
