@@ -135,9 +135,3 @@ const clockTicks: number = (() => {
 
 /** Logical CPUs, for deciding whether pinning the load generator apart from the server helps. */
 export const cores = os.cpus().length
-
-/** Runs a TypeScript file with `node --import tsx` (src through tsx; what the old benchmarks did). */
-export const spawnTs = (
-  file: string,
-  { args = [], env = {}, nodeArgs = [] }: Pick<SpawnOptions, "args" | "env" | "nodeArgs"> = {}
-): Child => spawnCommand(process.execPath, [...nodeArgs, "--import", "tsx", path.resolve(rootDir, file), ...args], { env })
