@@ -2,9 +2,10 @@
  * `npm run bench` runs every benchmark; `npm run bench -- --quick` runs a smaller version of each
  * (the whole suite in about a minute and a half); `npm run bench -- startstop queue` runs only those named.
  *
- * This process only orchestrates: every measured program runs in a child process on built
- * JavaScript (bench/build.ts: dist/ is rebuilt first when src/ is newer, `--no-build` skips that
- * check; the bench programs are bundled against dist/ and run with plain `node`).
+ * Measured programs run in child processes on built JavaScript (child.ts: `spawnBuilt`,
+ * `runBuilt`): before the first benchmark, bench/build.ts rebuilds dist/ when src/ is newer
+ * (`--no-build` skips that check) and bundles every program under bench/fixtures/ against dist/,
+ * to be run with plain `node`.
  *
  * Each benchmark prints its side-by-side table (ratios, and the issue's targets as pass/MISS —
  * targets are reported, never asserted) and writes `bench/results/<name>.json` with the machine it
