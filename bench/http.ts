@@ -91,7 +91,8 @@ export const http: Benchmark = {
   run: async ({ quick }) => {
     const rounds = quick ? 1 : 3
     const seconds = quick ? 1.5 : 5
-    const warmupSeconds = quick ? 0.5 : 2
+    // The servers need about 2 s of load before their throughput settles (JIT).
+    const warmupSeconds = quick ? 1 : 3
     const names = Object.keys(fixtures)
     const samples: Record<string, Array<Record<number, Load>>> = Object.fromEntries(names.map((n) => [n, []]))
     for (let r = 0; r < rounds; r++) {
@@ -134,6 +135,7 @@ export const http: Benchmark = {
       unit: `autocannon CLI in its own process, ${seconds} s per load, median of ${rounds} round(s); built JS`,
       programs: names,
       rows,
+      raw: samples,
       notes: [
         `Each server is its own child process (\`node <bundle>.mjs\`, effect-host from dist/); autocannon's CLI is another process. ${
           pinned

@@ -52,6 +52,8 @@ export interface BenchResult {
   readonly programs: ReadonlyArray<string>
   readonly rows: ReadonlyArray<Row>
   readonly notes: ReadonlyArray<string>
+  /** The measurements behind the rows (per round, per process), kept in the JSON for a second look. */
+  readonly raw?: unknown
 }
 
 export interface Benchmark {

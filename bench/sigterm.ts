@@ -84,6 +84,7 @@ export const sigterm: Benchmark = {
       unit: `ms, ${reps} processes each, interleaved; built JS, plain node`,
       programs: names,
       rows: [...row("spawn→ready", "ready", 1.0), ...row("SIGTERM→exit", "exit", 1.1)],
+      raw: samples,
       notes: [
         "spawn→ready: from spawn() to \"ready\" on the child's stdout (node start-up, module loading, the app's start). SIGTERM→exit: from kill(SIGTERM), 100 ms after \"ready\", to the child's exit as the parent sees it.",
         "Each child is `node <bundle>.mjs` with effect-host loaded from dist/ (bench/build.ts); the host apps run with their defaults (NodeHost prints its status messages).",

@@ -75,6 +75,7 @@ export const startStop: Benchmark = {
   run: async ({ quick }) => {
     const { warm, cold } = plan(quick)
     const rows: Array<Row> = []
+    const raw: Record<string, unknown> = {}
 
     for (const { n, reps, warmup } of warm) {
       const { samples } = await runBuilt<{ readonly samples: Record<string, Array<Sample>> }>(fixture, {
@@ -100,6 +101,7 @@ export const startStop: Benchmark = {
           total[program]?.push(result.processCpu)
         }
       }
+      raw[`cold ${n}`] = { region, processCpu: total }
       const cpu = byMetric(region, "cpu")
       rows.push({ case: `${services(n)}, cold: CPU`, values: cpu, ratio: ratios(cpu), target: cpuTargets(n, cpu, false) })
       const wall = byMetric(region, "wall")
@@ -116,6 +118,7 @@ export const startStop: Benchmark = {
       unit: "ms per start+stop of N no-op services, median; built JS",
       programs,
       rows,
+      raw,
       notes: [
         "floor (Scope): N Effect.acquireRelease(void, void) in one Effect.scoped, the least N started-then-stopped members cost. Layer.launch: N Layer.scopedDiscard(acquireRelease) via Layer.mergeAll, built and released (Layer.launch minus its endless wait; mergeAll builds and releases concurrently). Host: N HostedService.make(name, { start, stop }) under Host.make, every start and stop phase, one at a time (sequential, the default) or each phase's members concurrently.",
         `CPU: process.cpuUsage (user + system) around the region, every thread of the process (GC helpers, the compiler), so it can exceed wall time. Logs below Warning filtered in every program.`,
