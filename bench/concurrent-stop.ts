@@ -1,32 +1,14 @@
 /**
  * Concurrent stop: 100 services whose `stop` each takes 100 ms. With
  * `servicesStopConcurrently: true` the stop phase should take about 100 ms, not 100 × 100 ms.
- * Measured from the scope close (the stop request) to the end of the stop.
+ * Measured from the scope close (the stop request) to the end of the stop, in a child process on
+ * built JS (fixtures/concurrent-stop.ts).`
  */
-import { Effect, Exit, Layer, Logger, LogLevel, Scope } from "effect"
-import { Host, HostedService } from "effect-host"
-import { type Benchmark, median, quietHost, type Row } from "./lib.js"
+import { runBuilt } from "./child.js"
+import { type Benchmark, median, type Row } from "./lib.js"
 
 const services = 100
 const stopMillis = 100
-
-/** Builds `layer`, then times only the release of its scope. */
-const timeStop = <A, E>(layer: Layer.Layer<A, E>) =>
-  Effect.gen(function*() {
-    const scope = yield* Scope.make()
-    yield* Layer.buildWithScope(layer, scope)
-    const t0 = performance.now()
-    yield* Scope.close(scope, Exit.void)
-    return performance.now() - t0
-  }).pipe(Logger.withMinimumLogLevel(LogLevel.Warning), Effect.runPromise)
-
-const slowStops = () =>
-  Array.from({ length: services }, (_, i) => HostedService.make(`Service${i}`, { stop: Effect.sleep(stopMillis) }))
-
-const plainLayers = () => {
-  const layers = Array.from({ length: services }, () => Layer.scopedDiscard(Effect.acquireRelease(Effect.void, () => Effect.sleep(stopMillis))))
-  return Layer.mergeAll(...(layers as [Layer.Layer<never>, ...Array<Layer.Layer<never>>]))
-}
 
 export const concurrentStop: Benchmark = {
   name: "concurrent-stop",
@@ -34,13 +16,9 @@ export const concurrentStop: Benchmark = {
   run: async ({ quick }) => {
     const reps = quick ? 3 : 10
     const programs = ["Host (servicesStopConcurrently)", "Layer.launch (mergeAll)", "Host (sequential)"]
-    const samples: Record<string, Array<number>> = Object.fromEntries(programs.map((p) => [p, []]))
-    for (let i = 0; i < reps; i++) {
-      samples[programs[0] ?? ""]?.push(await timeStop(Host.make(slowStops(), { ...quietHost, servicesStopConcurrently: true })))
-      samples[programs[1] ?? ""]?.push(await timeStop(plainLayers()))
-    }
-    // The sequential stop takes 10 s per run: once, and only in the full run.
-    if (!quick) samples[programs[2] ?? ""]?.push(await timeStop(Host.make(slowStops(), quietHost)))
+    const { samples } = await runBuilt<{ readonly samples: Record<string, Array<number>> }>("bench/fixtures/concurrent-stop.ts", {
+      args: [String(reps), quick ? "0" : "1"]
+    })
     const values = Object.fromEntries(
       Object.entries(samples).filter(([, v]) => v.length > 0).map(([k, v]) => [k, median(v)])
     )
@@ -59,7 +37,7 @@ export const concurrentStop: Benchmark = {
       programs,
       rows: [row],
       notes: [
-        `${reps} repetitions each; the sequential host (default mode, about ${services * stopMillis / 1000} s) is measured once, in the full run only.`
+        `${reps} repetitions each; the sequential host (default mode, about ${services * stopMillis / 1000} s) is measured once, in the full run only. One child process, built JS (fixtures/concurrent-stop.ts).`
       ]
     }
   }

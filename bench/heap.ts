@@ -1,10 +1,10 @@
 /**
  * Heap growth over 1,000,000 `perRun` runs (10,000 in `--quick`): a `ScheduledService` whose
  * every run builds and releases a fresh layer, vs the hand-written `Effect.provide(run, layer)`
- * loop. Each program runs in its own child process under `node --expose-gc`; the heap is measured
+ * loop. Each program runs in its own child process (built JS) under `node --expose-gc`; the heap is measured
  * after a warm-up and after the series, each time after a full GC.
  */
-import { spawnTs } from "./child.js"
+import { spawnBuilt } from "./child.js"
 import type { Benchmark, Row } from "./lib.js"
 
 interface Measurement {
@@ -16,7 +16,7 @@ interface Measurement {
 }
 
 const measure = async (program: string, runs: number, warmup: number): Promise<Measurement> => {
-  const child = spawnTs("bench/fixtures/heap-perrun.ts", { nodeArgs: ["--expose-gc"], args: [program, String(runs), String(warmup)] })
+  const child = spawnBuilt("bench/fixtures/heap-perrun.ts", { nodeArgs: ["--expose-gc"], args: [program, String(runs), String(warmup)] })
   const { code } = await child.exited
   const line = child.output().split("\n").find((l) => l.startsWith("RESULT "))
   if (code !== 0 || line === undefined) throw new Error(`heap fixture ${program} failed (exit ${code}):\n${child.output()}`)

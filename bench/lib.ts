@@ -5,7 +5,7 @@
  * Every benchmark compares programs *in the same run*, interleaving their repetitions, so a busy
  * neighbour on this shared machine slows both sides alike and the ratio stays meaningful.
  */
-import type { Host } from "effect-host"
+import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
@@ -25,11 +25,24 @@ export interface Row {
   readonly case: string
   /** Program name -> measured value, in the benchmark's unit. */
   readonly values: Readonly<Record<string, number>>
-  /** `ours / baseline` (or as the benchmark defines it), shown as "1.23x". */
-  readonly ratio?: { readonly label: string; readonly value: number } | undefined
-  /** The issue's target for this case and whether the measurement met it. */
-  readonly target?: { readonly text: string; readonly pass: boolean } | undefined
+  /** `ours / baseline` (or as the benchmark defines it), shown as "1.23x"; several are joined with "; ". */
+  readonly ratio?: Ratio | ReadonlyArray<Ratio> | undefined
+  /** The issue's target(s) for this case and whether the measurement met each. */
+  readonly target?: Target | ReadonlyArray<Target> | undefined
 }
+
+export interface Ratio {
+  readonly label: string
+  readonly value: number
+}
+
+export interface Target {
+  readonly text: string
+  readonly pass: boolean
+}
+
+const list = <A>(x: A | ReadonlyArray<A> | undefined): ReadonlyArray<A> =>
+  x === undefined ? [] : Array.isArray(x) ? x as ReadonlyArray<A> : [x as A]
 
 export interface BenchResult {
   readonly name: string
@@ -39,6 +52,8 @@ export interface BenchResult {
   readonly programs: ReadonlyArray<string>
   readonly rows: ReadonlyArray<Row>
   readonly notes: ReadonlyArray<string>
+  /** The measurements behind the rows (per round, per process), kept in the JSON for a second look. */
+  readonly raw?: unknown
 }
 
 export interface Benchmark {
@@ -128,13 +143,22 @@ export const toMarkdown = (result: BenchResult): string => {
     const cells = [
       row.case,
       ...result.programs.map((p) => (row.values[p] === undefined ? "—" : fmt(row.values[p] ?? Number.NaN))),
-      ...(hasRatio ? [row.ratio ? `${row.ratio.value.toFixed(2)}x ${row.ratio.label}` : ""] : []),
-      ...(hasTarget ? [row.target ? `${row.target.pass ? "pass" : "MISS"} (${row.target.text})` : ""] : [])
+      ...(hasRatio ? [list(row.ratio).map((r) => `${r.value.toFixed(2)}x ${r.label}`).join("; ")] : []),
+      ...(hasTarget ? [list(row.target).map((t) => `${t.pass ? "pass" : "MISS"} (${t.text})`).join("; ")] : [])
     ]
     lines.push(`| ${cells.join(" | ")} |`)
   }
   for (const note of result.notes) lines.push("", `- ${note}`)
   return lines.join("\n")
+}
+
+/** The commit measured (`git describe --always --dirty`), so a result names the code it ran. */
+export const commit = (): string => {
+  try {
+    return execFileSync("git", ["describe", "--always", "--dirty"], { cwd: rootDir, encoding: "utf8" }).trim()
+  } catch {
+    return "unknown"
+  }
 }
 
 export const writeResult = (result: BenchResult, options: BenchOptions): string => {
@@ -145,6 +169,7 @@ export const writeResult = (result: BenchResult, options: BenchOptions): string 
     mode: options.quick ? "quick" : "full",
     date: new Date().toISOString(),
     machine: machine(),
+    commit: commit(),
     markdown: toMarkdown(result)
   }
   fs.writeFileSync(file, JSON.stringify(body, null, 2) + "\n")
@@ -158,11 +183,5 @@ export const settle = async (): Promise<void> => {
   await new Promise((resolve) => setImmediate(resolve))
 }
 
-/**
- * Host options for in-process benchmarks: the host's own logger stays in place but logs only
- * warnings and errors (one line per service start and stop would measure the terminal), and the
- * bench's command line (`--quick`, names) is not read as configuration.
- */
-export const quietHost: Host.Options = {
-  configuration: { values: { Logging: { LogLevel: { Default: "Warning" } } }, args: false }
-}
+/** Host options for the bench programs (fixtures/common.ts): logs below Warning filtered, no command line. */
+export { quietHost } from "./fixtures/common.js"

@@ -1,6 +1,11 @@
 /**
  * `npm run bench` runs every benchmark; `npm run bench -- --quick` runs a smaller version of each
- * (the whole suite under 60 s); `npm run bench -- startstop queue` runs only those named.
+ * (the whole suite in about a minute and a half); `npm run bench -- startstop queue` runs only those named.
+ *
+ * Measured programs run in child processes on built JavaScript (child.ts: `spawnBuilt`,
+ * `runBuilt`): before the first benchmark, bench/build.ts rebuilds dist/ when src/ is newer
+ * (`--no-build` skips that check) and bundles every program under bench/fixtures/ against dist/,
+ * to be run with plain `node`.
  *
  * Each benchmark prints its side-by-side table (ratios, and the issue's targets as pass/MISS —
  * targets are reported, never asserted) and writes `bench/results/<name>.json` with the machine it
@@ -10,6 +15,7 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { buildPrograms, ensureDist } from "./build.js"
 import { type Benchmark, type BenchResult, describeMachine, resultsDir, rootDir, toMarkdown, writeResult } from "./lib.js"
 import { startStop } from "./startstop.js"
 import { concurrentStop } from "./concurrent-stop.js"
@@ -77,6 +83,8 @@ const main = async () => {
   }
   console.log(`effect-host benchmarks (${quick ? "quick" : "full"}) on ${describeMachine()}\n`)
   const t0 = performance.now()
+  if (!args.includes("--no-build")) ensureDist()
+  await buildPrograms()
   for (const bench of selected) {
     const started = performance.now()
     process.stdout.write(`running ${bench.name} ...\n`)

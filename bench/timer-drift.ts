@@ -1,54 +1,17 @@
 /**
  * Fixed-rate timer drift: 1,000 ticks of 10 ms (200 in `--quick`), all programs running at the
- * same time in one process. Each tick records `performance.now()`; lateness of tick k is its time
- * minus (first tick + (k − 1) × 10 ms), so start-up latency does not count, only drift.
+ * same time in one child process on built JS (fixtures/timer-drift.ts). Each tick records
+ * `performance.now()`; lateness of tick k is its time minus (first tick + (k − 1) × 10 ms), so
+ * start-up latency does not count, only drift.
  *
  * - setInterval(10): Node's timer re-arms from when the callback ran, so lateness accumulates.
  * - Effect.repeat(Schedule.fixed): Effect's fixed-rate schedule, hand-written.
  * - ScheduledService(Schedule.fixed): ours, a hosted service under `Host.launch`.
  */
-import { Effect, Fiber, Logger, LogLevel, Schedule } from "effect"
-import { Host, ScheduledService } from "effect-host"
-import { type Benchmark, fmt, percentile, quietHost, type Row } from "./lib.js"
+import { runBuilt } from "./child.js"
+import { type Benchmark, fmt, percentile, type Row } from "./lib.js"
 
 const interval = 10
-
-interface Recorder {
-  readonly record: () => void
-  readonly done: Promise<ReadonlyArray<number>>
-}
-
-const recorder = (ticks: number): Recorder => {
-  const times: Array<number> = []
-  let resolve: (times: ReadonlyArray<number>) => void = () => {}
-  const done = new Promise<ReadonlyArray<number>>((r) => (resolve = r))
-  return {
-    record: () => {
-      if (times.length < ticks) times.push(performance.now())
-      if (times.length === ticks) resolve(times)
-    },
-    done
-  }
-}
-
-const viaSetInterval = (ticks: number) => {
-  const r = recorder(ticks)
-  const handle = setInterval(r.record, interval)
-  return r.done.finally(() => clearInterval(handle))
-}
-
-const viaEffectRepeat = (ticks: number) => {
-  const r = recorder(ticks)
-  const fiber = Effect.runFork(Effect.repeat(Effect.sync(r.record), Schedule.fixed(`${interval} millis`)))
-  return r.done.finally(() => Effect.runFork(Fiber.interrupt(fiber)))
-}
-
-const viaScheduledService = (ticks: number) => {
-  const r = recorder(ticks)
-  const Ticker = ScheduledService.make("Ticker", { schedule: Schedule.fixed(`${interval} millis`), run: Effect.sync(r.record) })
-  const fiber = Effect.runFork(Host.launch([Ticker], quietHost).pipe(Logger.withMinimumLogLevel(LogLevel.Warning)))
-  return r.done.finally(() => Effect.runFork(Fiber.interrupt(fiber)))
-}
 
 /** Lateness of tick k against the grid anchored at the first tick: t_k − (t_1 + (k − 1) × interval). */
 const lateness = (times: ReadonlyArray<number>): Array<number> => {
@@ -77,15 +40,10 @@ export const timerDrift: Benchmark = {
   title: "Fixed-rate timer drift, 10 ms ticks",
   run: async ({ quick }) => {
     const ticks = quick ? 200 : 1000
-    const programs: Record<string, (ticks: number) => Promise<ReadonlyArray<number>>> = {
-      "setInterval": viaSetInterval,
-      "Effect.repeat(Schedule.fixed)": viaEffectRepeat,
-      "ScheduledService(Schedule.fixed)": viaScheduledService
-    }
-    const names = Object.keys(programs)
-    // Side by side: all timers run at once, so they see the same machine noise.
-    const results = await Promise.all(names.map((n) => programs[n]?.(ticks) ?? Promise.resolve([])))
-    const times = Object.fromEntries(names.map((n, i) => [n, results[i] ?? []]))
+    const { times } = await runBuilt<{ readonly times: Record<string, ReadonlyArray<number>> }>("bench/fixtures/timer-drift.ts", {
+      args: [String(ticks)]
+    })
+    const names = Object.keys(times)
     const row = (label: string, f: (xs: ReadonlyArray<number>) => number): Row => ({
       case: label,
       values: Object.fromEntries(names.map((n) => [n, f(times[n] ?? [])]))
