@@ -26,13 +26,13 @@
  * @internal
  */
 import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
+import * as Runtime from "effect/Runtime"
 import type { ApplicationLifetime } from "../ApplicationLifetime.js"
 import type { HostError, Phase, ServiceFailure, StopReport } from "../HostError.js"
 import type * as HostOptions from "../HostOptions.js"
@@ -146,6 +146,9 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
     const events: Array<HostEvent> = []
     let stopReason: StopReason | undefined
     let startFiber: Fiber.RuntimeFiber<boolean> | undefined
+    let startEnded = false
+    /** The host's runtime, captured when the start begins: a requested stop runs in it. */
+    let hostRuntime: Runtime.Runtime<never> | undefined
     let stoppedFired = false
     /** The result, once known. */
     let finished: Option.Option<Option.Option<HostError>> = Option.none()
@@ -163,9 +166,17 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       }
     }
 
+    /**
+     * Records the reason and, once the start is under way, begins the stop in a fiber of its own
+     * (before the start, `start` sees the reason and stops by itself). A fiber only when asked: a
+     * host that stops because its scope closes forks none for it.
+     */
     const requestStop = (reason: StopReason) =>
       Effect.suspend(() => {
         setReason(reason)
+        // Run with the host's own fiber refs (its logger, its configuration), not the requester's.
+        const runtime = hostRuntime
+        if (runtime !== undefined && (state === "Starting" || state === "Started")) Runtime.runFork(runtime)(stop)
         return Deferred.succeed(stopRequested, undefined)
       })
 
@@ -174,33 +185,36 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
     // ---------------------------------------------------------------------------------------
     // 2. runHook
     // ---------------------------------------------------------------------------------------
+    // Read without an effect per hook: the engine reads the time twice per hook.
+    const clock = yield* Effect.clock
+
     const runHook = (service: ServiceDefinition, phase: Phase): Effect.Effect<Exit.Exit<void, unknown>> => {
       const hook = service.hooks[phase]
       if (hook === undefined) return Effect.succeed(Exit.void)
-      return Effect.gen(function*() {
+      return Effect.suspend(() => {
         events.push({ _tag: "Hook", service: service.name, phase })
         inFlight.set(service, { service: service.name, phase })
-        const startedAt = yield* Clock.currentTimeMillis
-        const exit = yield* Effect.exit(Effect.interruptible(hook))
-        inFlight.delete(service)
-        const elapsed = (yield* Clock.currentTimeMillis) - startedAt
-        if (Exit.isSuccess(exit)) {
-          if (phase === "start" || phase === "stop") {
-            yield* Effect.logInfo(`Hosted service ${service.name} ${phase === "start" ? "started" : "stopped"} in ${elapsed}ms`)
-          } else {
-            yield* Effect.logDebug(`Hosted service ${service.name} ${phase} done in ${elapsed}ms`)
+        const startedAt = clock.unsafeCurrentTimeMillis()
+        return Effect.flatMap(Effect.exit(Effect.interruptible(hook)), (exit): Effect.Effect<Exit.Exit<void, unknown>> => {
+          // A hook interrupted from outside (deadline, stop during start) never gets here: its
+          // phase clears what it left in flight (see runPhase).
+          inFlight.delete(service)
+          const elapsed = clock.unsafeCurrentTimeMillis() - startedAt
+          if (Exit.isSuccess(exit)) {
+            return Effect.as(
+              phase === "start" || phase === "stop"
+                ? Effect.logInfo(`Hosted service ${service.name} ${phase === "start" ? "started" : "stopped"} in ${elapsed}ms`)
+                : Effect.logDebug(`Hosted service ${service.name} ${phase} done in ${elapsed}ms`),
+              exit
+            )
           }
-        } else {
           // Only reached when the hook itself ended badly: when the host interrupts a hook (stop
           // during start, deadline) the interruption unwinds this fiber before this line.
           events.push({ _tag: "HookFailed", service: service.name, phase })
           const how = Cause.isInterruptedOnly(exit.cause) ? "was interrupted" : "failed"
-          yield* Effect.logError(`Hosted service ${service.name} ${how} in ${phase} after ${elapsed}ms`, exit.cause)
-        }
-        return exit
+          return Effect.as(Effect.logError(`Hosted service ${service.name} ${how} in ${phase} after ${elapsed}ms`, exit.cause), exit)
+        })
       }).pipe(
-        // A hook interrupted from outside (deadline, stop during start) must not stay "in flight".
-        Effect.onInterrupt(() => Effect.sync(() => inFlight.delete(service))),
         span(`HostedService.${phase}`, { "hosted_service.name": service.name }),
         Effect.annotateLogs({ service: service.name, phase })
       )
@@ -242,7 +256,12 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
           }
         }
         return failures
-      }).pipe(span(`Host.${phase}`, { "host.services": members.length }))
+      }).pipe(
+        // The hooks of this phase that an interruption cut short (a stop during start, the
+        // deadline) must not stay "in flight".
+        Effect.onInterrupt(() => Effect.sync(() => members.forEach((s) => inFlight.delete(s)))),
+        span(`Host.${phase}`, { "host.services": members.length })
+      )
 
     // ---------------------------------------------------------------------------------------
     // 3. callbacks
@@ -332,10 +351,13 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
 
     const start: Effect.Effect<StartOutcome, HostError> = Effect.gen(function*() {
       state = "Starting"
+      hostRuntime = yield* Effect.runtime<never>()
       yield* Effect.logDebug(`Starting ${services.length} hosted service(s)`)
       // A daemon, so that neither an interrupted caller nor the startup deadline has to wait for
       // a start hook that ignores interruption; the stop interrupts it and waits a bounded time.
-      const fiber = yield* Effect.forkDaemon(Effect.interruptible(runStartPhases))
+      const fiber = yield* Effect.forkDaemon(
+        Effect.interruptible(runStartPhases).pipe(Effect.ensuring(Effect.sync(() => void (startEnded = true))))
+      )
       startFiber = fiber
       // `interruptible`: the startup deadline must be able to stop this wait even when the
       // caller runs uninterruptibly. None: the deadline passed first.
@@ -373,7 +395,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
      */
     const endStart = Effect.gen(function*() {
       const fiber = startFiber
-      if (fiber === undefined) return
+      if (fiber === undefined || startEnded) return
       const running = [...inFlight.values()]
       yield* Fiber.interruptFork(fiber)
       if (yield* awaitWithin(Fiber.await(fiber), finalizationGrace)) return
@@ -452,7 +474,8 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
         )
       )
       const deadlineHit = (yield* Deferred.await(finish)) === "deadline"
-      yield* Fiber.interruptFork(timer)
+      // Interruptible (see above), so interrupting it returns at once.
+      yield* Fiber.interrupt(timer)
       let report: StopReport = { failures: stopFailures, deadline: undefined }
       if (deadlineHit) {
         // Named at the deadline, before the interruption unwinds them.

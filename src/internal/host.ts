@@ -75,26 +75,27 @@ export const build = (
     // One memo map per host: a layer listed twice, or shared by two services, is built once.
     const memoMap = yield* Layer.makeMemoMap
     const scope = yield* Effect.scope
-    let context: Context.Context<never> = provided as Context.Context<never>
     const configErrors: Array<ConfigurationError> = setup.error === undefined ? [] : [setup.error]
-    for (const service of services) {
-      // Each member sees what the host provides and what the members before it provide.
-      const exit = yield* Layer.buildWithMemoMap(service, memoMap, scope).pipe(
-        Effect.provide(context),
-        Effect.locally(currentHostContext, Option.some(engine.hostContext)),
-        Effect.exit
-      )
-      if (Exit.isSuccess(exit)) {
-        context = Context.merge(context, exit.value)
-        continue
+    const buildServices = Effect.gen(function*() {
+      let context: Context.Context<never> = provided as Context.Context<never>
+      for (const service of services) {
+        // Each member sees what the host provides and what the members before it provide.
+        const exit = yield* Effect.exit(Effect.provide(Layer.buildWithMemoMap(service, memoMap, scope), context))
+        if (Exit.isSuccess(exit)) {
+          context = Context.merge(context, exit.value)
+          continue
+        }
+        // Invalid configuration: keep building the other services so that every invalid key is
+        // reported at once, still before any service starts. Anything else fails at once.
+        const onlyFailures = !Cause.isDie(exit.cause) && !Cause.isInterrupted(exit.cause)
+        const configError = yield* HostSetup.asConfigurationError(onlyFailures ? [...Cause.failures(exit.cause)] : [])
+        if (Option.isNone(configError)) return yield* Effect.failCause(exit.cause as Cause.Cause<never>)
+        configErrors.push(configError.value)
       }
-      // Invalid configuration: keep building the other services so that every invalid key is
-      // reported at once, still before any service starts. Anything else fails at once.
-      const onlyFailures = !Cause.isDie(exit.cause) && !Cause.isInterrupted(exit.cause)
-      const configError = yield* HostSetup.asConfigurationError(onlyFailures ? [...Cause.failures(exit.cause)] : [])
-      if (Option.isNone(configError)) return yield* Effect.failCause(exit.cause as Cause.Cause<never>)
-      configErrors.push(configError.value)
-    }
+      return context
+    })
+    // The hosted-service layers register with this host while they are built.
+    const context = yield* Effect.locally(buildServices, currentHostContext, Option.some(engine.hostContext))
     if (configErrors.length > 0) {
       // Every one of them is a ConfigurationError, so this merges them into one.
       const merged = yield* HostSetup.asConfigurationError(configErrors)
@@ -102,7 +103,6 @@ export const build = (
     }
     // Added after the services were built, so the stop runs before their layers are released.
     yield* Effect.addFinalizer(() => engine.stop)
-    yield* Effect.forkScoped(Effect.zipRight(engine.stopRequested, engine.stop))
     yield* engine.start
     return { engine, context, watched }
   }).pipe(Effect.annotateLogs({ host: "effect-host" })) as Effect.Effect<
