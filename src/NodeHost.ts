@@ -63,6 +63,17 @@ export interface RunMainOptions {
    * grace, so keep it above that.
    */
   readonly guardMargin?: Duration.DurationInput | undefined
+  /**
+   * Do not start the shutdown watchdog thread when a stop begins. Without it, a stop that blocks
+   * the event loop (`while (true) {}` in a stop hook or a finalizer) is bounded only by the
+   * supervisor (systemd's `TimeoutStopSec=`, Kubernetes' `terminationGracePeriodSeconds`).
+   */
+  readonly disableWatchdogThread?: boolean | undefined
+  /**
+   * Ignore systemd: no sd_notify messages when `NOTIFY_SOCKET` is set (and the variables stay in
+   * the environment), no syslog priority prefixes when `JOURNAL_STREAM` is set.
+   */
+  readonly disableSystemd?: boolean | undefined
 }
 
 /**

@@ -12,6 +12,7 @@ import * as HashSet from "effect/HashSet"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as HostLogger from "../config/logger.js"
+import * as Journal from "./journal.js"
 
 const toStdout = Logger.prettyLogger()
 const toStderr = Logger.prettyLogger({ stderr: true })
@@ -24,11 +25,17 @@ export const consoleLogger: Logger.Logger<unknown, void> = HostLogger.standIn(Lo
   LogLevel.greaterThanEqual(options.logLevel, LogLevel.Warning) ? toStderr.log(options) : toStdout.log(options)
 ))
 
-const swapDefault = (loggers: HashSet.HashSet<Logger.Logger<unknown, unknown>>) =>
+const swapDefault = (replacement: Logger.Logger<unknown, void>) => (loggers: HashSet.HashSet<Logger.Logger<unknown, unknown>>) =>
   HashSet.has(loggers, Logger.defaultLogger)
-    ? loggers.pipe(HashSet.remove(Logger.defaultLogger), HashSet.add(consoleLogger))
+    ? loggers.pipe(HashSet.remove(Logger.defaultLogger), HashSet.add(replacement))
     : loggers
 
-/** Runs `effect` with the runner's console logger in place of the default logger. */
-export const withConsoleLogger = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.locallyWith(effect, FiberRef.currentLoggers, swapDefault)
+/**
+ * Runs `effect` with the runner's console logger in place of the default logger; with journal
+ * streams, its lines on them carry syslog priorities (`journal.ts`).
+ */
+export const withConsoleLogger = (journal?: Journal.Streams | undefined) => {
+  const replacement = journal === undefined ? consoleLogger : HostLogger.standIn(Journal.withPriorities(consoleLogger, journal))
+  return <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.locallyWith(effect, FiberRef.currentLoggers, swapDefault(replacement))
+}
