@@ -12,7 +12,6 @@ import * as HashSet from "effect/HashSet"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as HostLogger from "../config/logger.js"
-import * as Journal from "./journal.js"
 
 const toStdout = Logger.prettyLogger()
 const toStderr = Logger.prettyLogger({ stderr: true })
@@ -31,11 +30,9 @@ const swapDefault = (replacement: Logger.Logger<unknown, void>) => (loggers: Has
     : loggers
 
 /**
- * Runs `effect` with the runner's console logger in place of the default logger; with journal
- * streams, its lines on them carry syslog priorities (`journal.ts`).
+ * Runs `effect` with the runner's console logger (or `replacement`, a stand-in built on it: the
+ * journal's priorities) in place of the default logger.
  */
-export const withConsoleLogger = (journal?: Journal.Streams | undefined) => {
-  const replacement = journal === undefined ? consoleLogger : HostLogger.standIn(Journal.withPriorities(consoleLogger, journal))
-  return <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.locallyWith(effect, FiberRef.currentLoggers, swapDefault(replacement))
-}
+export const withConsoleLogger = (replacement: Logger.Logger<unknown, void> = consoleLogger) =>
+<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.locallyWith(effect, FiberRef.currentLoggers, swapDefault(replacement))

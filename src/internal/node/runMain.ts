@@ -33,6 +33,7 @@ import * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import { constVoid, identity } from "effect/Function"
 import * as HashSet from "effect/HashSet"
+import type * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as os from "node:os"
@@ -42,14 +43,14 @@ import { exitCodes } from "../exitCode.js"
 import { fallbackLogger } from "../config/fallback.js"
 import { defaults as hostDefaults } from "../config/hostOptions.js"
 import { currentWatch, type WatchedHost } from "../watch.js"
-import { withConsoleLogger } from "./logger.js"
+import { consoleLogger, withConsoleLogger } from "./logger.js"
 import { settle } from "./outcome.js"
 import { duplicateWindow, type FirstSignal, isRelayedCopy, loopWatch, relayingParent } from "./relayedSignals.js"
 import type { InFlight } from "../engine.js"
 import { standIn } from "../config/logger.js"
-import * as Journal from "./journal.js"
+import type * as Journal from "./journal.js"
 import * as StatusMessages from "./statusMessages.js"
-import * as Systemd from "./systemd.js"
+import type * as Systemd from "./systemd.js"
 import * as Watchdog from "./watchdog.js"
 import { processWarnings } from "./warnings.js"
 
@@ -82,21 +83,30 @@ export const progressIntervalMs = 100
 /** How long a normal exit waits for the last sd_notify messages ("STATUS=Stopped"). */
 export const notifyDrainMs = 500
 
+const names = (inFlight: ReadonlyArray<InFlight>): string =>
+  inFlight.map(({ phase, service }) => `${service} (${phase})`).join(", ")
+
 const describe = (inFlight: ReadonlyArray<InFlight>): string =>
   inFlight.length > 0
-    ? `still stopping: ${inFlight.map(({ phase, service }) => `${service} (${phase})`).join(", ")}`
+    ? `still stopping: ${names(inFlight)}`
     : "no hosted service is in a hook (a finalizer outside the host has not returned)"
+
+/** What the watchdog thread reports when the main thread no longer answers (it may be stale). */
+const lastSeen = (inFlight: ReadonlyArray<InFlight>): string =>
+  inFlight.length > 0 ? `last seen in a hook: ${names(inFlight)}` : "no hosted service was seen in a hook"
 
 export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions = {}): void => {
   const hosts: Array<WatchedHost> = []
   const arrivals = Effect.runSync(Queue.unbounded<WatchedHost>())
   const guardMargin = options.guardMargin === undefined ? defaultGuardMargin : Duration.decode(options.guardMargin)
-  // Read once; with NOTIFY_SOCKET unset this is all systemd costs. The notify variables are
-  // taken out of the environment, as sd_notify(unset_environment=1) does (children do not
-  // inherit them).
-  const systemdSettings = options.disableSystemd === true ? undefined : Systemd.take(process.env, process.pid)
-  const journal = options.disableSystemd === true ? undefined : Journal.detect(process.env["JOURNAL_STREAM"])
-  const withLogger = options.disablePrettyLogger === true ? identity : withConsoleLogger(journal)
+  // Under systemd only: with NOTIFY_SOCKET and JOURNAL_STREAM unset, checking them is all that
+  // systemd costs; the modules are loaded (asynchronously, before the program starts) when set.
+  const systemdWanted = options.disableSystemd !== true && (process.env["NOTIFY_SOCKET"] ?? "") !== ""
+  const journalWanted = options.disableSystemd !== true && options.disablePrettyLogger !== true &&
+    (process.env["JOURNAL_STREAM"] ?? "") !== ""
+  let systemd: Systemd.Integration | undefined
+  /** Adds the journal's priorities to a stand-in logger, once `journal.ts` found a journal stream. */
+  let toJournal: ((logger: Logger.Logger<unknown, void>) => Logger.Logger<unknown, void>) | undefined
 
   // Log lines written from outside the program (signal handlers, the guard, the final report):
   // with the first host's logger when there is a host, so they have its format and destination;
@@ -104,10 +114,8 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
   // would have had, decided from what can be known without the files (JSON in Production).
   const withoutHost = options.disablePrettyLogger === true
     ? identity
-    : <A, E>(effect: Effect.Effect<A, E>) => {
-      const logger = journal === undefined ? fallbackLogger() : standIn(Journal.withPriorities(fallbackLogger(), journal))
-      return Effect.locally(effect, FiberRef.currentLoggers, HashSet.make(logger))
-    }
+    : <A, E>(effect: Effect.Effect<A, E>) =>
+      Effect.locally(effect, FiberRef.currentLoggers, HashSet.make(toJournal?.(fallbackLogger()) ?? fallbackLogger()))
   const logNow = (log: Effect.Effect<void>) => {
     const annotated = Effect.annotateLogs(log, "category", category)
     const host = hosts[0]
@@ -117,16 +125,34 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
   const inFlight = () => hosts.flatMap((host) => host.inFlight())
   const stillStopping = (): string => describe(inFlight())
 
-  const systemd = systemdSettings === undefined ? undefined : Systemd.make(
-    systemdSettings,
-    Systemd.notifier(Systemd.commandTransport(systemdSettings.socket), (problem) =>
-      logNow(Effect.logWarning(
-        `NOTIFY_SOCKET is set, but ${problem}: systemd may not get READY=1, STOPPING=1, STATUS= or WATCHDOG=1 ` +
-          "(a unit with Type=notify needs systemd-notify on PATH, and NotifyAccess=all for a service not running as root); " +
-          "this is logged once"
-      ))),
-    () => hosts
+  const loadSystemd = Effect.tryPromise(() => import("./systemd.js")).pipe(
+    Effect.map((S: typeof Systemd) => {
+      // The notify variables leave the environment, as with sd_notify(unset_environment=1):
+      // the program's children do not inherit them.
+      const settings = S.take(process.env, process.pid)
+      if (settings === undefined) return
+      const notifier = S.notifier(S.commandTransport(settings.socket), (problem) =>
+        logNow(Effect.logWarning(
+          `NOTIFY_SOCKET is set, but ${problem}: systemd may not get READY=1, STOPPING=1, STATUS= or WATCHDOG=1 ` +
+            "(a unit with Type=notify needs systemd-notify on PATH, and NotifyAccess=all for a service not running as root); " +
+            "this is logged once"
+        )))
+      systemd = S.make(settings, notifier, () => hosts)
+    }),
+    Effect.catchAllCause((cause) => Effect.logWarning("NOTIFY_SOCKET is set, but the systemd integration could not be loaded", cause))
   )
+  const loadJournal = Effect.tryPromise(() => import("./journal.js")).pipe(
+    Effect.map((J: typeof Journal) => {
+      const streams = J.detect(process.env["JOURNAL_STREAM"])
+      if (streams !== undefined) toJournal = (logger) => standIn(J.withPriorities(logger, streams))
+    }),
+    Effect.catchAllCause((cause) => Effect.logWarning("JOURNAL_STREAM is set, but the journal logger could not be loaded", cause))
+  )
+  const setUp = Effect.zipRight(journalWanted ? loadJournal : Effect.void, systemdWanted ? loadSystemd : Effect.void)
+  const withLogger = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+    options.disablePrettyLogger === true
+      ? effect
+      : Effect.suspend(() => withConsoleLogger(toJournal?.(consoleLogger) ?? consoleLogger)(effect))
 
   const warnings = options.suppressProcessWarnings === true
     ? Effect.void
@@ -134,10 +160,12 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
       Effect.annotateLogs("category", category)
     )
 
-  const program = warnings.pipe(
-    Effect.zipRight(effect),
-    Effect.locally(currentWatch, Option.some<Queue.Enqueue<WatchedHost>>(arrivals)),
-    withLogger
+  const program = Effect.zipRight(
+    withLogger(setUp),
+    withLogger(warnings.pipe(
+      Effect.zipRight(effect),
+      Effect.locally(currentWatch, Option.some<Queue.Enqueue<WatchedHost>>(arrivals))
+    ))
   )
 
   makeRunMain(({ fiber }) => {
@@ -188,6 +216,7 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
         category,
         before: exceeded,
         describe: stillStopping,
+        seen: lastSeen(inFlight()),
         onError: (reason) =>
           logNow(Effect.logWarning(`The shutdown watchdog thread failed (${reason}); a stop that blocks the event loop is not bounded`))
       })
@@ -207,10 +236,10 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
       let last: string | undefined
       const look = () => {
         const now = inFlight()
-        const description = describe(now)
-        if (description === last) return
-        last = description
-        watchdog?.update(description)
+        const key = names(now)
+        if (key === last) return
+        last = key
+        watchdog?.update(lastSeen(now))
         systemd?.progress(now)
       }
       look()
