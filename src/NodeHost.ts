@@ -23,9 +23,11 @@
  *   loop while the host runs (honouring `WATCHDOG_PID`). A service not running as root needs
  *   `NotifyAccess=all` (systemd sees the command's PID); without the command a warning is logged
  *   once. The three variables are removed from `process.env` once read. With `JOURNAL_STREAM`
- *   naming stdout or stderr, log lines there start with their syslog priority (`<3>` error, `<4>`
- *   warning, `<6>` information, `<7>` debug). With neither variable set, none of this costs
- *   anything.
+ *   naming stdout or stderr, the lines of the runner's console logger (code outside a host, a
+ *   host launched with `logger: false`) and of its fallback logger start with their syslog
+ *   priority there (`<3>` error, `<4>` warning, `<6>` information, `<7>` debug); a host's own
+ *   configured logger is not decorated yet. With neither variable set, none of this costs
+ *   anything (the modules are not even loaded).
  * - Exit codes: see {@link ExitCode}.
  * - Status messages as .NET's ConsoleLifetime prints them; warnings for PID 1 without an init and
  *   for `npm start`.

@@ -82,14 +82,6 @@ const reasonOf = (error: unknown): string =>
 export const arm = (options: ArmOptions): Armed => {
   const graceMs = options.graceMs ?? defaultGraceMs
   let seen = options.seen
-  let inspector: typeof Inspector | undefined
-  try {
-    inspector = require("node:inspector") as typeof Inspector
-  } catch {
-    // Node built without the inspector (ERR_INSPECTOR_NOT_AVAILABLE): the thread then cannot
-    // reach this function either, and falls back to SIGKILL; nothing to close here.
-  }
-
   // Runs on the main thread, inside the interrupt the watchdog thread's inspector session
   // requested: the event loop is blocked, so everything here is synchronous.
   const onDeadline = (): never => {
@@ -108,10 +100,12 @@ export const arm = (options: ArmOptions): Armed => {
       // stderr is closed: there is no one left to tell.
     }
     try {
-      // With --inspect the exit would wait for the watchdog's session to disconnect.
-      inspector?.close()
+      // With --inspect the exit would wait for the watchdog's session to disconnect. Loaded only
+      // now (a builtin, synchronously), not when arming.
+      const inspector = require("node:inspector") as typeof Inspector
+      inspector.close()
     } catch {
-      // Not open: nothing to wait for.
+      // Not open, or Node was built without the inspector: nothing to wait for.
     }
     try {
       // Keeps Node's "Waiting for the debugger to disconnect..." from following our last line.
