@@ -7,11 +7,46 @@
  *   `shutdownTimeout`. A second signal exits at once with 128 + the signal's number, after one
  *   log line naming the services still stopping.
  * - A wall-clock guard, armed at the first signal or when a host begins stopping, exits with
- *   `ExitCode.ShutdownTimeout` (124) at `shutdownTimeout` + 1 s even if a finalizer never yields
- *   (a synchronous busy loop blocks the event loop and therefore the guard too).
+ *   `ExitCode.ShutdownTimeout` (124) at `shutdownTimeout` + `guardMargin` (1 s) when a finalizer
+ *   never returns, logging what is still stopping.
+ * - A watchdog thread, started when the guard is armed (not before: a process that is never
+ *   stopped never starts it), ends the process at the same deadline (+0.1 s) when the stop blocks
+ *   the event loop and with it the guard's timer (`while (true) {}` in a stop hook or a
+ *   finalizer): exit 124, and a last line on stderr naming the services still in a hook, written
+ *   directly (`<time> ERROR [effect-host.NodeHost] Shutdown did not finish within …; still
+ *   stopping: Db (stop); the event loop is blocked: …`), not through the host's logger, which
+ *   runs on the blocked loop. It never keeps the process alive and does not change a normal exit.
+ * - Under systemd (see `examples/systemd/`): with `NOTIFY_SOCKET` set, sd_notify messages through
+ *   the `systemd-notify` command: `READY=1` once `ApplicationLifetime.started` fired, `STOPPING=1`
+ *   when the stop begins, `STATUS=` for the phases ("Starting", "Running", "Stopping: Db (stop)",
+ *   "Stopped") and, with `WatchdogSec=`, `WATCHDOG=1` every `WATCHDOG_USEC / 2` from the event
+ *   loop while the host runs (honouring `WATCHDOG_PID`). A service not running as root needs
+ *   `NotifyAccess=all` (systemd sees the command's PID); without the command a warning is logged
+ *   once. The three variables are removed from `process.env` once read. With `JOURNAL_STREAM`
+ *   naming stdout or stderr, the lines of the runner's console logger (code outside a host, a
+ *   host launched with `logger: false`) and of its fallback logger start with their syslog
+ *   priority there (`<3>` error, `<4>` warning, `<6>` information, `<7>` debug); a host's own
+ *   configured logger is not decorated yet. With neither variable set, none of this costs
+ *   anything (the modules are not even loaded).
  * - Exit codes: see {@link ExitCode}.
  * - Status messages as .NET's ConsoleLifetime prints them; warnings for PID 1 without an init and
  *   for `npm start`.
+ *
+ * Limits of the bound when the event loop is blocked:
+ * - The watchdog thread interrupts the main thread through the inspector (`node:inspector`), which
+ *   runs JavaScript even inside a busy loop or `Atomics.wait`, and works under `--inspect` too. A
+ *   main thread blocked in native code (a synchronous child process, a blocking read) takes no
+ *   interrupt: 0.25 s later the thread exits the process from its own thread (WASI `proc_exit`,
+ *   still 124), and its line names what the runner last saw in flight, which may miss a hook that
+ *   blocked as soon as it began.
+ * - Node built without the inspector: SIGKILL instead (the supervisor sees 137). `--jitless` has
+ *   no WebAssembly, so a main thread blocked in native code gets SIGKILL too.
+ * - Under the permission model (`--experimental-permission`) without `--allow-worker` no thread can
+ *   start (a warning is logged when the stop begins); with it, the inspector and WASI are denied
+ *   and the thread sends SIGKILL. Then, and with `disableWatchdogThread`, only the supervisor's
+ *   stop timeout (`TimeoutStopSec=`, `terminationGracePeriodSeconds`) ends a blocked stop.
+ * - The exit skips `process.on("exit")` listeners and closes stderr after the last line (so that
+ *   Node's "Waiting for the debugger to disconnect..." cannot follow it).
  *
  * @since 0.1.0
  */
@@ -63,6 +98,17 @@ export interface RunMainOptions {
    * grace, so keep it above that.
    */
   readonly guardMargin?: Duration.DurationInput | undefined
+  /**
+   * Do not start the shutdown watchdog thread when a stop begins. Without it, a stop that blocks
+   * the event loop (`while (true) {}` in a stop hook or a finalizer) is bounded only by the
+   * supervisor (systemd's `TimeoutStopSec=`, Kubernetes' `terminationGracePeriodSeconds`).
+   */
+  readonly disableWatchdogThread?: boolean | undefined
+  /**
+   * Ignore systemd: no sd_notify messages when `NOTIFY_SOCKET` is set (and the variables stay in
+   * the environment), no syslog priority prefixes when `JOURNAL_STREAM` is set.
+   */
+  readonly disableSystemd?: boolean | undefined
 }
 
 /**

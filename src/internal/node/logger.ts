@@ -24,11 +24,15 @@ export const consoleLogger: Logger.Logger<unknown, void> = HostLogger.standIn(Lo
   LogLevel.greaterThanEqual(options.logLevel, LogLevel.Warning) ? toStderr.log(options) : toStdout.log(options)
 ))
 
-const swapDefault = (loggers: HashSet.HashSet<Logger.Logger<unknown, unknown>>) =>
+const swapDefault = (replacement: Logger.Logger<unknown, void>) => (loggers: HashSet.HashSet<Logger.Logger<unknown, unknown>>) =>
   HashSet.has(loggers, Logger.defaultLogger)
-    ? loggers.pipe(HashSet.remove(Logger.defaultLogger), HashSet.add(consoleLogger))
+    ? loggers.pipe(HashSet.remove(Logger.defaultLogger), HashSet.add(replacement))
     : loggers
 
-/** Runs `effect` with the runner's console logger in place of the default logger. */
-export const withConsoleLogger = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.locallyWith(effect, FiberRef.currentLoggers, swapDefault)
+/**
+ * Runs `effect` with the runner's console logger (or `replacement`, a stand-in built on it: the
+ * journal's priorities) in place of the default logger.
+ */
+export const withConsoleLogger = (replacement: Logger.Logger<unknown, void> = consoleLogger) =>
+<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.locallyWith(effect, FiberRef.currentLoggers, swapDefault(replacement))

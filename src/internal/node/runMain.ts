@@ -11,13 +11,17 @@
  *     never returns cannot be ended by fiber interruption alone;
  *   - exit codes from the hosts' results, read from their handles (after a signal the fiber's
  *     exit is only "interrupted");
+ *   - a watchdog thread armed with the guard (`watchdog.ts`), for the stop that blocks the event
+ *     loop and with it the timer: it ends the process at the guard's deadline (+0.1 s) with 124,
+ *     naming what is still stopping;
+ *   - under systemd: sd_notify messages when `NOTIFY_SOCKET` is set (`systemd.ts`), syslog
+ *     priorities on journal streams (`journal.ts`);
  *   - status messages, start-up warnings, and failures logged once with their cause.
  *
  * Control flows one way: the runner watches the hosts the program builds (`watch.ts`) and
- * interrupts the program; the hosts never call the runner.
- *
- * Limits: the guard is a timer on the event loop, so a synchronous busy loop (a finalizer that
- * never yields to the event loop) blocks it too.
+ * interrupts the program; the hosts never call the runner. While a stop runs, the runner reads
+ * the hosts' hooks in flight every `progressIntervalMs` (for the watchdog thread and systemd's
+ * STATUS=); nothing is read per hook, and nothing at all before a stop.
  *
  * @internal
  */
@@ -29,6 +33,7 @@ import * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import { constVoid, identity } from "effect/Function"
 import * as HashSet from "effect/HashSet"
+import type * as Logger from "effect/Logger"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as os from "node:os"
@@ -38,10 +43,15 @@ import { exitCodes } from "../exitCode.js"
 import { fallbackLogger } from "../config/fallback.js"
 import { defaults as hostDefaults } from "../config/hostOptions.js"
 import { currentWatch, type WatchedHost } from "../watch.js"
-import { withConsoleLogger } from "./logger.js"
+import { consoleLogger, withConsoleLogger } from "./logger.js"
 import { settle } from "./outcome.js"
 import { duplicateWindow, type FirstSignal, isRelayedCopy, loopWatch, relayingParent } from "./relayedSignals.js"
+import type { InFlight } from "../engine.js"
+import { standIn } from "../config/logger.js"
+import type * as Journal from "./journal.js"
 import * as StatusMessages from "./statusMessages.js"
+import type * as Systemd from "./systemd.js"
+import * as Watchdog from "./watchdog.js"
 import { processWarnings } from "./warnings.js"
 
 /** The signals that start a graceful stop (and, the second time, force the exit). */
@@ -61,11 +71,42 @@ export const defaultGuardMargin: Duration.Duration = Duration.seconds(1)
 /** Node fires a timer with a longer delay after 1 ms. */
 const maxTimerDelay = 2 ** 31 - 1
 
+/**
+ * The watchdog thread acts this long after the timer guard's deadline, so that when the event
+ * loop is free the guard exits first, with its line in the host's log format.
+ */
+export const watchdogLagMs = 100
+
+/** How often a running stop's hooks in flight are read (for the watchdog thread and STATUS=). */
+export const progressIntervalMs = 100
+
+/** How long a normal exit waits for the last sd_notify messages ("STATUS=Stopped"). */
+export const notifyDrainMs = 500
+
+const names = (inFlight: ReadonlyArray<InFlight>): string =>
+  inFlight.map(({ phase, service }) => `${service} (${phase})`).join(", ")
+
+const describe = (inFlight: ReadonlyArray<InFlight>): string =>
+  inFlight.length > 0
+    ? `still stopping: ${names(inFlight)}`
+    : "no hosted service is in a hook (a finalizer outside the host has not returned)"
+
+/** What the watchdog thread reports when the main thread no longer answers (it may be stale). */
+const lastSeen = (inFlight: ReadonlyArray<InFlight>): string =>
+  inFlight.length > 0 ? `last seen in a hook: ${names(inFlight)}` : "no hosted service was seen in a hook"
+
 export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions = {}): void => {
   const hosts: Array<WatchedHost> = []
   const arrivals = Effect.runSync(Queue.unbounded<WatchedHost>())
   const guardMargin = options.guardMargin === undefined ? defaultGuardMargin : Duration.decode(options.guardMargin)
-  const withLogger = options.disablePrettyLogger === true ? identity : withConsoleLogger
+  // Under systemd only: with NOTIFY_SOCKET and JOURNAL_STREAM unset, checking them is all that
+  // systemd costs; the modules are loaded (asynchronously, before the program starts) when set.
+  const systemdWanted = options.disableSystemd !== true && (process.env["NOTIFY_SOCKET"] ?? "") !== ""
+  const journalWanted = options.disableSystemd !== true && options.disablePrettyLogger !== true &&
+    (process.env["JOURNAL_STREAM"] ?? "") !== ""
+  let systemd: Systemd.Integration | undefined
+  /** Adds the journal's priorities to a stand-in logger, once `journal.ts` found a journal stream. */
+  let toJournal: ((logger: Logger.Logger<unknown, void>) => Logger.Logger<unknown, void>) | undefined
 
   // Log lines written from outside the program (signal handlers, the guard, the final report):
   // with the first host's logger when there is a host, so they have its format and destination;
@@ -73,19 +114,45 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
   // would have had, decided from what can be known without the files (JSON in Production).
   const withoutHost = options.disablePrettyLogger === true
     ? identity
-    : <A, E>(effect: Effect.Effect<A, E>) => Effect.locally(effect, FiberRef.currentLoggers, HashSet.make(fallbackLogger()))
+    : <A, E>(effect: Effect.Effect<A, E>) =>
+      Effect.locally(effect, FiberRef.currentLoggers, HashSet.make(toJournal?.(fallbackLogger()) ?? fallbackLogger()))
   const logNow = (log: Effect.Effect<void>) => {
     const annotated = Effect.annotateLogs(log, "category", category)
     const host = hosts[0]
     Effect.runSync(host === undefined ? withoutHost(annotated) : host.withHost(annotated))
   }
 
-  const stillStopping = (): string => {
-    const busy = hosts.flatMap((host) => host.inFlight()).map(({ phase, service }) => `${service} (${phase})`)
-    return busy.length > 0
-      ? `still stopping: ${busy.join(", ")}`
-      : "no hosted service is in a hook (a finalizer outside the host has not returned)"
-  }
+  const inFlight = () => hosts.flatMap((host) => host.inFlight())
+  const stillStopping = (): string => describe(inFlight())
+
+  const loadSystemd = Effect.tryPromise(() => import("./systemd.js")).pipe(
+    Effect.map((S: typeof Systemd) => {
+      // The notify variables leave the environment, as with sd_notify(unset_environment=1):
+      // the program's children do not inherit them.
+      const settings = S.take(process.env, process.pid)
+      if (settings === undefined) return
+      const notifier = S.notifier(S.commandTransport(settings.socket), (problem) =>
+        logNow(Effect.logWarning(
+          `NOTIFY_SOCKET is set, but ${problem}: systemd may not get READY=1, STOPPING=1, STATUS= or WATCHDOG=1 ` +
+            "(a unit with Type=notify needs systemd-notify on PATH, and NotifyAccess=all for a service not running as root); " +
+            "this is logged once"
+        )))
+      systemd = S.make(settings, notifier, () => hosts)
+    }),
+    Effect.catchAllCause((cause) => Effect.logWarning("NOTIFY_SOCKET is set, but the systemd integration could not be loaded", cause))
+  )
+  const loadJournal = Effect.tryPromise(() => import("./journal.js")).pipe(
+    Effect.map((J: typeof Journal) => {
+      const streams = J.detect(process.env["JOURNAL_STREAM"])
+      if (streams !== undefined) toJournal = (logger) => standIn(J.withPriorities(logger, streams))
+    }),
+    Effect.catchAllCause((cause) => Effect.logWarning("JOURNAL_STREAM is set, but the journal logger could not be loaded", cause))
+  )
+  const setUp = Effect.zipRight(journalWanted ? loadJournal : Effect.void, systemdWanted ? loadSystemd : Effect.void)
+  const withLogger = <A, E>(effect: Effect.Effect<A, E>): Effect.Effect<A, E> =>
+    options.disablePrettyLogger === true
+      ? effect
+      : Effect.suspend(() => withConsoleLogger(toJournal?.(consoleLogger) ?? consoleLogger)(effect))
 
   const warnings = options.suppressProcessWarnings === true
     ? Effect.void
@@ -93,16 +160,22 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
       Effect.annotateLogs("category", category)
     )
 
-  const program = warnings.pipe(
-    Effect.zipRight(effect),
-    Effect.locally(currentWatch, Option.some<Queue.Enqueue<WatchedHost>>(arrivals)),
-    withLogger
+  const program = Effect.zipRight(
+    withLogger(setUp),
+    withLogger(warnings.pipe(
+      Effect.zipRight(effect),
+      Effect.locally(currentWatch, Option.some<Queue.Enqueue<WatchedHost>>(arrivals))
+    ))
   )
 
   makeRunMain(({ fiber }) => {
     let firstSignal: FirstSignal<Signal> | undefined
     let exiting = false
     let guard: ReturnType<typeof setTimeout> | undefined
+    let progress: ReturnType<typeof setInterval> | undefined
+    let watchdog: Watchdog.Watchdog | undefined
+    /** The exit code once the program has ended (the last sd_notify messages may still be going out). */
+    let settled: number | undefined
     const keepAlive = setInterval(constVoid, 2 ** 31 - 1)
 
     const exitProcess = (code: number): void => {
@@ -110,6 +183,7 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
       exiting = true
       clearInterval(keepAlive)
       if (guard !== undefined) clearTimeout(guard)
+      if (progress !== undefined) clearInterval(progress)
       // The signal handlers stay installed until the process is gone: removing them would give
       // a signal that arrives during the exit its default action (SIGQUIT: a core dump, 131).
       process.exit(code)
@@ -121,15 +195,56 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
         (max, host) => Duration.max(max, host.options.shutdownTimeout),
         hosts.length === 0 ? hostDefaults.shutdownTimeout : Duration.zero
       )
+      const delay = Math.min(Duration.toMillis(Duration.sum(timeout, guardMargin)), maxTimerDelay)
+      const exceeded = `Shutdown did not finish within ${Duration.format(timeout)} (+${Duration.format(guardMargin)} margin); `
       guard = setTimeout(() => {
-        logNow(Effect.logError(
-          `Shutdown did not finish within ${Duration.format(timeout)} (+${Duration.format(guardMargin)} margin); ` +
-            `${stillStopping()}; exiting with code ${exitCodes.ShutdownTimeout}`
-        ))
+        if (settled !== undefined) return exitProcess(settled)
+        logNow(Effect.logError(`${exceeded}${stillStopping()}; exiting with code ${exitCodes.ShutdownTimeout}`))
         exitProcess(exitCodes.ShutdownTimeout)
-      }, Math.min(Duration.toMillis(Duration.sum(timeout, guardMargin)), maxTimerDelay))
+      }, delay)
       // The guard bounds the stop; it must never be what keeps the process alive.
       guard.unref()
+      if (options.disableWatchdogThread !== true) armWatchdog(Date.now() + delay + watchdogLagMs, exceeded)
+      watchProgress()
+    }
+
+    // A timer cannot fire while the event loop is blocked; a thread can (watchdog.ts).
+    const armWatchdog = (deadline: number, exceeded: string) => {
+      const armed = Watchdog.arm({
+        deadline,
+        exitCode: exitCodes.ShutdownTimeout,
+        category,
+        before: exceeded,
+        describe: stillStopping,
+        seen: lastSeen(inFlight()),
+        onError: (reason) =>
+          logNow(Effect.logWarning(`The shutdown watchdog thread failed (${reason}); a stop that blocks the event loop is not bounded`))
+      })
+      if (armed._tag === "Armed") watchdog = armed.watchdog
+      else {
+        logNow(Effect.logWarning(
+          `The shutdown watchdog thread could not start (${armed.reason}): a stop that blocks the event loop is not bounded ` +
+            "by this process; the supervisor's stop timeout still is"
+        ))
+      }
+    }
+
+    // While a stop runs: what is in flight, for the watchdog thread (named in its last line when
+    // the main thread no longer answers) and for systemd's STATUS=; only when it changed.
+    const watchProgress = () => {
+      if (watchdog === undefined && systemd === undefined) return
+      let last: string | undefined
+      const look = () => {
+        const now = inFlight()
+        const key = names(now)
+        if (key === last) return
+        last = key
+        watchdog?.update(lastSeen(now))
+        systemd?.progress(now)
+      }
+      look()
+      progress = setInterval(look, progressIntervalMs)
+      progress.unref()
     }
 
     // Watches each host the program builds: any stop (signal, stopApplication, a failed
@@ -139,6 +254,7 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
         hosts.push(host)
         yield* Effect.forkDaemon(Effect.zipRight(host.stopRequested, Effect.sync(armGuard)))
         yield* Effect.forkDaemon(StatusMessages.watch(host, options.suppressStatusMessages))
+        if (systemd !== undefined) yield* Effect.forkDaemon(systemd.watch(host))
       })
     const watcher = Effect.runFork(Effect.forever(Effect.flatMap(Queue.take(arrivals), watchHost)))
 
@@ -148,6 +264,8 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
 
     const onSignal = (signal: Signal) => {
       if (exiting) return
+      // The outcome is known, only the last sd_notify messages are going out: a signal ends that wait.
+      if (settled !== undefined) return exitProcess(settled)
       const now = performance.now()
       if (firstSignal === undefined) {
         firstSignal = { signal, at: now }
@@ -182,7 +300,10 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
           logNow(report.cause === undefined ? Effect.logError(report.message) : Effect.logError(report.message, report.cause))
         }
       }
-      exitProcess(code)
+      if (systemd === undefined) return exitProcess(code)
+      settled = code
+      watchdog?.disarm()
+      systemd.finish(notifyDrainMs, () => exitProcess(code))
     })
   })(program, { disableErrorReporting: true, disablePrettyLogger: true })
 }

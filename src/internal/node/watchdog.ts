@@ -1,0 +1,316 @@
+/**
+ * The shutdown bound that holds while the event loop is blocked: a worker thread (its program
+ * is `source`, at the end of this module) that ends the process at the guard's deadline when the runner's own
+ * timer cannot fire, because a stop hook or a finalizer runs `while (true) {}` (or waits in
+ * `Atomics.wait`, or in a synchronous child process).
+ *
+ * The runner arms it together with its timer guard (the first signal, or a host beginning to
+ * stop), never at start-up: a process that is never stopped never pays for the thread. Arming
+ * installs the deadline function the thread evaluates on the main thread through the inspector
+ * (see `source`), then starts the thread; from then on the runner posts what is still
+ * stopping whenever that changes. The thread is unref'd: it never keeps the process alive, and a
+ * normal exit ends it.
+ *
+ * The one line it leaves on stderr does not go through the host's logger: the logger runs on the
+ * event loop that is blocked. It is written with `fs.writeSync(2, …)`, as
+ * `<ISO time> ERROR [effect-host.NodeHost] Shutdown did not finish within …; still stopping: …`.
+ *
+ * @internal
+ */
+import * as fs from "node:fs"
+import type * as Inspector from "node:inspector"
+import { createRequire } from "node:module"
+import type * as WorkerThreads from "node:worker_threads"
+
+/** The `Symbol.for` key under which the deadline function waits on `globalThis`. */
+export const globalKey = "effect-host/NodeHost/watchdog"
+
+/**
+ * How long the watchdog thread gives the main thread, after evaluating the deadline function on
+ * it, before it exits from its own thread (WASI) or sends SIGKILL.
+ */
+export const defaultGraceMs = 250
+
+export interface ArmOptions {
+  /** When to end the process, in epoch milliseconds (`Date.now()`). */
+  readonly deadline: number
+  readonly exitCode: number
+  /** The log category named in the line. */
+  readonly category: string
+  /** The line's text before the description ("Shutdown did not finish within 30s (+1s margin); "). */
+  readonly before: string
+  /** What is still stopping, read at the deadline on the main thread ("still stopping: Db (stop)"). */
+  readonly describe: () => string
+  /**
+   * What the thread says when the main thread does not answer: what the runner saw last
+   * ("last seen in a hook: Db (stop)"); `update` replaces it.
+   */
+  readonly seen: string
+  /** A failure of the thread itself, reported on the event loop (it then no longer guards). */
+  readonly onError: (message: string) => void
+  readonly graceMs?: number | undefined
+}
+
+export interface Watchdog {
+  /** Tells the thread what the runner now sees in flight, for a main thread that no interrupt reaches. */
+  readonly update: (seen: string) => void
+  /** The outcome is known and only the exit is left: the thread no longer acts. */
+  readonly disarm: () => void
+}
+
+export type Armed =
+  | { readonly _tag: "Armed"; readonly watchdog: Watchdog }
+  | { readonly _tag: "Unavailable"; readonly reason: string }
+
+// Loaded when the watchdog is armed, not when the runner's module is: nothing at start-up.
+const require = createRequire(import.meta.url)
+
+/**
+ * Ends the process at once with `code`, without `'exit'` listeners (they would run inside an
+ * interrupt of code that never returns). `process.reallyExit` is Node's own last step of
+ * `process.exit` (lib/internal/process/per_thread.js); undocumented, hence the fallback.
+ */
+const exitNow = (code: number): never => {
+  const reallyExit: unknown = Reflect.get(process, "reallyExit")
+  if (typeof reallyExit === "function") reallyExit.call(process, code)
+  return process.exit(code)
+}
+
+const reasonOf = (error: unknown): string =>
+  error instanceof Error ? ("code" in error && typeof error.code === "string" ? error.code : error.message) : String(error)
+
+export const arm = (options: ArmOptions): Armed => {
+  const graceMs = options.graceMs ?? defaultGraceMs
+  let seen = options.seen
+  // Runs on the main thread, inside the interrupt the watchdog thread's inspector session
+  // requested: the event loop is blocked, so everything here is synchronous.
+  const onDeadline = (): never => {
+    let description: string
+    try {
+      description = options.describe()
+    } catch {
+      // The hosts could not be read; what was seen last is the best there is.
+      description = seen
+    }
+    const line = `${new Date().toISOString()} ERROR [${options.category}] ${options.before}${description}; ` +
+      `the event loop is blocked: ended by the watchdog thread with code ${options.exitCode}\n`
+    try {
+      fs.writeSync(2, line)
+    } catch {
+      // stderr is closed: there is no one left to tell.
+    }
+    try {
+      // With --inspect the exit would wait for the watchdog's session to disconnect. Loaded only
+      // now (a builtin, synchronously), not when arming.
+      const inspector = require("node:inspector") as typeof Inspector
+      inspector.close()
+    } catch {
+      // Not open, or Node was built without the inspector: nothing to wait for.
+    }
+    try {
+      // Keeps Node's "Waiting for the debugger to disconnect..." from following our last line.
+      fs.closeSync(2)
+    } catch {
+      // Already closed.
+    }
+    return exitNow(options.exitCode)
+  }
+  Reflect.set(globalThis, Symbol.for(globalKey), onDeadline)
+
+  const workerData: WorkerData = {
+    deadline: options.deadline,
+    graceMs,
+    exitCode: options.exitCode,
+    globalKey,
+    inspector: process.features.inspector && Reflect.get(process, "permission") === undefined,
+    category: options.category,
+    before: options.before,
+    seen
+  }
+  let worker: WorkerThreads.Worker
+  try {
+    const { Worker } = require("node:worker_threads") as typeof WorkerThreads
+    worker = new Worker(source, {
+      eval: true,
+      workerData,
+      name: "effect-host watchdog",
+      // Not the parent's flags: a loader (--import tsx) would cost start-up time for nothing.
+      execArgv: [],
+      resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 }
+    })
+  } catch (error) {
+    // The permission model without --allow-worker, for one.
+    Reflect.deleteProperty(globalThis, Symbol.for(globalKey))
+    return { _tag: "Unavailable", reason: reasonOf(error) }
+  }
+  // The watchdog bounds the stop; it must never be what keeps the process alive.
+  worker.unref()
+  worker.on("error", (error) => options.onError(reasonOf(error)))
+  const post = (message: Update) => {
+    try {
+      worker.postMessage(message)
+    } catch {
+      // The thread is gone (its failure was reported through "error").
+    }
+  }
+  const update = (next: string) => {
+    if (next === seen) return
+    seen = next
+    post({ seen })
+  }
+  return { _tag: "Armed", watchdog: { update, disarm: () => post({ disarm: true }) } }
+}
+
+// ---------------------------------------------------------------------------------------
+// The watchdog thread
+// ---------------------------------------------------------------------------------------
+/**
+ * The watchdog thread's program: plain JavaScript, run by
+ * `new Worker(source, { eval: true })`, so it needs no file of its own next to the compiled
+ * module and survives bundling (an eval'd worker is a CommonJS script: `require` works).
+ *
+ * It owns one deadline (`workerData.deadline`, epoch milliseconds) and ends the whole process
+ * when it passes, even while the main thread never returns to its event loop:
+ *
+ *   1. inspector: it connects to the main thread and evaluates the runner's deadline function
+ *      there (`globalThis[Symbol.for(workerData.globalKey)]`). V8 runs the evaluation through an
+ *      isolate interrupt, in the middle of a busy JavaScript loop (or an `Atomics.wait`); the
+ *      function writes the last line from the hosts' current `inFlight()` and exits with
+ *      `workerData.exitCode`.
+ *   2. if the process is still there `graceMs` later, the main thread is inside native code (a
+ *      synchronous child process, a blocking read) and took no interrupt: this thread writes the
+ *      line itself, from what the main thread posted last ("last seen": a hook that began and
+ *      blocked in the same turn of the event loop is not in it), and calls WASI's
+ *      `proc_exit`, which is libc's `exit()` on this thread. Only then: `exit()` racing a main
+ *      thread that runs JavaScript can crash (SIGSEGV), so without a working inspector (where it
+ *      cannot tell which case it is in) this step is skipped.
+ *   3. SIGKILL to its own process (the supervisor sees 137, not 124).
+ *
+ * Messages from the main thread (queued on this thread's port, so they arrive even when the
+ * main thread blocks right after posting): `{ seen }`, what the runner saw in flight, and
+ * `{ disarm: true }` once the outcome is known and only the exit is left.
+ *
+ * The measured facts behind each step are in the ops research (REPORT.md, part B).
+ */
+
+/** What the main thread passes as `workerData`. */
+export interface WorkerData {
+  /** When to act, in epoch milliseconds (`Date.now()`). */
+  readonly deadline: number
+  /** How long the main thread gets to take the inspector's interrupt before step 2. */
+  readonly graceMs: number
+  readonly exitCode: number
+  /** The `Symbol.for` key of the main thread's deadline function. */
+  readonly globalKey: string
+  /**
+   * Whether this thread may use the inspector: not in a Node built without it, and not under the
+   * permission model (which denies it; connecting anyway failed a native assertion, an abort).
+   */
+  readonly inspector: boolean
+  /** The last line is `<ISO time> ERROR [<category>] <before>…`, naming what is still stopping. */
+  readonly category: string
+  readonly before: string
+  /** What the runner saw in flight when it armed the watchdog ("last seen in a hook: Db (stop)"). */
+  readonly seen: string
+}
+
+/** A message from the main thread. */
+export type Update = { readonly seen: string } | { readonly disarm: true }
+
+export const source = String.raw`"use strict"
+const { parentPort, workerData } = require("node:worker_threads")
+const fs = require("node:fs")
+const data = workerData
+let seen = data.seen
+
+let timer
+
+parentPort.on("message", (message) => {
+  if (message === null || typeof message !== "object") return
+  if (typeof message.seen === "string") seen = message.seen
+  if (message.disarm === true) clearTimeout(timer)
+})
+
+const reason = (error) => (error !== null && typeof error === "object" && (error.code || error.message)) || String(error)
+
+const writeLine = (text) => {
+  const line = new Date().toISOString() + " ERROR [" + data.category + "] " + data.before + text + "\n"
+  try { fs.writeSync(2, line) } catch { /* stderr is closed: there is no one left to tell */ }
+}
+
+// 1. Runs the runner's deadline function on the main thread, through an isolate interrupt.
+const viaInspector = () => {
+  if (!data.inspector) return "the inspector is not available (a Node built without it, or the permission model)"
+  try {
+    const inspector = require("node:inspector")
+    const session = new inspector.Session()
+    session.connectToMainThread()
+    const key = JSON.stringify(data.globalKey)
+    session.post("Runtime.evaluate", {
+      expression: "(globalThis[Symbol.for(" + key + ")] ?? (() => process.exit(" + data.exitCode + ")))()"
+    }, () => {})
+    return undefined
+  } catch (error) {
+    return "inspector unavailable: " + reason(error)
+  }
+}
+
+// A module whose _start calls wasi_snapshot_preview1.proc_exit(code).
+const exitModule = (code) => {
+  const str = (s) => [s.length, ...Buffer.from(s)]
+  const section = (id, bytes) => [id, bytes.length, ...bytes]
+  const sleb = (n) => {
+    const out = []
+    for (;;) {
+      const b = n & 0x7f
+      n >>= 7
+      if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) { out.push(b); return out }
+      out.push(b | 0x80)
+    }
+  }
+  const body = [0x00, 0x41, ...sleb(code), 0x10, 0x00, 0x0b]
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [2, 0x60, 1, 0x7f, 0, 0x60, 0, 0]),
+    ...section(2, [1, ...str("wasi_snapshot_preview1"), ...str("proc_exit"), 0x00, 0]),
+    ...section(3, [1, 1]),
+    ...section(5, [1, 0x00, 1]),
+    ...section(7, [2, ...str("memory"), 0x02, 0, ...str("_start"), 0x00, 1]),
+    ...section(10, [1, body.length, ...body])
+  ])
+}
+
+// 2. libc exit() from this thread; returns only when it could not run.
+const viaWasi = () => {
+  const emitWarning = process.emitWarning
+  try {
+    // WASI's ExperimentalWarning would go to a stderr piped through the blocked main thread.
+    process.emitWarning = () => {}
+    const { WASI } = require("node:wasi")
+    const wasi = new WASI({ version: "preview1", returnOnExit: false })
+    process.emitWarning = emitWarning
+    wasi.start(new WebAssembly.Instance(new WebAssembly.Module(exitModule(data.exitCode)), wasi.getImportObject()))
+    return "WASI proc_exit returned"
+  } catch (error) {
+    process.emitWarning = emitWarning
+    return "WASI unavailable: " + reason(error)
+  }
+}
+
+const fire = () => {
+  const inspectorProblem = viaInspector()
+  setTimeout(() => {
+    // What the runner last posted: a hook that began and blocked at once may be missing.
+    const blocked = "the main thread is blocked; " + seen
+    if (inspectorProblem === undefined) {
+      writeLine(blocked + "; it is in native code: exiting from the watchdog thread with code " + data.exitCode)
+      writeLine(blocked + "; " + viaWasi() + ": sending SIGKILL")
+    } else {
+      writeLine(blocked + "; " + inspectorProblem + ": sending SIGKILL")
+    }
+    process.kill(process.pid, "SIGKILL")
+  }, inspectorProblem === undefined ? data.graceMs : 0)
+}
+
+timer = setTimeout(fire, Math.max(0, data.deadline - Date.now()))
+`
