@@ -23,7 +23,7 @@ import {
   SubscriptionRef,
   TestClock
 } from "effect"
-import { ConfigurationError, Host, HostConfiguration, Settings } from "effect-host"
+import { ConfigurationError, Host, HostConfiguration, HostLogger, Settings } from "effect-host"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Configuration from "../../src/internal/config/configuration.js"
@@ -559,5 +559,24 @@ describe("the watcher", () => {
       expect((yield* SubscriptionRef.get(live.state)).version).toBe(0)
       expect(yield* Effect.withConfigProvider(HostConfiguration.debugView(), Provider.make(configuration))).toMatch(/not watched/)
     })
+  })
+})
+
+describe("HostLogger.layer", () => {
+  it.effect("follows the Logging section of a configuration that reloads, for its scope", () => {
+    const { dir, layer } = setup({ "appsettings.json": { Logging: { LogLevel: { Default: "Warning" } } } })
+    const captured = captureConsole()
+    return Effect.gen(function*() {
+      yield* Effect.logInfo("info 1")
+      yield* write(dir, "appsettings.json", { Logging: { LogLevel: { Default: "Information" } } })
+      expect((yield* HostConfiguration.reload)._tag).toBe("Applied")
+      yield* Effect.logInfo("info 2")
+      expect(messages(captured.stdout)).toEqual([expect.stringMatching(/^Configuration reloaded/), "info 2"])
+    }).pipe(
+      Effect.provide(HostLogger.layer({ isDevelopment: false })),
+      Effect.provide(layer),
+      withDefaultLogger,
+      Effect.withConsole(captured.console)
+    )
   })
 })
