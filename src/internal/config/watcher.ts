@@ -8,6 +8,8 @@
  *     entries changing in the directory. Events for other names are ignored.
  *   - Events are debounced on the `Clock` (`reloadDelay`, 250 ms by default, as .NET's
  *     `ReloadDelay`): a save that writes in several steps is one reload, read once it is quiet.
+ *   - Built from plain callbacks, a queue and a `Deferred` rather than streams: an event costs no
+ *     scheduling, and the stop interrupts only waits (a few hops instead of a stream's dozens).
  *   - It never keeps the process alive (`persistent: false`) and never fails the host: a
  *     directory that vanishes or is replaced, or a watch the system refuses (too many watches), is
  *     logged once; the directory is looked at again every 5 seconds (on the `Clock`), and when it
@@ -23,15 +25,16 @@
  */
 import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -66,46 +69,59 @@ export const directories = (configuration: Configuration): ReadonlyMap<string, R
   return out
 }
 
-type DirectoryEvent =
-  | { readonly _tag: "Ready" }
-  /** `name` is the entry that changed, `null` when the platform did not say. */
-  | { readonly _tag: "Changed"; readonly name: string | null }
-
 /**
- * The entries changing in `directory`: `Ready` first, once the watch is established, then one
- * `Changed` per event. Fails when the system refuses or ends the watch.
+ * Watches `directory` for the scope: `onChange` hears the name of each entry that changed (`null`
+ * when the platform does not say); the effect returned waits until the watch is lost (the system
+ * ends it, or the directory is removed or replaced: an event named like the directory itself),
+ * and succeeds with why. Plain callbacks and a `Deferred`: nothing to schedule per event, and
+ * nothing but a wait to interrupt at the stop.
  */
-const events = (directory: string): Stream.Stream<DirectoryEvent, WatchError> =>
-  Stream.asyncScoped<DirectoryEvent, WatchError>(
-    (emit) =>
-      Effect.acquireRelease(
-        Effect.try({
-          try: () => {
-            const watcher = fs.watch(directory, { persistent: false }, (_event, name) => {
-              void emit.single({ _tag: "Changed", name })
-            })
-            watcher.on("error", (cause) => {
-              void emit.fail(new WatchError({ directory, reason: "the watch failed", cause }))
-            })
-            void emit.single({ _tag: "Ready" })
-            return watcher
-          },
-          catch: (cause) => new WatchError({ directory, reason: "cannot be watched", cause })
-        }),
-        (watcher) => Effect.sync(() => watcher.close())
-      ),
-    "unbounded"
-  )
+const watchFor = (
+  directory: string,
+  ino: number,
+  onChange: (name: string | null) => void
+): Effect.Effect<Effect.Effect<WatchError>, WatchError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const lost = yield* Deferred.make<WatchError>()
+    const lose = (error: WatchError) => Deferred.unsafeDone(lost, Exit.succeed(error))
+    const own = path.basename(directory).toLowerCase()
+    yield* Effect.acquireRelease(
+      Effect.try({
+        try: () => {
+          const watcher = fs.watch(directory, { persistent: false }, (_event, name) => {
+            if (name !== null && name.toLowerCase() === own) {
+              // Removed or replaced? A watch on it then sees nothing more.
+              fs.stat(directory, (error, stat) => {
+                if (error !== null) {
+                  lose(error.code === "ENOENT"
+                    ? new WatchError({ directory, reason: "was removed" })
+                    : new WatchError({ directory, reason: "cannot be read", cause: error }))
+                }
+                else if (stat.ino !== ino) lose(new WatchError({ directory, reason: "was replaced" }))
+              })
+            }
+            onChange(name)
+          })
+          watcher.on("error", (cause) => lose(new WatchError({ directory, reason: "the watch failed", cause })))
+          return watcher
+        },
+        catch: (cause) => new WatchError({ directory, reason: "cannot be watched", cause })
+      }),
+      (watcher) => Effect.sync(() => watcher.close())
+    )
+    return Deferred.await(lost)
+  })
 
-/** The directory's inode, or why there is none. */
+/** The directory's inode, or why there is none (a synchronous stat: microseconds, no scheduling). */
 const inode = (directory: string): Effect.Effect<Either.Either<number, WatchError>> =>
-  Effect.either(Effect.tryPromise({
-    try: () => fs.promises.stat(directory),
-    catch: (cause) => new WatchError({ directory, reason: "cannot be read", cause })
-  }).pipe(
-    Effect.filterOrFail((stat) => stat.isDirectory(), () => new WatchError({ directory, reason: "is not a directory" })),
-    Effect.map((stat) => stat.ino)
-  ))
+  Effect.sync(() => {
+    try {
+      const stat = fs.statSync(directory)
+      return stat.isDirectory() ? Either.right(stat.ino) : Either.left(new WatchError({ directory, reason: "is not a directory" }))
+    } catch (cause) {
+      return Either.left(new WatchError({ directory, reason: "cannot be read", cause }))
+    }
+  })
 
 const isMissing = (error: WatchError): boolean =>
   typeof error.cause === "object" && error.cause !== null && "code" in error.cause && error.cause.code === "ENOENT"
@@ -127,82 +143,80 @@ const watchDirectory = (
   live: Live.Live,
   directory: string,
   names: ReadonlySet<string>,
-  changes: Queue.Enqueue<string>
+  changes: Queue.Queue<string>
 ): Effect.Effect<never> =>
   Effect.gen(function*() {
     const status = (s: Live.DirectoryStatus) => Ref.update(live.directories, (m) => new Map(m).set(directory, s))
-    const own = path.basename(directory).toLowerCase()
-    const list = [...names].join(", ")
-    // Whether the directory was watched before (a failure is news) and whether the failure was logged.
+    const again = `looking again every ${Duration.format(retryInterval)} (the configuration in force stays)`
+    const onChange = (name: string | null) => {
+      const lower = name?.toLowerCase() ?? null
+      if (lower === null || names.has(lower) || lower.startsWith("..")) changes.unsafeOffer(name ?? directory)
+    }
+    // Whether the directory was watched before (a failure is news), and whether this outage was logged.
     let watched = false
     let reported = false
+    const report = (message: string, error: WatchError) =>
+      Effect.suspend(() => {
+        if (reported) return Effect.void
+        reported = true
+        return Effect.logWarning(message, ...(error.cause === undefined ? [] : [Cause.fail(error)]))
+      })
     for (;;) {
       const ino = yield* inode(directory)
       if (Either.isLeft(ino)) {
-        if (!reported) {
+        if (!watched && isMissing(ino.left) && !reported) {
           reported = true
-          const again = `looking again every ${Duration.format(retryInterval)}`
-          yield* watched || !isMissing(ino.left)
-            ? Effect.logWarning(`Configuration reload: not watching ${ino.left.message}; ${again} (the configuration in force stays)`, Cause.fail(ino.left))
-            : Effect.logDebug(`Configuration reload: ${directory} does not exist; ${again}`)
+          yield* Effect.logDebug(`Configuration reload: ${directory} does not exist; ${again}`)
         }
+        yield* report(`Configuration reload: not watching ${ino.left.message}; ${again}`, ino.left)
         yield* status(watched ? "lost" : "waiting")
         yield* Effect.sleep(retryInterval)
         continue
       }
-      const outcome = yield* events(directory).pipe(
-        Stream.runForEach((event): Effect.Effect<void, WatchError> => {
-          if (event._tag === "Ready") {
-            return Effect.gen(function*() {
-              yield* status("watching")
-              if (watched) yield* Effect.logInfo(`Configuration reload: watching ${directory} again`)
-              else yield* Effect.logDebug(`Configuration reload: watching ${directory} for ${list}`)
-              watched = true
-              reported = false
-              // What changed before the watch was established (at start, or while it was lost).
-              yield* reloadLogged(configuration, live)
-            })
-          }
-          const name = event.name?.toLowerCase() ?? null
-          if (name === null || names.has(name) || name.startsWith("..")) return Queue.offer(changes, name ?? directory)
-          if (name !== own) return Effect.void
-          // An event named like the directory itself: it may have been removed or replaced, and a
-          // watch on it then sees nothing more.
-          return Effect.flatMap(inode(directory), (now) =>
-            Either.isRight(now) && now.right === ino.right
-              ? Effect.void
-              : Effect.fail(new WatchError({ directory, reason: Either.isRight(now) ? "was replaced" : "was removed" })))
-        }),
-        Effect.either
-      )
-      const error = Either.isLeft(outcome) ? outcome.left : new WatchError({ directory, reason: "the watch ended" })
+      const outcome = yield* Effect.either(Effect.scoped(Effect.gen(function*() {
+        const lost = yield* watchFor(directory, ino.right, onChange)
+        yield* status("watching")
+        if (watched) yield* Effect.logInfo(`Configuration reload: watching ${directory} again`)
+        else yield* Effect.logDebug(`Configuration reload: watching ${directory} for ${[...names].join(", ")}`)
+        watched = true
+        reported = false
+        // What changed before the watch was established (at start, or while it was lost).
+        yield* reloadLogged(configuration, live)
+        return yield* lost
+      })))
+      const error = Either.isLeft(outcome) ? outcome.left : outcome.right
       yield* status(watched ? "lost" : "waiting")
-      if (!reported) {
-        reported = true
-        yield* Effect.logWarning(
-          `Configuration reload: stopped watching ${error.message}; looking again every ${Duration.format(retryInterval)} (the configuration in force stays)`,
-          ...(error.cause === undefined ? [] : [Cause.fail(error)])
-        )
-      }
+      yield* report(`Configuration reload: stopped watching ${error.message}; ${again}`, error)
       yield* Effect.sleep(retryInterval)
+    }
+  })
+
+/**
+ * Waits for a change, then until the files have been quiet for `delay` (every change meanwhile
+ * starts the wait again, on the `Clock`), then reloads; for ever.
+ */
+const debounced = (configuration: Configuration, live: Live.Live, changes: Queue.Queue<string>): Effect.Effect<never> =>
+  Effect.gen(function*() {
+    for (;;) {
+      yield* Queue.take(changes)
+      while (Option.isSome(yield* Effect.timeoutOption(Queue.take(changes), live.plan.reloadDelay))) {
+        // Not quiet yet.
+      }
+      yield* reloadLogged(configuration, live)
     }
   })
 
 /** The watcher of one configuration: the directories' watches and the debounced reloads. */
 const run = (configuration: Configuration, live: Live.Live): Effect.Effect<void> =>
-  Effect.gen(function*() {
+  Effect.scoped(Effect.gen(function*() {
     const targets = directories(configuration)
     if (targets.size === 0) return
     const changes = yield* Queue.unbounded<string>()
-    const reloads = Stream.fromQueue(changes).pipe(
-      Stream.debounce(live.plan.reloadDelay),
-      Stream.runForEach(() => reloadLogged(configuration, live))
-    )
-    yield* Effect.all(
-      [reloads, ...[...targets].map(([directory, names]) => watchDirectory(configuration, live, directory, names, changes))],
-      { concurrency: "unbounded", discard: true }
-    )
-  })
+    for (const [directory, names] of targets) {
+      yield* Effect.forkScoped(watchDirectory(configuration, live, directory, names, changes))
+    }
+    return yield* debounced(configuration, live, changes)
+  }))
 
 /**
  * Watches the files of `configuration` for the scope. The first scope starts the watcher, the
