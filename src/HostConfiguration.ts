@@ -166,7 +166,8 @@ export const isHostConfiguration: (provider: ConfigProvider.ConfigProvider) => b
 
 /**
  * The environment name and content root the current configuration was built with, when the
- * current provider is effect-host's.
+ * current provider is effect-host's, and its files as they are now (after reloads: a file that
+ * appeared is `loaded`).
  *
  * @since 0.1.0
  * @category getters

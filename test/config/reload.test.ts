@@ -17,6 +17,7 @@ import {
   HashSet,
   Layer,
   Logger,
+  Option,
   Redacted,
   Schema,
   Stream,
@@ -275,6 +276,24 @@ describe("a reload", () => {
       expect(warning).toContain("Db:Pass")
       expect(warning).not.toContain("shorty")
     }).pipe(Effect.provide(layer), Effect.provide(log.layer))
+  })
+
+  it.effect("reloadDelay is validated like the other options given in code", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(HostConfiguration.make(isolated({ reloadDelay: -5 })))
+      expect(error.issues).toEqual([{ key: "reloadDelay", message: expect.stringMatching(/^Expected a duration >= 0/), source: { _tag: "Option" } }])
+    }))
+
+  it.effect("info reports the files as they are now", () => {
+    const { dir, layer } = setup({ "appsettings.json": {} }, { reloadOnChange: false })
+    return Effect.gen(function*() {
+      yield* write(dir, "appsettings.Production.json", { A: 1 })
+      expect((yield* HostConfiguration.reload)._tag).toBe("Applied")
+      const info = yield* HostConfiguration.info
+      expect(Option.map(info, (i) => i.files.map((f) => [path.basename(f.path), f.loaded]))).toEqual(
+        Option.some([["appsettings.json", true], ["appsettings.Production.json", true]])
+      )
+    }).pipe(Effect.provide(layer))
   })
 
   it.effect("without effect-host's provider: nothing reloads, live is the one value", () =>
