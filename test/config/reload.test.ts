@@ -424,7 +424,7 @@ const recordInto = (lines: Array<Line>, options: Logger.Logger.Options<unknown>)
 const quietFor = (delay: Duration.DurationInput) =>
   Effect.gen(function*() {
     yield* pendingTimer
-    yield* realSleep(200)
+    yield* realSleep(100)
     yield* TestClock.adjust(delay)
   })
 
