@@ -16,6 +16,19 @@
  *
  * `Host.make` / `Host.launch` install this provider by default.
  *
+ * **Reload on change** (on by default, `reloadOnChange: false` turns it off): while a host runs
+ * (or for the scope of `layer`), the directories of the files are watched; a change is read once
+ * the files have been quiet for `reloadDelay` (250 ms, on the `Clock`), including a file that is
+ * replaced (written elsewhere and renamed over), appears or disappears. A new configuration applies
+ * whole or not at all: when a file does not parse, or any typed settings section read so far
+ * (and the host's own keys) does not validate against it, it is rejected, the previous
+ * configuration stays in force and one log line names the files, the keys and the reasons.
+ * What follows a reload: typed settings watched with `Settings.live` / `MySettings.changes`,
+ * the host logger (`Logging:*`, from the next line on), `debugView` and `reload`'s result.
+ * **Plain `Config` reads** (and `yield* MySettings`, `Settings.section`) **keep the values the
+ * program started with**: the provider installed for the host's scope is the start-time snapshot,
+ * so a value read twice never differs. The environment and the command line are read once.
+ *
  * **The debug view** (`debugView`, `entries`) lists the keys that come from values in code, the
  * files and the command line; from the environment only the keys the program has read so far
  * (through `Config` or typed settings) and the host's own keys (`environment`, `contentRoot`,
@@ -36,6 +49,7 @@
  * @since 0.1.0
  */
 import type * as ConfigProvider from "effect/ConfigProvider"
+import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
@@ -45,12 +59,17 @@ import * as internal from "./internal/config/configuration.js"
 
 /**
  * A JSON file to read, relative to the content root. `{Environment}` is replaced by the
- * environment name. Files are optional unless `optional: false`.
+ * environment name. Files are optional unless `optional: false`; a change reloads them unless
+ * `reloadOnChange: false` (default: the `reloadOnChange` option).
  *
  * @since 0.1.0
  * @category models
  */
-export type File = string | { readonly path: string; readonly optional?: boolean | undefined }
+export type File = string | {
+  readonly path: string
+  readonly optional?: boolean | undefined
+  readonly reloadOnChange?: boolean | undefined
+}
 
 /**
  * How to build the configuration. Every field is optional; the defaults read the real process.
@@ -75,6 +94,13 @@ export interface Options {
   readonly args?: ReadonlyArray<string> | false | undefined
   /** More keys whose values are secrets, with everything below them (masked in the debug view and in errors). */
   readonly secrets?: ReadonlyArray<string> | undefined
+  /**
+   * Watch the files and reload them on change (while a host runs, or for the scope of `layer`).
+   * Default `true`, as .NET's default builder does for appsettings files; a file can say otherwise.
+   */
+  readonly reloadOnChange?: boolean | undefined
+  /** How long the files must be quiet before a change is read. Default 250 ms (.NET's `ReloadDelay`). */
+  readonly reloadDelay?: Duration.DurationInput | undefined
 }
 
 /**
@@ -122,7 +148,8 @@ export const make: (options?: Options) => Effect.Effect<ConfigProvider.ConfigPro
 /**
  * A layer that installs the layered configuration as the `ConfigProvider`. Provide it outermost
  * when layers built before the host (e.g. `Effect.provide(DbLive)` around `Host.launch`) must
- * read it too; the host then reuses it instead of building its own.
+ * read it too; the host then reuses it instead of building its own. Its files are watched for
+ * the layer's scope (unless `reloadOnChange: false`).
  *
  * @since 0.1.0
  * @category layers
@@ -139,7 +166,8 @@ export const isHostConfiguration: (provider: ConfigProvider.ConfigProvider) => b
 
 /**
  * The environment name and content root the current configuration was built with, when the
- * current provider is effect-host's.
+ * current provider is effect-host's, and its files as they are now (after reloads: a file that
+ * appeared is `loaded`).
  *
  * @since 0.1.0
  * @category getters
@@ -153,6 +181,46 @@ export const info: Effect.Effect<
 > = internal.info
 
 /**
+ * What `reload` did:
+ *
+ * - `Applied`: the new configuration is in force; `keys` changed (added, removed or with a new
+ *   value), `files` changed; `version` counts the applied reloads.
+ * - `Unchanged`: no file changed, or nothing that reads differently (a comment, the layout).
+ * - `Rejected`: a file does not parse, or a typed section read so far (or a host key) is invalid
+ *   in the new configuration; the previous configuration stays in force.
+ * - `NotReloadable`: the current provider is not effect-host's.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ReloadResult =
+  | {
+    readonly _tag: "Applied"
+    readonly files: ReadonlyArray<string>
+    readonly keys: ReadonlyArray<string>
+    readonly version: number
+  }
+  | { readonly _tag: "Unchanged" }
+  | { readonly _tag: "Rejected"; readonly files: ReadonlyArray<string>; readonly error: ConfigurationError }
+  | { readonly _tag: "NotReloadable" }
+
+/**
+ * Reads the files of the current configuration again now, as a change does (same checks, same
+ * log line), e.g. on `SIGHUP`. The environment and the command line are not read again.
+ *
+ * @since 0.1.0
+ * @category reloading
+ * @example
+ * ```ts
+ * import { HostConfiguration } from "effect-host"
+ * import { Effect } from "effect"
+ *
+ * const onHangup = Effect.flatMap(HostConfiguration.reload, (result) => Effect.log(`reload: ${result._tag}`))
+ * ```
+ */
+export const reload: Effect.Effect<ReloadResult> = internal.reload
+
+/**
  * One effective key in the debug view.
  *
  * @since 0.1.0
@@ -164,6 +232,8 @@ export interface DebugEntry {
   readonly value: string
   readonly source: Source
   readonly secret: boolean
+  /** The value differs from the one the program started with (a reload changed or added it). */
+  readonly changedSinceStart: boolean
 }
 
 /**
@@ -185,7 +255,8 @@ export interface DebugOptions {
 /**
  * Every effective key below `section` (default: all) with its value (secrets masked) and its
  * source, sorted by key; from the environment, only the keys read so far and the host's own
- * (see the module's documentation for both rules).
+ * (see the module's documentation for both rules). After a reload these are the current values
+ * (what `Settings.live` and the host logger follow), each marked when it changed since start.
  *
  * @since 0.1.0
  * @category debugging
@@ -193,8 +264,10 @@ export interface DebugOptions {
 export const entries: (options?: DebugOptions) => Effect.Effect<ReadonlyArray<DebugEntry>> = internal.entries
 
 /**
- * The debug view as text: a header (environment, content root, files) and one line per key,
- * `key = value  (source)`, secrets masked, environment variables only when read or the host's.
+ * The debug view as text: a header (environment, content root, files; what is watched and what
+ * the reloads did: how many applied and rejected, when, and the last rejection's reason) and one
+ * line per key, `key = value  (source)` (`, changed since start` after a reload changed it),
+ * secrets masked, environment variables only when read or the host's.
  * Print it with `Console.log` or `Effect.log`.
  *
  * @since 0.1.0

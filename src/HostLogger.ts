@@ -12,6 +12,19 @@
  * The host installs this logger itself (`Host.launch`'s `logger` option); `layer` installs it
  * for programs that log outside a host.
  *
+ * **Reloads.** When the configuration reloads its files on change (the default), the installed
+ * logger follows the `Logging` section: a reload that applies swaps its settings whole (levels,
+ * per-category levels, format, output), and the next line follows them; an invalid `Logging` key
+ * rejects the reload and the logger keeps its settings. A fiber's minimum level cannot follow a
+ * reload (each fiber holds its own copy), so while the logger follows it is `All` and the logger
+ * drops what is below the levels; other loggers present when it was installed see what the
+ * lowest configured level lets through, as before. That costs a line below the levels about a
+ * microsecond more (Effect builds the line before a logger can drop it; see
+ * `test/config/bench/log-line.ts`). A logger the program adds later, inside the host, sees every
+ * line: filter it with `Logger.filterLogLevel`. With `reloadOnChange: false` the levels are fixed
+ * at start and applied by the fiber's minimum level, as without reloads. `make` builds a logger
+ * with fixed settings.
+ *
  * @since 0.1.0
  */
 import type * as Effect from "effect/Effect"
@@ -117,7 +130,9 @@ export const make: (
 /**
  * The logger as a layer, configured from the current `ConfigProvider` (for programs that log
  * outside a host, or to install it before the host, e.g. around `Layer`s built first). It
- * takes the place of Effect's default logger; loggers the program added are kept.
+ * takes the place of Effect's default logger; loggers the program added are kept. Over
+ * effect-host's configuration with files that reload on change, it follows the `Logging`
+ * section for the layer's scope (see the module's documentation).
  *
  * @since 0.1.0
  * @category layers

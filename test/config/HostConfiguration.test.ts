@@ -283,8 +283,8 @@ describe("debug view", () => {
         ConfigProvider.fromMap(new Map([["Db.Host", "h"], ["Db.Secret", "s3"]]))
       )
       expect(entries).toEqual([
-        { key: "Db:Host", value: "h", source: { _tag: "Provider" }, secret: false },
-        { key: "Db:Secret", value: "<redacted>", source: { _tag: "Provider" }, secret: true }
+        { key: "Db:Host", value: "h", source: { _tag: "Provider" }, secret: false, changedSinceStart: false },
+        { key: "Db:Secret", value: "<redacted>", source: { _tag: "Provider" }, secret: true, changedSinceStart: false }
       ])
     }))
 })

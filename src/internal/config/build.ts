@@ -7,20 +7,24 @@
  *
  * @internal
  */
+import * as Duration from "effect/Duration"
+import * as Either from "effect/Either"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import type { Issue } from "./error.js"
+import { codeDuration } from "./hostOptions.js"
 import * as Key from "./key.js"
 import type { Configuration, FileStatus } from "./provider.js"
 import * as Secrets from "./secrets.js"
 import * as Source from "./source.js"
 import * as Sources from "./sources.js"
 import { nameProblem } from "./environment.js"
-import { type Entry, type Layer, merge, Reads, valuelessMessage } from "./store.js"
+import { type Entry, type Layer, merge, Reads, type Store, valuelessMessage } from "./store.js"
 
 export interface FileSpec {
   readonly path: string
   readonly optional?: boolean | undefined
+  readonly reloadOnChange?: boolean | undefined
 }
 
 export interface BuildOptions {
@@ -32,7 +36,68 @@ export interface BuildOptions {
   readonly envPrefix?: string | undefined
   readonly args?: ReadonlyArray<string> | false | undefined
   readonly secrets?: ReadonlyArray<string> | undefined
+  readonly reloadOnChange?: boolean | undefined
+  readonly reloadDelay?: Duration.DurationInput | undefined
   readonly cwd?: string | undefined
+}
+
+/** Like .NET's `FileConfigurationSource.ReloadDelay` (250 ms): how long the files must be quiet. */
+export const defaultReloadDelay: Duration.Duration = Duration.millis(250)
+
+/** A file to read, resolved: absolute path, whether it must exist, whether a change reloads it. */
+export interface PlannedFile {
+  readonly path: string
+  readonly optional: boolean
+  readonly reloadOnChange: boolean
+}
+
+/**
+ * What a reload needs to rebuild the store: the layers that never change (values in code below
+ * the files; the environment, the command line and the pinned names above them) and the files
+ * to read again. The environment and the command line are the process's: read once, at start.
+ */
+export interface Plan {
+  readonly below: ReadonlyArray<Layer>
+  readonly files: ReadonlyArray<PlannedFile>
+  readonly above: ReadonlyArray<Layer>
+  readonly reloadDelay: Duration.Duration
+}
+
+/** The files as read now, and the store they make (or what is wrong with them). */
+export interface FilesRead {
+  readonly files: ReadonlyArray<FileStatus>
+  /** Each file's text by path, `undefined` when it is missing or unreadable. */
+  readonly texts: ReadonlyMap<string, string | undefined>
+  readonly result: { readonly store: Store } | { readonly issues: ReadonlyArray<Issue> }
+}
+
+/** Reads the plan's files and merges them with its fixed layers, later wins. */
+export const readFiles = (plan: Plan): FilesRead => {
+  const issues: Array<Issue> = []
+  const files: Array<FileStatus> = []
+  const texts = new Map<string, string | undefined>()
+  const fileLayers: Array<Layer> = []
+  for (const { optional, path: file } of plan.files) {
+    const result = Sources.readJsonFile(file)
+    switch (result._tag) {
+      case "Loaded":
+        fileLayers.push(result.layer)
+        files.push({ path: file, loaded: true })
+        texts.set(file, result.text)
+        break
+      case "Missing":
+        if (!optional) issues.push({ message: `${file}: required configuration file not found`, source: Source.file(file) })
+        files.push({ path: file, loaded: false })
+        texts.set(file, undefined)
+        break
+      case "Invalid":
+        issues.push(result.issue)
+        files.push({ path: file, loaded: false })
+        texts.set(file, result.text)
+    }
+  }
+  const result = issues.length > 0 ? { issues } : { store: merge([...plan.below, ...fileLayers, ...plan.above]) }
+  return { files, texts, result }
 }
 
 export const keys = {
@@ -171,32 +236,18 @@ export const withoutFiles = (options: BuildOptions): Configuration => {
   return { store, reads: new Reads(), secrets, environmentName, contentRootPath, files: [] }
 }
 
-export const build = (options: BuildOptions): { configuration: Configuration } | { issues: ReadonlyArray<Issue> } => {
-  const { argsLayer, contentRoot, contentRootPath, envLayer, environment, environmentName, fromCode, ...resolved } = roots(options)
-  if (resolved.issues.length > 0) return { issues: resolved.issues }
+/** A built configuration, with what a reload of it needs: its plan and the texts it read. */
+export interface Built {
+  readonly configuration: Configuration
+  readonly plan: Plan
+  readonly texts: ReadonlyMap<string, string | undefined>
+}
 
-  const issues: Array<Issue> = []
-  const files: Array<FileStatus> = []
-  const fileLayers: Array<Layer> = []
-  for (const spec of options.files ?? defaultFiles) {
-    const { optional = true, path: name } = typeof spec === "string" ? { path: spec } : spec
-    const file = path.resolve(contentRootPath, name.replaceAll("{Environment}", environmentName))
-    const result = Sources.readJsonFile(file)
-    switch (result._tag) {
-      case "Loaded":
-        fileLayers.push(result.layer)
-        files.push({ path: file, loaded: true })
-        break
-      case "Missing":
-        if (!optional) issues.push({ message: `${file}: required configuration file not found`, source: Source.file(file) })
-        files.push({ path: file, loaded: false })
-        break
-      case "Invalid":
-        issues.push(result.issue)
-        files.push({ path: file, loaded: false })
-    }
-  }
-  if (issues.length > 0) return { issues }
+export const build = (options: BuildOptions): Built | { readonly issues: ReadonlyArray<Issue> } => {
+  const { argsLayer, contentRoot, contentRootPath, envLayer, environment, environmentName, fromCode, ...resolved } = roots(options)
+  const delay = codeDuration("reloadDelay", options.reloadDelay, { finite: true })
+  const optionIssues = delay !== undefined && Either.isLeft(delay) ? [delay.left] : []
+  if (resolved.issues.length > 0 || optionIssues.length > 0) return { issues: [...resolved.issues, ...optionIssues] }
 
   // The resolved names are pinned so that everyone reading `environment` / `contentRoot`
   // (HostEnvironment, user code) sees the values that selected the files.
@@ -204,7 +255,28 @@ export const build = (options: BuildOptions): { configuration: Configuration } |
     { path: [keys.environment], value: environmentName, source: environment.source, splittable: false },
     { path: [keys.contentRoot], value: contentRootPath, source: contentRoot.source, splittable: false }
   ]
-  const store = merge([fromCode.layer, ...fileLayers, envLayer, argsLayer, { entries: pinned, arrays: [] }])
+  const plan: Plan = {
+    below: [fromCode.layer],
+    files: (options.files ?? defaultFiles).map((spec): PlannedFile => {
+      const { optional = true, path: name, reloadOnChange = options.reloadOnChange ?? true } = typeof spec === "string" ? { path: spec } : spec
+      return { path: path.resolve(contentRootPath, name.replaceAll("{Environment}", environmentName)), optional, reloadOnChange }
+    }),
+    above: [envLayer, argsLayer, { entries: pinned, arrays: [] }],
+    reloadDelay: delay !== undefined && Either.isRight(delay) ? delay.right : defaultReloadDelay
+  }
+  const read = readFiles(plan)
+  if ("issues" in read.result) return { issues: read.result.issues }
   const secrets = new Secrets.Secrets([...fromCode.secrets, ...(options.secrets ?? []).map((k) => Key.normalize([k]))])
-  return { configuration: { store, reads: new Reads(), secrets, environmentName, contentRootPath, files } }
+  return {
+    configuration: {
+      store: read.result.store,
+      reads: new Reads(),
+      secrets,
+      environmentName,
+      contentRootPath,
+      files: read.files
+    },
+    plan,
+    texts: read.texts
+  }
 }

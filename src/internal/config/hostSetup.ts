@@ -6,7 +6,10 @@
  *      together, so every invalid key (and every invalid option given in code) is known at once
  *      (a failure falls back to defaults and is reported after the services' layers were built,
  *      together with their own configuration errors, before any service starts);
- *   3. install the host's logger.
+ *   3. install the host's logger;
+ *   4. over a configuration that reloads: keep the host's keys valid across reloads (a reload in
+ *      which they are invalid is rejected), let the host logger follow the `Logging` section, and
+ *      watch the files for the host's scope (`watcher.ts`).
  *
  * @internal
  */
@@ -28,7 +31,9 @@ import * as Options from "./hostOptions.js"
 import * as HostKeys from "./hostKeys.js"
 import * as HostLogger from "./logger.js"
 import { configurationOf } from "./provider.js"
+import * as Live from "./live.js"
 import * as Read from "./read.js"
+import * as Watcher from "./watcher.js"
 
 /** The configuration-related host options (see `Host.Options`). */
 export interface SetupOptions extends HostOptions.HostOptions {
@@ -81,32 +86,62 @@ const chooseProvider = (options: SetupOptions): Effect.Effect<ConfigProvider.Con
   )
 }
 
+/** The host's keys, read together: every invalid one is known at once. */
+const readHostKeys = (options: SetupOptions) =>
+  Effect.all([
+    Effect.either(Options.resolve(options)),
+    Effect.either(Environment.resolve(options.environment)),
+    Effect.either(HostLogger.settings),
+    Effect.either(Read.withSources(Config.option(Config.boolean(suppressStatusMessagesKey))))
+  ]).pipe(Effect.map((results) => {
+    const all: ReadonlyArray<Either.Either<unknown, ConfigurationError>> = results
+    return { results, errors: all.flatMap((result) => Option.toArray(Either.getLeft(result))) }
+  }))
+
+/**
+ * What a reload must pass for the host: its keys still validate (they apply at start only, but an
+ * invalid one would fail the next start); a following host logger takes the new `Logging` section.
+ */
+const hostKeysCheck = (options: SetupOptions, logger: HostLogger.Current | undefined): Live.Check => ({
+  run: (candidate) =>
+    Effect.flatMap(Effect.withConfigProvider(readHostKeys(options), candidate.provider), ({ errors, results }) => {
+      if (errors.length > 0) return Effect.fail(ConfigurationError.merge(errors))
+      const logging = results[2]
+      return Effect.succeed(logger === undefined || Either.isLeft(logging) ? undefined : () => logger.set(logging.right))
+    })
+})
+
 export const prepare = (options: SetupOptions): Effect.Effect<Setup, ConfigurationError, Scope.Scope> =>
   Effect.gen(function*() {
     const provider = yield* chooseProvider(options)
     if (provider !== undefined) yield* Effect.withConfigProviderScoped(provider)
+    const configuration = yield* Effect.configProviderWith((current) => Effect.succeed(configurationOf(current)))
+    const live = configuration?.live
 
-    const [hostOptions, environment, logging, suppress] = yield* Effect.all([
-      Effect.either(Options.resolve(options)),
-      Effect.either(Environment.resolve(options.environment)),
-      Effect.either(HostLogger.settings),
-      Effect.either(Read.withSources(Config.option(Config.boolean(suppressStatusMessagesKey))))
-    ])
-    const results: ReadonlyArray<Either.Either<unknown, ConfigurationError>> = [hostOptions, environment, logging, suppress]
-    const errors = results.flatMap((result) => Option.toArray(Either.getLeft(result)))
+    const { errors, results: [hostOptions, environment, logging, suppress] } = yield* readHostKeys(options)
     const env = Either.getOrElse(environment, () => Environment.make({
       applicationName: options.environment?.applicationName ?? "app",
       environmentName: options.environment?.environmentName ?? Environment.Environments.Production,
       contentRootPath: options.environment?.contentRootPath ?? process.cwd()
     }))
 
+    let following: HostLogger.Current | undefined
     if (options.logger !== false) {
       const settings = Either.getOrElse(logging, () => HostLogger.defaults)
-      const logger = options.logger === undefined || options.logger === true
-        ? HostLogger.make(settings, env)
-        : options.logger
+      const custom = options.logger === undefined || options.logger === true ? undefined : options.logger
       // With the default, a logger the program installed in place of Effect's is respected.
-      yield* HostLogger.install(logger, settings, { replaceDefaultOnly: options.logger === undefined || options.logger === true })
+      if (custom === undefined && live !== undefined && Live.reloadsOnChange(live)) {
+        const current = new HostLogger.Current(settings, env)
+        if (yield* HostLogger.installFollowing(current, { replaceDefaultOnly: true })) following = current
+      } else {
+        yield* HostLogger.install(custom ?? HostLogger.make(settings, env), settings, { replaceDefaultOnly: custom === undefined })
+      }
+    }
+
+    if (configuration !== undefined && live !== undefined) {
+      yield* Live.registerScoped(live, hostKeysCheck(options, following))
+      // Started after the logger is installed: the watcher logs through it.
+      yield* Watcher.watch(configuration)
     }
 
     return {

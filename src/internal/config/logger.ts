@@ -1,10 +1,13 @@
 /**
  * The host's logger: reading the `Logging` section, building the logger, and installing it in
- * place of Effect's default logger (engine plumbing: the runner and the host setup use it).
+ * place of Effect's default logger (engine plumbing: the runner and the host setup use it). Over
+ * a configuration that reloads, the installed logger follows the `Logging` section (`Current`,
+ * `installFollowing`): levels, format and output apply from the line after a reload.
  *
  * @internal
  */
 import * as Config from "effect/Config"
+import type * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as HashMap from "effect/HashMap"
@@ -18,6 +21,8 @@ import type * as Scope from "effect/Scope"
 import type { Format, Output, Settings } from "../../HostLogger.js"
 import { ConfigurationError, type Issue } from "./error.js"
 import * as Key from "./key.js"
+import * as Live from "./live.js"
+import { configurationOf } from "./provider.js"
 import * as Read from "./read.js"
 
 export const defaults: Settings = { output: "split", minimumLevel: LogLevel.Info, categories: new Map() }
@@ -233,5 +238,88 @@ export const install = (
     yield* Effect.locallyScoped(FiberRef.currentMinimumLogLevel, lowestLevel(settings))
   })
 
+/**
+ * The host logger's settings as they are now, swapped whole when a reload applies: the logger
+ * built from them and the lowest level they let through. A line costs one property read more
+ * than a fixed logger.
+ */
+export class Current {
+  private state: { readonly settings: Settings; readonly logger: Logger.Logger<unknown, void>; readonly lowest: LogLevel.LogLevel }
+
+  constructor(settings: Settings, private readonly environment: { readonly isDevelopment: boolean }) {
+    this.state = { settings, logger: make(settings, environment), lowest: lowestLevel(settings) }
+  }
+
+  get settings(): Settings {
+    return this.state.settings
+  }
+
+  get logger(): Logger.Logger<unknown, void> {
+    return this.state.logger
+  }
+
+  get lowest(): LogLevel.LogLevel {
+    return this.state.lowest
+  }
+
+  set(settings: Settings): void {
+    this.state = { settings, logger: make(settings, this.environment), lowest: lowestLevel(settings) }
+  }
+}
+
+/** The host logger that follows `current`: each line goes to the logger of the settings now in force. */
+export const following = (current: Current): Logger.Logger<unknown, void> =>
+  Logger.make((options) => current.logger.log(options))
+
+/**
+ * `logger`, seeing only the lines at or above the lowest level configured now: what the fiber's
+ * minimum level did for it before the host logger started following reloads.
+ */
+const gated = <O>(current: Current, logger: Logger.Logger<unknown, O>): Logger.Logger<unknown, void> =>
+  Logger.make((options) => {
+    if (LogLevel.greaterThanEqual(options.logLevel, current.lowest)) logger.log(options)
+  })
+
+/**
+ * Installs the logger that follows `current` for the rest of the scope, in place of Effect's
+ * default logger (and its stand-ins), as `install` does. A fiber's minimum level cannot follow a
+ * reload (every fiber holds its own copy), so it becomes `All` and the filtering moves into the
+ * loggers: the host logger filters by the current settings, the other loggers present are gated
+ * by the current lowest level. When the program replaced the default logger with its own and
+ * `replaceDefaultOnly` is set, the loggers are left alone and the levels apply as at start.
+ * Returns whether the logger follows.
+ */
+export const installFollowing = (
+  current: Current,
+  options: { readonly replaceDefaultOnly?: boolean | undefined } = {}
+): Effect.Effect<boolean, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const loggers = yield* FiberRef.get(FiberRef.currentLoggers)
+    if (!HashSet.some(loggers, isStandIn) && options.replaceDefaultOnly === true) {
+      yield* Effect.locallyScoped(FiberRef.currentMinimumLogLevel, current.lowest)
+      return false
+    }
+    const others = loggers.pipe(HashSet.filter((l) => !isStandIn(l)), HashSet.map((l) => gated(current, l)))
+    yield* Effect.locallyScoped(FiberRef.currentLoggers, HashSet.add(others, following(current)))
+    yield* Effect.locallyScoped(FiberRef.currentMinimumLogLevel, LogLevel.All)
+    return true
+  })
+
+/**
+ * What a new configuration must pass for a logger that follows it: a valid `Logging` section;
+ * applying it swaps the settings, so the next line follows them.
+ */
+export const check = (current: Current) => ({
+  run: (candidate: { readonly provider: ConfigProvider.ConfigProvider }) =>
+    Effect.map(Effect.withConfigProvider(settings, candidate.provider), (next) => () => current.set(next))
+})
+
 export const layer = (environment: { readonly isDevelopment: boolean }): Layer.Layer<never, ConfigurationError> =>
-  Layer.scopedDiscard(Effect.flatMap(settings, (s) => install(make(s, environment), s)))
+  Layer.scopedDiscard(Effect.gen(function*() {
+    const configured = yield* settings
+    const live = yield* Effect.configProviderWith((provider) => Effect.succeed(configurationOf(provider)?.live))
+    if (live === undefined || !Live.reloadsOnChange(live)) return yield* install(make(configured, environment), configured)
+    const current = new Current(configured, environment)
+    yield* installFollowing(current)
+    yield* Live.registerScoped(live, check(current))
+  }))

@@ -18,6 +18,7 @@ import * as HashSet from "effect/HashSet"
 import { pipeArguments } from "effect/Pipeable"
 import { describeSource } from "./error.js"
 import * as Key from "./key.js"
+import type { Live } from "./live.js"
 import * as Secrets from "./secrets.js"
 import type { Source } from "./source.js"
 import { type Reads, type Store, valuelessMessage } from "./store.js"
@@ -36,6 +37,12 @@ export interface Configuration {
   readonly environmentName: string
   readonly contentRootPath: string
   readonly files: ReadonlyArray<FileStatus>
+  /**
+   * The configuration as it is now, when its files can be reloaded (built by
+   * `HostConfiguration.make`). `store` and `files` above stay as they were at start: plain
+   * `Config` reads see the start-time values.
+   */
+  readonly live?: Live | undefined
 }
 
 /**

@@ -51,10 +51,11 @@ export const fromValues = (values: Readonly<Record<string, unknown>>): { layer: 
 // JSON files
 // ---------------------------------------------------------------------------------------------
 
+/** A file as read: its layer, or why it has none, and its text (a reload compares texts first). */
 export type FileResult =
-  | { readonly _tag: "Loaded"; readonly layer: Layer }
+  | { readonly _tag: "Loaded"; readonly layer: Layer; readonly text: string }
   | { readonly _tag: "Missing" }
-  | { readonly _tag: "Invalid"; readonly issue: Issue }
+  | { readonly _tag: "Invalid"; readonly issue: Issue; readonly text?: string | undefined }
 
 const fromJson = (value: Json.JsonObject, source: Source.Source): Layer => {
   const entries: Array<Entry> = []
@@ -90,14 +91,15 @@ export const readJsonFile = (path: string): FileResult => {
   try {
     const value = Json.parse(text)
     if (!Json.isObject(value)) {
-      return { _tag: "Invalid", issue: { message: `${path}:1:1: invalid configuration file: the top level must be a JSON object`, source } }
+      return { _tag: "Invalid", issue: { message: `${path}:1:1: invalid configuration file: the top level must be a JSON object`, source }, text }
     }
-    return { _tag: "Loaded", layer: fromJson(value, source) }
+    return { _tag: "Loaded", layer: fromJson(value, source), text }
   } catch (error) {
     if (error instanceof Json.JsonSyntaxError) {
       return {
         _tag: "Invalid",
-        issue: { message: `${path}:${error.line}:${error.column}: invalid JSON: ${error.message}`, source }
+        issue: { message: `${path}:${error.line}:${error.column}: invalid JSON: ${error.message}`, source },
+        text
       }
     }
     throw error

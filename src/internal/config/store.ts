@@ -92,6 +92,48 @@ export class Store {
     return [...this.byKey.values()].sort((a, b) => compareKeys(Key.lower(a.path), Key.lower(b.path)))
   }
 
+  /**
+   * What is set at or below `path` (lower-cased keys, values, valueless switches), as one string:
+   * equal strings mean a section reads the same (a watcher emits only when its section changed).
+   */
+  fingerprint(path: Key.Path): string {
+    const section = Key.lower(path)
+    const parts: Array<string> = []
+    for (const [key, entry] of this.byKey) {
+      if (Key.isUnder(key, section)) parts.push(`${key}\u0000${entry.valueless === true ? "\u0001" : entry.value}`)
+    }
+    return parts.sort().join("\u0000\u0000")
+  }
+
+  /**
+   * The keys (as displayed, sorted) whose value is new, gone or different in `next`. A value that
+   * only moved to another source is no change.
+   */
+  changedKeys(next: Store): ReadonlyArray<string> {
+    const changed: Array<Entry> = []
+    for (const [key, entry] of next.byKey) {
+      const before = this.byKey.get(key)
+      if (before === undefined || before.value !== entry.value || before.valueless !== entry.valueless) changed.push(entry)
+    }
+    for (const [key, entry] of this.byKey) if (!next.byKey.has(key)) changed.push(entry)
+    return changed
+      .sort((a, b) => compareKeys(Key.lower(a.path), Key.lower(b.path)))
+      .map((entry) => Key.display(entry.path))
+  }
+
+  /** Whether `next` has the same entries, from the same sources. */
+  sameAs(next: Store): boolean {
+    if (next.byKey.size !== this.byKey.size) return false
+    for (const [key, entry] of next.byKey) {
+      const before = this.byKey.get(key)
+      if (
+        before === undefined || before.value !== entry.value || before.valueless !== entry.valueless ||
+        JSON.stringify(before.source) !== JSON.stringify(entry.source) || Key.display(before.path) !== Key.display(entry.path)
+      ) return false
+    }
+    return true
+  }
+
   /** A store with `entries` added on top (later wins, same rules as `merge`). */
   with(entries: ReadonlyArray<Entry>): Store {
     return merge([layer(this.entries()), layer(entries)])
