@@ -17,7 +17,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", ".
 export const fixturesDir = path.join(root, "node_modules", ".cache", "effect-host-fixtures")
 
 /** The directories whose .ts files are spawned as programs. */
-const entryDirs = ["test/fixtures", "test/acceptance/fixtures", "examples"]
+const entryDirs = ["test/fixtures", "test/acceptance/fixtures", "test/config/fixtures", "examples"]
 
 const entries = (): ReadonlyArray<string> =>
   entryDirs.flatMap((dir) =>
