@@ -228,7 +228,7 @@ describe.sequential("systemd notify", () => {
 
 describe.sequential("JOURNAL_STREAM", () => {
   /** Runs the journal scenario with JOURNAL_STREAM naming the child's stdout (fd 1) or stderr (fd 2). */
-  const run = async (fd: 1 | 2) => {
+  const run = async (fd: 1 | 2, scenario = "journal") => {
     // The shell reads its own stream's device and inode, then becomes node (same pid, same fds).
     const app = spawnWatched("sh", [
       "-c",
@@ -236,8 +236,8 @@ describe.sequential("JOURNAL_STREAM", () => {
       "sh",
       process.execPath,
       ...nodeArgs(fixture),
-      "journal"
-    ], { drop, label: `systemd.ts journal, JOURNAL_STREAM = fd ${fd}` })
+      scenario
+    ], { drop, label: `systemd.ts ${scenario}, JOURNAL_STREAM = fd ${fd}` })
     await app.waitFor(/^life:started \d+$/m)
     await app.waitFor(/error inside/)
     expect(await app.signal("SIGTERM")).toMatchObject({ code: 0, signal: null })
@@ -257,6 +257,16 @@ describe.sequential("JOURNAL_STREAM", () => {
     expect(stderr).toContainEqual(expect.stringMatching(/^<3> {2}Error: boom inside$/))
     expect(app.stdout()).toMatch(/^\[[\d:.]+\] INFO .*info outside$/m)
     expect(app.stdout()).not.toMatch(/^<\d>/m)
+  })
+
+  it("the host's own logger (JSON in Production) on the journal: each line starts with its priority", async () => {
+    const app = await run(2, "journal-host")
+    const stderr = lines(app.stderr())
+    expect(stderr.length).toBeGreaterThan(1)
+    for (const line of stderr) expect(line).toMatch(/^<[34]>\{"message":/)
+    expect(stderr).toContainEqual(expect.stringMatching(/^<4>\{"message":"warning inside"/))
+    expect(stderr).toContainEqual(expect.stringMatching(/^<3>\{"message":\["error inside"/))
+    expect(app.stdout()).toMatch(/^\{"message":"info inside"/m)
   })
 
   it("stdout is the journal: <6> info, <7> debug, on every line of an entry (annotations too); stderr and plain console output are left alone", async () => {

@@ -10,6 +10,8 @@ import * as Config from "effect/Config"
 import type * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
+import { identity } from "effect/Function"
+import { globalValue } from "effect/GlobalValue"
 import * as HashMap from "effect/HashMap"
 import * as HashSet from "effect/HashSet"
 import * as Layer from "effect/Layer"
@@ -221,6 +223,17 @@ export const isStandIn = (logger: Logger.Logger<unknown, unknown>): boolean =>
  * `replaceDefaultOnly` leaves the loggers alone. The fiber's minimum level becomes the lowest
  * configured level.
  */
+/**
+ * How the host's logger is wrapped before it is installed: the identity, unless a runner sets
+ * it around the program (journal priorities under systemd). A runner decorates, the host does not
+ * know which runner.
+ */
+export const currentDecorator: FiberRef.FiberRef<(logger: Logger.Logger<unknown, void>) => Logger.Logger<unknown, void>> =
+  globalValue(
+    Symbol.for("effect-host/HostLogger/currentDecorator"),
+    () => FiberRef.unsafeMake<(logger: Logger.Logger<unknown, void>) => Logger.Logger<unknown, void>>(identity)
+  )
+
 export const install = (
   logger: Logger.Logger<unknown, unknown>,
   settings: Settings,
@@ -230,9 +243,10 @@ export const install = (
     const loggers = yield* FiberRef.get(FiberRef.currentLoggers)
     const hasDefault = HashSet.some(loggers, isStandIn)
     if (hasDefault || options.replaceDefaultOnly !== true) {
+      const decorate = yield* FiberRef.get(currentDecorator)
       yield* Effect.locallyScoped(
         FiberRef.currentLoggers,
-        loggers.pipe(HashSet.filter((l) => !isStandIn(l)), HashSet.add(logger))
+        loggers.pipe(HashSet.filter((l) => !isStandIn(l)), HashSet.add(decorate(logger as Logger.Logger<unknown, void>)))
       )
     }
     yield* Effect.locallyScoped(FiberRef.currentMinimumLogLevel, lowestLevel(settings))
@@ -300,7 +314,8 @@ export const installFollowing = (
       return false
     }
     const others = loggers.pipe(HashSet.filter((l) => !isStandIn(l)), HashSet.map((l) => gated(current, l)))
-    yield* Effect.locallyScoped(FiberRef.currentLoggers, HashSet.add(others, following(current)))
+    const decorate = yield* FiberRef.get(currentDecorator)
+    yield* Effect.locallyScoped(FiberRef.currentLoggers, HashSet.add(others, decorate(following(current))))
     yield* Effect.locallyScoped(FiberRef.currentMinimumLogLevel, LogLevel.All)
     return true
   })

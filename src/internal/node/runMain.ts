@@ -41,6 +41,7 @@ import type { HostError } from "../../HostError.js"
 import type { RunMainOptions } from "../../NodeHost.js"
 import { exitCodes } from "../exitCode.js"
 import { fallbackLogger } from "../config/fallback.js"
+import * as HostLogger from "../config/logger.js"
 import { defaults as hostDefaults } from "../config/hostOptions.js"
 import { currentWatch, type WatchedHost } from "../watch.js"
 import { consoleLogger, withConsoleLogger } from "./logger.js"
@@ -164,7 +165,9 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
     withLogger(setUp),
     withLogger(warnings.pipe(
       Effect.zipRight(effect),
-      Effect.locally(currentWatch, Option.some<Queue.Enqueue<WatchedHost>>(arrivals))
+      Effect.locally(currentWatch, Option.some<Queue.Enqueue<WatchedHost>>(arrivals)),
+      // The hosts' own loggers get the journal's priorities too.
+      (program) => Effect.suspend(() => toJournal === undefined ? program : Effect.locally(program, HostLogger.currentDecorator, toJournal))
     ))
   )
 
