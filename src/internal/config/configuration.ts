@@ -32,7 +32,7 @@ export const make = (options: Options = {}): Effect.Effect<ConfigProvider.Config
     return "issues" in result
       ? Effect.fail(new ConfigurationError({ issues: result.issues }))
       : Effect.map(Live.make(result), (live) => Provider.make({ ...result.configuration, live }))
-  }).pipe(Effect.withSpan("HostConfiguration.make"))
+  }).pipe(Effect.withSpan("HostConfiguration.make", { captureStackTrace: false }))
 
 /** The provider for the layer's scope, its files watched for as long (when they reload on change). */
 export const layer = (options: Options = {}): Layer.Layer<never, ConfigurationError> =>
@@ -132,7 +132,7 @@ export const debugView = (options: DebugOptions = {}): Effect.Effect<string> =>
       `${r.key.padEnd(width)} = ${printable(r.value)}  (${describeSource(r.source)}${r.changedSinceStart ? ", changed since start" : ""})`
     )
     return [...header, ...reloads, ...lines].join("\n")
-  }).pipe(Effect.withSpan("HostConfiguration.debugView"))
+  }).pipe(Effect.withSpan("HostConfiguration.debugView", { captureStackTrace: false }))
 
 const iso = (millis: number) => new Date(millis).toISOString()
 

@@ -38,15 +38,33 @@ export const make = (values: {
   }
 }
 
-export const defaultApplicationName = (contentRootPath: string): string => {
+/**
+ * The last package.json read, by path and modification time: a process that starts many hosts
+ * (tests, a worker pool) reads and parses it once, and an edit is still seen.
+ */
+let lastPackage: { readonly file: string; readonly mtimeMs: number; readonly name: string | undefined } | undefined
+
+const packageName = (file: string): string | undefined => {
+  const stat = fs.statSync(file, { throwIfNoEntry: false })
+  if (stat === undefined) return undefined
+  if (lastPackage?.file === file && lastPackage.mtimeMs === stat.mtimeMs) return lastPackage.name
+  let name: string | undefined
   try {
-    const pkg: unknown = JSON.parse(fs.readFileSync(path.join(contentRootPath, "package.json"), "utf8"))
+    const pkg: unknown = JSON.parse(fs.readFileSync(file, "utf8"))
     if (typeof pkg === "object" && pkg !== null && "name" in pkg && typeof pkg.name === "string" && pkg.name.length > 0) {
-      return pkg.name
+      name = pkg.name
     }
   } catch {
-    // No readable package.json: fall back to the entry file, which is just as good a name.
+    // Not readable or not JSON: no name from it.
   }
+  lastPackage = { file, mtimeMs: stat.mtimeMs, name }
+  return name
+}
+
+export const defaultApplicationName = (contentRootPath: string): string => {
+  const name = packageName(path.join(contentRootPath, "package.json"))
+  if (name !== undefined) return name
+  // No readable package.json: fall back to the entry file, which is just as good a name.
   const entry = process.argv[1]
   return entry ? path.basename(entry, path.extname(entry)) : "app"
 }

@@ -150,7 +150,7 @@ export const prepare = (options: SetupOptions): Effect.Effect<Setup, Configurati
       suppressStatusMessages: Either.getOrElse(suppress, () => Option.none()),
       error: errors.length > 0 ? ConfigurationError.merge(errors) : undefined
     }
-  }).pipe(Effect.withSpan("Host.configure"))
+  }).pipe(Effect.withSpan("Host.configure", { captureStackTrace: false }))
 
 /**
  * The failures of a service layer that did not build, as one `ConfigurationError`, when they are

@@ -125,7 +125,7 @@ export const read: Effect.Effect<{ readonly settings: Settings; readonly issues:
 export const settings: Effect.Effect<Settings, ConfigurationError> = Effect.flatMap(
   read,
   ({ issues, settings }) => issues.length > 0 ? Effect.fail(new ConfigurationError({ issues })) : Effect.succeed(settings)
-).pipe(Effect.withSpan("HostLogger.settings"))
+).pipe(Effect.withSpan("HostLogger.settings", { captureStackTrace: false }))
 
 /**
  * The level that applies to a log line: its `category` annotation's, else its `service`

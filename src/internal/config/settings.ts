@@ -61,7 +61,7 @@ export const section = <A, I, R>(name: string, schema: Schema.Schema<A, I, R>): 
     const configuration = view.configuration
     // Only a section that reads now is kept valid by reloads.
     return configuration === undefined ? decoded : Effect.tap(decoded, () => register(configuration, path, schema))
-  }).pipe(Effect.withSpan("Settings.section", { attributes: { "settings.section": name } }))
+  }).pipe(Effect.withSpan("Settings.section", { attributes: { "settings.section": name }, captureStackTrace: false }))
 }
 
 export const layer = <Id, A, I, R>(

@@ -82,6 +82,9 @@ export const readJsonFile = (path: string): FileResult => {
   const source = Source.file(path)
   let text: string
   try {
+    // A missing file is the common case (appsettings.{Environment}.json): asking first costs less
+    // than the exception a failed read builds.
+    if (fs.statSync(path, { throwIfNoEntry: false }) === undefined) return { _tag: "Missing" }
     text = fs.readFileSync(path, "utf8")
   } catch (error) {
     const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : ""
