@@ -32,13 +32,15 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import { identity } from "effect/Function"
 import * as Option from "effect/Option"
 import type { ApplicationLifetime } from "../ApplicationLifetime.js"
 import type { HostError, Phase, ServiceFailure, StopReport } from "../HostError.js"
 import type * as HostOptions from "../HostOptions.js"
 import { awaitWithin } from "./grace.js"
 import { finalizationGrace, type HostContext, type ServiceDefinition } from "./hostContext.js"
-import { isTracing, spanIf } from "./tracing.js"
+import { hookDuration, hostState, labelCache, labels, type Outcome, outcome as outcomeOf } from "./metrics.js"
+import { annotateIf, isTracing, spanIf } from "./tracing.js"
 import {
   BackgroundServiceError,
   HookAbandonedError,
@@ -89,6 +91,15 @@ export interface Handle {
   readonly reportFailure: (service: string, cause: Cause.Cause<unknown>) => Effect.Effect<void>
 }
 
+/** The state gauge's label arrays, one per state (made once: see internal/metrics.ts). */
+const stateLabels = {
+  Created: labels(["state", "Created"]),
+  Starting: labels(["state", "Starting"]),
+  Started: labels(["state", "Started"]),
+  Stopping: labels(["state", "Stopping"]),
+  Stopped: labels(["state", "Stopped"])
+} satisfies Record<State, unknown>
+
 /** How `start` ended when it did not fail. */
 export type StartOutcome = "Started" | "StoppedDuringStart"
 
@@ -133,11 +144,21 @@ interface Callback {
 export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
   Effect.gen(function*() {
     // Spans only when a tracer was installed: otherwise they cost CPU per hook and reach no one.
-    const span = spanIf(yield* isTracing)
+    const tracing = yield* isTracing
+    const span = spanIf(tracing)
+    const annotate = annotateIf(tracing)
     // ---------------------------------------------------------------------------------------
     // 1. state
     // ---------------------------------------------------------------------------------------
     let state: State = "Created"
+    hostState.unsafeModify(1, stateLabels.Created)
+    /** Moves to `next`; the state gauge counts the hosts in each state. */
+    const enter = (next: State) => {
+      if (next === state) return
+      hostState.unsafeModify(-1, stateLabels[state])
+      state = next
+      hostState.unsafeModify(1, stateLabels[next])
+    }
     const services: Array<ServiceDefinition> = []
     const startCompleted = new Set<ServiceDefinition>()
     /** How many stop phases each started service has been through (0 to 3). */
@@ -174,16 +195,37 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
     // ---------------------------------------------------------------------------------------
     // 2. runHook
     // ---------------------------------------------------------------------------------------
+    const hookLabels = labelCache(["service", "phase", "outcome"])
+    const recordHook = (service: string, phase: Phase, outcome: Outcome, elapsedMs: number) =>
+      hookDuration.unsafeUpdate(elapsedMs / 1000, hookLabels(service, phase, outcome))
+
+    /**
+     * With a tracer, the hook's span ends with the hook's exit (a failed hook is an error span),
+     * while `runHook` still yields the exit as a value.
+     */
+    const hookSpan = (service: string, phase: Phase) =>
+      tracing
+        ? (effect: Effect.Effect<Exit.Exit<void, unknown>>): Effect.Effect<Exit.Exit<void, unknown>> =>
+          Effect.exit(Effect.withSpan(Effect.flatten(effect), `HostedService.${phase}`, {
+            attributes: { "effect_host.service": service, "effect_host.phase": phase },
+            captureStackTrace: false
+          }))
+        : identity<Effect.Effect<Exit.Exit<void, unknown>>>
+
     const runHook = (service: ServiceDefinition, phase: Phase): Effect.Effect<Exit.Exit<void, unknown>> => {
       const hook = service.hooks[phase]
       if (hook === undefined) return Effect.succeed(Exit.void)
+      let startedAt: number | undefined
       return Effect.gen(function*() {
         events.push({ _tag: "Hook", service: service.name, phase })
         inFlight.set(service, { service: service.name, phase })
-        const startedAt = yield* Clock.currentTimeMillis
+        startedAt = yield* Clock.currentTimeMillis
         const exit = yield* Effect.exit(Effect.interruptible(hook))
         inFlight.delete(service)
         const elapsed = (yield* Clock.currentTimeMillis) - startedAt
+        const outcome = outcomeOf(exit)
+        recordHook(service.name, phase, outcome, elapsed)
+        yield* annotate("effect_host.outcome", outcome)
         if (Exit.isSuccess(exit)) {
           if (phase === "start" || phase === "stop") {
             yield* Effect.logInfo(`Hosted service ${service.name} ${phase === "start" ? "started" : "stopped"} in ${elapsed}ms`)
@@ -200,8 +242,14 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
         return exit
       }).pipe(
         // A hook interrupted from outside (deadline, stop during start) must not stay "in flight".
-        Effect.onInterrupt(() => Effect.sync(() => inFlight.delete(service))),
-        span(`HostedService.${phase}`, { "hosted_service.name": service.name }),
+        Effect.onInterrupt(() =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) => {
+            inFlight.delete(service)
+            if (startedAt !== undefined) recordHook(service.name, phase, "interrupted", now - startedAt)
+            return annotate("effect_host.outcome", "interrupted")
+          })
+        ),
+        hookSpan(service.name, phase),
         Effect.annotateLogs({ service: service.name, phase })
       )
     }
@@ -241,8 +289,9 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
             record(service, yield* runHook(service, phase))
           }
         }
+        yield* annotate("effect_host.outcome", failures.length > 0 ? "failure" : "success")
         return failures
-      }).pipe(span(`Host.${phase}`, { "host.services": members.length }))
+      }).pipe(span(`Host.${phase}`, { "effect_host.phase": phase, "effect_host.services": members.length }))
 
     // ---------------------------------------------------------------------------------------
     // 3. callbacks
@@ -324,14 +373,14 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       failures.forEach(startFailed)
       // A stop requested from a callback does not undo the start: the host did start.
       if (failures.length > 0) return false
-      state = "Started"
+      enter("Started")
       events.push({ _tag: "Lifetime", event: "started" })
       yield* fire(startedEvent)
       return true
     })
 
     const start: Effect.Effect<StartOutcome, HostError> = Effect.gen(function*() {
-      state = "Starting"
+      enter("Starting")
       yield* Effect.logDebug(`Starting ${services.length} hosted service(s)`)
       // A daemon, so that neither an interrupted caller nor the startup deadline has to wait for
       // a start hook that ignores interruption; the stop interrupts it and waits a bounded time.
@@ -349,6 +398,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
         const pending = [...inFlight.values()].map((f) => f.service)
         setReason({ _tag: "StartupTimeout", timeout: Option.getOrElse(options.startupTimeout, () => Duration.zero), pending })
       } else if (Exit.isSuccess(ended.value) && ended.value.value) {
+        yield* annotate("effect_host.outcome", "success")
         return "Started"
       } else if (Exit.isFailure(ended.value) && !Cause.isInterruptedOnly(ended.value.cause)) {
         // The start fiber catches every hook's failure, so this is a defect of the host itself.
@@ -358,8 +408,9 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       // running) and report the outcome, which is a success only for a plain stop request.
       yield* stop
       const error = yield* Deferred.await(done)
+      yield* annotate("effect_host.outcome", Option.isSome(error) ? "failure" : "stopped")
       return Option.isSome(error) ? yield* failWith(error.value) : "StoppedDuringStart"
-    }).pipe(span("Host.start", { "host.services": services.length }))
+    }).pipe(span("Host.start", { "effect_host.services": services.length }))
 
     // ---------------------------------------------------------------------------------------
     // 5. stop
@@ -430,7 +481,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
     }
 
     const runStop: Effect.Effect<void> = Effect.gen(function*() {
-      state = "Stopping"
+      enter("Stopping")
       setReason({ _tag: "Requested" })
       yield* Deferred.succeed(stopRequested, undefined)
       yield* Effect.logDebug("Stopping hosted services")
@@ -481,17 +532,18 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       // 6. outcome
       // ---------------------------------------------------------------------------------------
       const error = outcome(stopReason ?? { _tag: "Requested" }, report)
-      state = "Stopped"
+      yield* annotate("effect_host.outcome", deadlineHit ? "deadline" : error === undefined ? "success" : "failure")
+      enter("Stopped")
       finished = Option.some(Option.fromNullable(error))
       yield* Deferred.succeed(done, Option.fromNullable(error))
-    }).pipe(span("Host.stop", { "host.services": services.length }))
+    }).pipe(span("Host.stop", { "effect_host.services": services.length }))
 
     // Runs once: later (and concurrent) callers wait for the first run's end. Not `Effect.cached`:
     // it would patch the first run's FiberRefs and runtime flags into every caller, and an
     // interrupted first caller (a scope closing mid-stop) would interrupt the others.
     const stop: Effect.Effect<void> = Effect.suspend(() => {
       if (isStopping()) return Effect.asVoid(Deferred.await(done))
-      state = "Stopping"
+      enter("Stopping")
       return Effect.uninterruptible(runStop)
     })
 
