@@ -298,17 +298,22 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
     // ---------------------------------------------------------------------------------------
     /**
      * Runs the callbacks of `event` in registration order; each failure is logged, attributed to
-     * the callback's name and returned; the others still run.
+     * the callback's name and returned; the others still run. A hosted service's own step
+     * (HttpHost's listen and drain) is timed like a hook, in the phase of its event.
      */
     const runCallbacks = (event: LifetimeEvent): Effect.Effect<Array<ServiceFailure>> =>
       Effect.gen(function*() {
         const failures: Array<ServiceFailure> = []
         for (const callback of callbacks[event]) {
           inFlight.set(callback, { service: callback.name, phase: event })
+          const startedAt = yield* Clock.currentTimeMillis
           const exit = yield* Effect.exit(
             callback.failsHost ? Effect.annotateLogs(callback.effect, { service: callback.name, phase: event }) : callback.effect
           )
           inFlight.delete(callback)
+          if (callback.failsHost) {
+            recordHook(callback.name, event, outcomeOf(exit), (yield* Clock.currentTimeMillis) - startedAt)
+          }
           if (Exit.isFailure(exit)) {
             if (!callback.failsHost) {
               yield* Effect.logError(`ApplicationLifetime ${event} callback failed`, exit.cause)

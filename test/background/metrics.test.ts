@@ -134,11 +134,11 @@ describe("queue metrics", () => {
       expect(yield* queueSeries("MetricsMail")).toEqual({
         enqueued: 3,
         started: 1,
-        completed: undefined,
-        failed: undefined,
+        completed: 0,
+        failed: 0,
         depth: 2,
         inFlight: 1,
-        waitSeconds: undefined
+        waitSeconds: 0
       })
       yield* host.advance("10 seconds")
       yield* settle
@@ -176,7 +176,7 @@ describe("queue metrics", () => {
         scrape.value("effect_host_queue_tasks_unprocessed_total", { service: "MetricsCancelled", status })
       expect(unprocessed("interrupted")).toBe(2)
       expect(unprocessed("notStarted")).toBe(2)
-      expect(unprocessed("abandoned")).toBeUndefined()
+      expect(unprocessed("abandoned")).toBe(0)
       expect(yield* queueSeries("MetricsCancelled")).toMatchObject({ enqueued: 5, started: 3, completed: 1, depth: 0, inFlight: 0 })
     }))
 

@@ -109,6 +109,9 @@ const supervisor = <E>(
 ): Effect.Effect<void> =>
   Effect.gen(function*() {
     const serviceLabels = labels(["service", name])
+    // Every series exists from the start, at 0: a scraper (and `increase()`) sees the first failure.
+    backgroundFailures.unsafeUpdate(0, serviceLabels)
+    backgroundRestarts.unsafeUpdate(0, serviceLabels)
     let state: unknown = restart?.initial
     for (let n = 1;; n++) {
       const exit = yield* Effect.exit(attempt(n))

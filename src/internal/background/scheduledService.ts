@@ -147,6 +147,9 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
         (error) => new ConfigurationError({ issues: [issue(`ScheduledService ${name}`, "schedule", error.detail)] })
       )
       const context = yield* Effect.context<Needs>()
+      // Every series exists from the build on, at 0: a scraper (and `increase()`) sees the first run.
+      for (const labels of Object.values(runLabels)) Metrics.scheduledRuns.unsafeUpdate(0, labels)
+      Metrics.scheduledSkipped.unsafeUpdate(0, serviceLabels)
       const runs = yield* detachedFiberSet<void, never>()
       const stats = { ...emptyStats }
       current = stats

@@ -126,6 +126,12 @@ class QueueMeter {
     }
     this.lastAt = clock.unsafeCurrentTimeMillis()
     this.publish = () => this.publishTotals(totals())
+    // Every series exists from the start, at 0: a scraper (and `increase()`) sees the first task.
+    for (const counter of [Metrics.queueEnqueued, Metrics.queueStarted, Metrics.queueCompleted, Metrics.queueFailed, Metrics.queueWait]) {
+      counter.unsafeUpdate(0, this.labels)
+    }
+    for (const gauge of [Metrics.queueDepth, Metrics.queueInFlight]) gauge.unsafeModify(0, this.labels)
+    for (const labels of Object.values(this.unprocessedLabels)) Metrics.queueUnprocessed.unsafeUpdate(0, labels)
   }
 
   /** Something changed: publish at the end of this batch (call only when `pending` is false). */
