@@ -24,7 +24,8 @@ import * as internalPrometheus from "./internal/prometheus.js"
 /**
  * Histogram of hosted-service hook durations, in seconds, tagged `service`, `phase`
  * (`starting` … `stopped`) and `outcome` (`success`, `failure`, `interrupted`: cut by a stop
- * during start or the shutdown deadline).
+ * during start or the shutdown deadline). A hosted service's own lifetime step counts too, in
+ * the phase of its event: `HttpHost`'s listen (`started`) and drain (`stopping`).
  *
  * @since 0.1.0
  * @category metrics
