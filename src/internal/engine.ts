@@ -291,7 +291,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
         }
         yield* annotate("effect_host.outcome", failures.length > 0 ? "failure" : "success")
         return failures
-      }).pipe(span(`Host.${phase}`, { "effect_host.phase": phase, "effect_host.services": members.length }))
+      }).pipe(span(`Host.phase.${phase}`, { "effect_host.phase": phase, "effect_host.services": members.length }))
 
     // ---------------------------------------------------------------------------------------
     // 3. callbacks
@@ -386,6 +386,8 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
 
     const start: Effect.Effect<StartOutcome, HostError> = Effect.gen(function*() {
       enter("Starting")
+      // Read now: the services register after the engine (and these spans) were made.
+      yield* annotate("effect_host.services", services.length)
       yield* Effect.logDebug(`Starting ${services.length} hosted service(s)`)
       // A daemon, so that neither an interrupted caller nor the startup deadline has to wait for
       // a start hook that ignores interruption; the stop interrupts it and waits a bounded time.
@@ -415,7 +417,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       const error = yield* Deferred.await(done)
       yield* annotate("effect_host.outcome", Option.isSome(error) ? "failure" : "stopped")
       return Option.isSome(error) ? yield* failWith(error.value) : "StoppedDuringStart"
-    }).pipe(span("Host.start", { "effect_host.services": services.length }))
+    }).pipe(span("Host.start"))
 
     // ---------------------------------------------------------------------------------------
     // 5. stop
@@ -487,6 +489,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
 
     const runStop: Effect.Effect<void> = Effect.gen(function*() {
       enter("Stopping")
+      yield* annotate("effect_host.services", services.length)
       setReason({ _tag: "Requested" })
       yield* Deferred.succeed(stopRequested, undefined)
       yield* Effect.logDebug("Stopping hosted services")
@@ -541,7 +544,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       enter("Stopped")
       finished = Option.some(Option.fromNullable(error))
       yield* Deferred.succeed(done, Option.fromNullable(error))
-    }).pipe(span("Host.stop", { "effect_host.services": services.length }))
+    }).pipe(span("Host.stop"))
 
     // Runs once: later (and concurrent) callers wait for the first run's end. Not `Effect.cached`:
     // it would patch the first run's FiberRefs and runtime flags into every caller, and an

@@ -103,12 +103,12 @@ const resolveSettings = (options: Options, fromConfig: FromConfig, hostShutdownT
 const spanOptions = { captureStackTrace: false } as const
 
 const listen = Effect.fn("HttpHost.listen", spanOptions)(function*(server: Server.Server, name: string) {
-  yield* Effect.annotateCurrentSpan("hosted_service.name", name)
+  yield* Effect.annotateCurrentSpan("effect_host.service", name)
   yield* Effect.annotateLogs(server.listen, { service: name })
 })
 
 const drain = Effect.fn("HttpHost.drain", spanOptions)(function*(server: Server.Server, name: string) {
-  yield* Effect.annotateCurrentSpan("hosted_service.name", name)
+  yield* Effect.annotateCurrentSpan("effect_host.service", name)
   yield* Effect.annotateLogs(server.drain, { service: name })
 })
 
