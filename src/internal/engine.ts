@@ -39,7 +39,7 @@ import type { HostError, Phase, ServiceFailure, StopReport } from "../HostError.
 import type * as HostOptions from "../HostOptions.js"
 import { awaitWithin } from "./grace.js"
 import { finalizationGrace, type HostContext, type ServiceDefinition } from "./hostContext.js"
-import { hookDuration, hostState, labelCache, labels, type Outcome, outcome as outcomeOf } from "./metrics.js"
+import { hookDuration, hookLabels, hostState, labels, type Outcome, outcome as outcomeOf } from "./metrics.js"
 import { annotateIf, isTracing, spanIf } from "./tracing.js"
 import {
   BackgroundServiceError,
@@ -195,7 +195,6 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
     // ---------------------------------------------------------------------------------------
     // 2. runHook
     // ---------------------------------------------------------------------------------------
-    const hookLabels = labelCache(["service", "phase", "outcome"])
     const recordHook = (service: string, phase: Phase, outcome: Outcome, elapsedMs: number) =>
       hookDuration.unsafeUpdate(elapsedMs / 1000, hookLabels(service, phase, outcome))
 
@@ -225,7 +224,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
         const elapsed = (yield* Clock.currentTimeMillis) - startedAt
         const outcome = outcomeOf(exit)
         recordHook(service.name, phase, outcome, elapsed)
-        yield* annotate("effect_host.outcome", outcome)
+        if (tracing) yield* annotate("effect_host.outcome", outcome)
         if (Exit.isSuccess(exit)) {
           if (phase === "start" || phase === "stop") {
             yield* Effect.logInfo(`Hosted service ${service.name} ${phase === "start" ? "started" : "stopped"} in ${elapsed}ms`)
