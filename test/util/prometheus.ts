@@ -3,7 +3,7 @@
  * be a `# HELP`, a `# TYPE`, another comment, or a sample (`name{label="value",…} number`) of
  * the family declared by the `# TYPE` before it; anything else throws, naming the line.
  */
-import { Effect, Metric } from "effect"
+import { Effect } from "effect"
 import { HostMetrics } from "effect-host"
 
 export interface Scrape {
@@ -91,6 +91,3 @@ export const parse = (text: string): Scrape => {
 
 /** The registry now, rendered by `HostMetrics.prometheus` and read back. */
 export const scrapeRegistry: Effect.Effect<Scrape> = Effect.map(HostMetrics.prometheus, parse)
-
-/** Every metric now, unrendered (for tests of the renderer itself). */
-export const snapshot = Metric.snapshot

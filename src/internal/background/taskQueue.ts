@@ -22,7 +22,7 @@
  * and the report (a warning and `onUnprocessed`, bounded by `reportGrace`) runs before the hook
  * or finalizer returns, so before `Host.launch` returns.
  *
- * Metrics cost the hot path two boolean checks per task. A no-op task costs about 1 µs, and on a
+ * Metrics cost the hot path a boolean check per task added and per task taken. A no-op task costs about 1 µs, and on a
  * small VM a metric update costs 10–80 ns and a clock read 60–100 ns: updating the metrics (and
  * reading the time) per task took 10–30 % of the throughput (measured; a histogram of waits
  * alone a fifth: Effect has no bulk observe). So the totals are derived from the queue's own
@@ -91,8 +91,9 @@ interface Totals {
   readonly depth: number
   /** Tasks in a worker's slot now. */
   readonly running: number
-  /** Tasks that left a slot without ending (interrupted or abandoned), and those that failed. */
+  /** Tasks that left a slot without ending: reported as interrupted or abandoned. */
   readonly leftSlot: number
+  /** Tasks that ended with a failure (they count as completed too). */
   readonly failed: number
 }
 
