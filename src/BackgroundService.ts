@@ -48,6 +48,10 @@ export interface Options<E = unknown> {
  *   per `options.restart`, then reported to the host, which logs it with its cause and stops
  *   (`"StopHost"`, the host then fails with `BackgroundServiceError`) or carries on (`"Ignore"`).
  * - `execute` may use `Scope`: every attempt has its own scope, closed when the attempt ends.
+ * - Observability: `HostMetrics.backgroundFailures` and `HostMetrics.backgroundRestarts`, tagged
+ *   with the service name; when a tracer is installed, a `BackgroundService.execute` span per
+ *   attempt (attributes `effect_host.service`, `effect_host.attempt`, `effect_host.outcome`): a
+ *   trace of its own, since it runs for the life of the host, linked to the service's start span.
  *
  * @since 0.1.0
  * @category constructors

@@ -8,6 +8,12 @@
  * accounting, the warning and `onUnprocessed` all run within the host's finalization grace,
  * before `Host.launch` returns.
  *
+ * Metrics (tagged with the queue's name as `service`): `HostMetrics.queueDepth`,
+ * `queueInFlight`, `queueEnqueued`, `queueStarted`, `queueCompleted`, `queueFailed`,
+ * `queueUnprocessed` and `queueWait`, kept so that enqueued = depth + in flight + completed +
+ * unprocessed. They cost a no-op task two boolean checks: derived from the queue's own
+ * bookkeeping, published once per batch of fiber work.
+ *
  * @since 0.1.0
  */
 import type * as Context from "effect/Context"
@@ -122,9 +128,11 @@ export interface Options<R = never, ROut = never, E = never, RIn = never> {
   /** A layer built fresh for every task and released when the task ends (success, failure or interruption). */
   readonly perTask?: Layer.Layer<ROut, E, RIn> | undefined
   /**
-   * A span (`BackgroundTaskQueue.task`) around every task. Default: only when a tracer is
-   * installed (the program's fibers have a tracer other than Effect's default), since without one
-   * a span per task costs time and tells no one anything.
+   * A span (`BackgroundTaskQueue.task`) around every task, a child of the span current where the
+   * task was enqueued (the request that asked for the work), or a trace of its own when there was
+   * none; attributes `effect_host.service` (the queue's name) and `effect_host.outcome`. Default:
+   * only when a tracer is installed (the program's fibers have a tracer other than Effect's
+   * default), since without one a span per task costs time and tells no one anything.
    */
   readonly taskSpans?: boolean | undefined
   /**

@@ -14,7 +14,9 @@
  *   (`shutdownTimeout`) are logged and interrupted. Only then do the other hosted services stop.
  *
  * Health endpoints (`/health/live`, `/health/ready`, `/health/startup`, see `Health`) are
- * answered in front of the application.
+ * answered in front of the application, and so is, when turned on (`metrics: true`, or
+ * `Http:Metrics:Enabled=true`), a Prometheus endpoint (`/metrics`) with every metric of the
+ * process. The server records `HostMetrics.httpInFlight` and `HostMetrics.httpDrainDuration`.
  *
  * @since 0.1.0
  */
@@ -37,6 +39,7 @@ import type { ApplicationLifetime } from "./ApplicationLifetime.js"
 import type * as Health from "./Health.js"
 import * as internal from "./internal/http/httpHost.js"
 import * as internalListenError from "./internal/http/listenError.js"
+import * as internalMetrics from "./internal/http/metrics.js"
 
 /**
  * @since 0.1.0
@@ -66,6 +69,16 @@ export interface Options {
   readonly shutdownTimeout?: Duration.DurationInput | undefined
   /** Paths of the health endpoints, or `false` to serve none. Default `Health.defaultPaths`. */
   readonly health?: Partial<Health.Paths> | false | undefined
+  /**
+   * A Prometheus endpoint: every metric of the process (`HostMetrics.prometheus`: the host's
+   * metrics, yours, Effect's runtime metrics if enabled) as text, answered to `GET`/`HEAD` in
+   * front of the application, like the health endpoints. Off by default. `true` serves it at
+   * `/metrics` (or config `Http:Metrics:Path`), `{ path }` at `path`, `false` never (whatever the
+   * configuration says). Config `Http:Metrics:Enabled=true` turns it on when this is not given.
+   * It is unauthenticated: bind it to an internal interface, or keep it off and serve
+   * `HostMetrics.prometheus` from a route of your own.
+   */
+  readonly metrics?: boolean | { readonly path?: string | undefined } | undefined
   /** The configuration section of the keys above. Default `"Http"`. */
   readonly configSection?: string | undefined
   /** Creates the Node server (for example to set `requestTimeout` or use `https`). Default `http.createServer`. */
@@ -79,7 +92,8 @@ export interface Options {
 export const defaultPort: number = internal.defaultPort
 
 /**
- * The configuration keys, under the section `Http` (`Http:Port`, env `Http__Port`).
+ * The configuration keys, under the section `Http` (`Http:Port`, env `Http__Port`;
+ * `Http:Metrics:Enabled`, env `Http__Metrics__Enabled`).
  *
  * @since 0.1.0
  * @category constants
@@ -97,7 +111,19 @@ export const config: (section?: string) => Config.Config<{
   readonly host: Option.Option<string>
   readonly drainDelay: Option.Option<Duration.Duration>
   readonly shutdownTimeout: Option.Option<Duration.Duration>
+  readonly metrics: {
+    readonly enabled: Option.Option<boolean>
+    readonly path: Option.Option<string>
+  }
 }> = internal.config
+
+/**
+ * Where the metrics endpoint answers when it is on and no path is given: `/metrics`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultMetricsPath: string = internalMetrics.defaultPath
 
 /**
  * The running server of an `HttpHost.layer` (or `layerServer`), with its accessors

@@ -187,8 +187,11 @@ export const skippedTotal: Metric.Metric.Counter<number> = internal.skippedTotal
  *   with a warning.
  * - An invalid cron string fails the layer's build with a `ConfigurationError` (issue
  *   `ScheduledService <name>: schedule`), reported with every other invalid option.
- * - Observability: `service.stats` (see {@link Stats}), and the metrics {@link runsTotal} and
- *   {@link skippedTotal}, tagged with the service name.
+ * - Observability: `service.stats` (see {@link Stats}), the metrics {@link runsTotal},
+ *   {@link skippedTotal} and `HostMetrics.scheduledLateness`, tagged with the service name, and,
+ *   when a tracer is installed, a `ScheduledService.run` span per run: a trace of its own (a
+ *   schedule outlives the hook that began it), linked to the service's start span, with the
+ *   attributes `effect_host.service`, `effect_host.lateness_ms` and `effect_host.outcome`.
  *
  * @since 0.1.0
  * @category constructors

@@ -25,6 +25,8 @@ export * as HostError from "./HostError.js"
 /** @since 0.1.0 */
 export * as HostLogger from "./HostLogger.js"
 /** @since 0.1.0 */
+export * as HostMetrics from "./HostMetrics.js"
+/** @since 0.1.0 */
 export * as HostOptions from "./HostOptions.js"
 /** @since 0.1.0 */
 export * as ScheduledService from "./ScheduledService.js"

@@ -221,6 +221,34 @@ describe.concurrent("examples", () => {
     expect(output).not.toMatch(/Hosted service Greeter started/)
   }), timeout)
 
+  it("otel: spans of the start, runs, a queued task in its request's trace, /metrics, and the stop's spans flushed at Ctrl+C", ({ expect }) => slot(async () => {
+    const app = start("otel.ts", { args: ["--Http:Port=0"] })
+    await app.waitFor(/\[span\] Host\.start /)
+    const base = `http://127.0.0.1:${listeningPort(app.output())}`
+    expect((await fetch(`${base}/mail`, { method: "POST" })).status).toBe(202)
+    const metrics = await fetch(`${base}/metrics`)
+    expect(metrics.status).toBe(200)
+    expect(await metrics.text()).toMatch(/^effect_host_queue_tasks_enqueued_total\{service="Mail"\} 1$/m)
+    await app.waitFor(/\[span\] BackgroundTaskQueue\.task /)
+    await app.waitFor(/\[span\] ScheduledService\.run .* ERROR report 3/)
+    expect((await interrupt(app)).code).toBe(0)
+    const output = app.output()
+    expectInOrder(expect, output, [
+      /\[span\] HostedService\.start .*effect_host\.service=Database/,
+      /\[span\] Host\.start .*parent=- .*effect_host\.outcome=success/,
+      /Application is shutting down/,
+      /\[span\] HttpHost\.drain /,
+      /\[span\] HostedService\.stop .*effect_host\.service=Database/,
+      /\[span\] Host\.stop .*parent=- .*effect_host\.outcome=success/
+    ])
+    // The task's span is a child of the request's span, in its trace.
+    const request = /\[span\] http\.server POST \S+ trace=(\w+) id=(\w+)/.exec(output)
+    const task = /\[span\] BackgroundTaskQueue\.task \S+ trace=(\w+) id=\w+ parent=(\w+)/.exec(output)
+    expect(request).not.toBeNull()
+    expect(task?.[1]).toBe(request?.[1])
+    expect(task?.[2]).toBe(request?.[2])
+  }), timeout)
+
   it("lifetime-events: a worker waits for started, then stops the application itself (exit 0)", ({ expect }) => slot(async () => {
     const app = start("lifetime-events.ts")
     const { code } = await app.exited

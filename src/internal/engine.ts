@@ -31,6 +31,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import { identity } from "effect/Function"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import type { ApplicationLifetime } from "../ApplicationLifetime.js"
@@ -38,7 +39,8 @@ import type { HostError, Phase, ServiceFailure, StopReport } from "../HostError.
 import type * as HostOptions from "../HostOptions.js"
 import { awaitWithin } from "./grace.js"
 import { finalizationGrace, type HostContext, type ServiceDefinition } from "./hostContext.js"
-import { isTracing, spanIf } from "./tracing.js"
+import { hookDuration, hookLabels, hostState, labels, type Outcome, outcome as outcomeOf } from "./metrics.js"
+import { annotateIf, isTracing, spanIf } from "./tracing.js"
 import {
   BackgroundServiceError,
   HookAbandonedError,
@@ -89,6 +91,15 @@ export interface Handle {
   readonly reportFailure: (service: string, cause: Cause.Cause<unknown>) => Effect.Effect<void>
 }
 
+/** The state gauge's label arrays, one per state (made once: see internal/metrics.ts). */
+const stateLabels = {
+  Created: labels(["state", "Created"]),
+  Starting: labels(["state", "Starting"]),
+  Started: labels(["state", "Started"]),
+  Stopping: labels(["state", "Stopping"]),
+  Stopped: labels(["state", "Stopped"])
+} satisfies Record<State, unknown>
+
 /** How `start` ended when it did not fail. */
 export type StartOutcome = "Started" | "StoppedDuringStart"
 
@@ -133,11 +144,21 @@ interface Callback {
 export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
   Effect.gen(function*() {
     // Spans only when a tracer was installed: otherwise they cost CPU per hook and reach no one.
-    const span = spanIf(yield* isTracing)
+    const tracing = yield* isTracing
+    const span = spanIf(tracing)
+    const annotate = annotateIf(tracing)
     // ---------------------------------------------------------------------------------------
     // 1. state
     // ---------------------------------------------------------------------------------------
     let state: State = "Created"
+    hostState.unsafeModify(1, stateLabels.Created)
+    /** Moves to `next`; the state gauge counts the hosts in each state. */
+    const enter = (next: State) => {
+      if (next === state) return
+      hostState.unsafeModify(-1, stateLabels[state])
+      state = next
+      hostState.unsafeModify(1, stateLabels[next])
+    }
     const services: Array<ServiceDefinition> = []
     const startCompleted = new Set<ServiceDefinition>()
     /** How many stop phases each started service has been through (0 to 3). */
@@ -147,8 +168,11 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
     let stopReason: StopReason | undefined
     let startFiber: Fiber.RuntimeFiber<boolean> | undefined
     let startEnded = false
-    /** The host's runtime, captured when the start begins: a requested stop runs in it. */
-    let hostRuntime: Runtime.Runtime<never> | undefined
+    /**
+     * The host's runtime (its logger and configuration, outside any of the engine's spans): a
+     * requested stop runs in it, not in the requester's fiber.
+     */
+    const hostRuntime: Runtime.Runtime<never> = yield* Effect.runtime<never>()
     let stoppedFired = false
     /** The result, once known. */
     let finished: Option.Option<Option.Option<HostError>> = Option.none()
@@ -175,8 +199,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       Effect.suspend(() => {
         setReason(reason)
         // Run with the host's own fiber refs (its logger, its configuration), not the requester's.
-        const runtime = hostRuntime
-        if (runtime !== undefined && (state === "Starting" || state === "Started")) Runtime.runFork(runtime)(stop)
+        if (state === "Starting" || state === "Started") Runtime.runFork(hostRuntime)(stop)
         return Deferred.succeed(stopRequested, undefined)
       })
 
@@ -187,6 +210,24 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
     // ---------------------------------------------------------------------------------------
     // Read without an effect per hook: the engine reads the time twice per hook.
     const clock = yield* Effect.clock
+    /** When each hook in flight began, for its duration if an interruption cuts it short. */
+    const hookStartedAt = new Map<ServiceDefinition, number>()
+
+    const recordHook = (service: string, phase: Phase, outcome: Outcome, elapsedMs: number) =>
+      hookDuration.unsafeUpdate(elapsedMs / 1000, hookLabels(service, phase, outcome))
+
+    /**
+     * With a tracer, the hook's span ends with the hook's exit (a failed hook is an error span),
+     * while `runHook` still yields the exit as a value.
+     */
+    const hookSpan = (service: string, phase: Phase) =>
+      tracing
+        ? (effect: Effect.Effect<Exit.Exit<void, unknown>>): Effect.Effect<Exit.Exit<void, unknown>> =>
+          Effect.exit(Effect.withSpan(Effect.flatten(effect), `HostedService.${phase}`, {
+            attributes: { "effect_host.service": service, "effect_host.phase": phase },
+            captureStackTrace: false
+          }))
+        : identity<Effect.Effect<Exit.Exit<void, unknown>>>
 
     const runHook = (service: ServiceDefinition, phase: Phase): Effect.Effect<Exit.Exit<void, unknown>> => {
       const hook = service.hooks[phase]
@@ -195,16 +236,24 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
         events.push({ _tag: "Hook", service: service.name, phase })
         inFlight.set(service, { service: service.name, phase })
         const startedAt = clock.unsafeCurrentTimeMillis()
+        hookStartedAt.set(service, startedAt)
         return Effect.flatMap(Effect.exit(Effect.interruptible(hook)), (exit): Effect.Effect<Exit.Exit<void, unknown>> => {
           // A hook interrupted from outside (deadline, stop during start) never gets here: its
           // phase clears what it left in flight (see runPhase).
           inFlight.delete(service)
+          hookStartedAt.delete(service)
           const elapsed = clock.unsafeCurrentTimeMillis() - startedAt
+          const outcome = outcomeOf(exit)
+          recordHook(service.name, phase, outcome, elapsed)
+          const annotated = tracing ? annotate("effect_host.outcome", outcome) : Effect.void
           if (Exit.isSuccess(exit)) {
             return Effect.as(
-              phase === "start" || phase === "stop"
-                ? Effect.logInfo(`Hosted service ${service.name} ${phase === "start" ? "started" : "stopped"} in ${elapsed}ms`)
-                : Effect.logDebug(`Hosted service ${service.name} ${phase} done in ${elapsed}ms`),
+              Effect.zipRight(
+                annotated,
+                phase === "start" || phase === "stop"
+                  ? Effect.logInfo(`Hosted service ${service.name} ${phase === "start" ? "started" : "stopped"} in ${elapsed}ms`)
+                  : Effect.logDebug(`Hosted service ${service.name} ${phase} done in ${elapsed}ms`)
+              ),
               exit
             )
           }
@@ -212,10 +261,13 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
           // during start, deadline) the interruption unwinds this fiber before this line.
           events.push({ _tag: "HookFailed", service: service.name, phase })
           const how = Cause.isInterruptedOnly(exit.cause) ? "was interrupted" : "failed"
-          return Effect.as(Effect.logError(`Hosted service ${service.name} ${how} in ${phase} after ${elapsed}ms`, exit.cause), exit)
+          return Effect.as(
+            Effect.zipRight(annotated, Effect.logError(`Hosted service ${service.name} ${how} in ${phase} after ${elapsed}ms`, exit.cause)),
+            exit
+          )
         })
       }).pipe(
-        span(`HostedService.${phase}`, { "hosted_service.name": service.name }),
+        hookSpan(service.name, phase),
         Effect.annotateLogs({ service: service.name, phase })
       )
     }
@@ -255,12 +307,24 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
             record(service, yield* runHook(service, phase))
           }
         }
+        yield* annotate("effect_host.outcome", failures.length > 0 ? "failure" : "success")
         return failures
       }).pipe(
         // The hooks of this phase that an interruption cut short (a stop during start, the
-        // deadline) must not stay "in flight".
-        Effect.onInterrupt(() => Effect.sync(() => members.forEach((s) => inFlight.delete(s)))),
-        span(`Host.${phase}`, { "host.services": members.length })
+        // deadline) must not stay "in flight"; their durations are recorded as interrupted.
+        Effect.onInterrupt(() =>
+          Effect.suspend(() => {
+            const now = clock.unsafeCurrentTimeMillis()
+            for (const s of members) {
+              inFlight.delete(s)
+              const startedAt = hookStartedAt.get(s)
+              if (startedAt !== undefined) recordHook(s.name, phase, "interrupted", now - startedAt)
+              hookStartedAt.delete(s)
+            }
+            return annotate("effect_host.outcome", "interrupted")
+          })
+        ),
+        span(`Host.phase.${phase}`, { "effect_host.phase": phase, "effect_host.services": members.length })
       )
 
     // ---------------------------------------------------------------------------------------
@@ -268,17 +332,22 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
     // ---------------------------------------------------------------------------------------
     /**
      * Runs the callbacks of `event` in registration order; each failure is logged, attributed to
-     * the callback's name and returned; the others still run.
+     * the callback's name and returned; the others still run. A hosted service's own step
+     * (HttpHost's listen and drain) is timed like a hook, in the phase of its event.
      */
     const runCallbacks = (event: LifetimeEvent): Effect.Effect<Array<ServiceFailure>> =>
       Effect.gen(function*() {
         const failures: Array<ServiceFailure> = []
         for (const callback of callbacks[event]) {
           inFlight.set(callback, { service: callback.name, phase: event })
+          const startedAt = clock.unsafeCurrentTimeMillis()
           const exit = yield* Effect.exit(
             callback.failsHost ? Effect.annotateLogs(callback.effect, { service: callback.name, phase: event }) : callback.effect
           )
           inFlight.delete(callback)
+          if (callback.failsHost) {
+            recordHook(callback.name, event, outcomeOf(exit), clock.unsafeCurrentTimeMillis() - startedAt)
+          }
           if (Exit.isFailure(exit)) {
             if (!callback.failsHost) {
               yield* Effect.logError(`ApplicationLifetime ${event} callback failed`, exit.cause)
@@ -343,15 +412,16 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       failures.forEach(startFailed)
       // A stop requested from a callback does not undo the start: the host did start.
       if (failures.length > 0) return false
-      state = "Started"
+      enter("Started")
       events.push({ _tag: "Lifetime", event: "started" })
       yield* fire(startedEvent)
       return true
     })
 
     const start: Effect.Effect<StartOutcome, HostError> = Effect.gen(function*() {
-      state = "Starting"
-      hostRuntime = yield* Effect.runtime<never>()
+      enter("Starting")
+      // Read now: the services register after the engine (and these spans) were made.
+      yield* annotate("effect_host.services", services.length)
       yield* Effect.logDebug(`Starting ${services.length} hosted service(s)`)
       // A daemon, so that neither an interrupted caller nor the startup deadline has to wait for
       // a start hook that ignores interruption; the stop interrupts it and waits a bounded time.
@@ -371,6 +441,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
         const pending = [...inFlight.values()].map((f) => f.service)
         setReason({ _tag: "StartupTimeout", timeout: Option.getOrElse(options.startupTimeout, () => Duration.zero), pending })
       } else if (Exit.isSuccess(ended.value) && ended.value.value) {
+        yield* annotate("effect_host.outcome", "success")
         return "Started"
       } else if (Exit.isFailure(ended.value) && !Cause.isInterruptedOnly(ended.value.cause)) {
         // The start fiber catches every hook's failure, so this is a defect of the host itself.
@@ -380,8 +451,9 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       // running) and report the outcome, which is a success only for a plain stop request.
       yield* stop
       const error = yield* Deferred.await(done)
+      yield* annotate("effect_host.outcome", Option.isSome(error) ? "failure" : "stopped")
       return Option.isSome(error) ? yield* failWith(error.value) : "StoppedDuringStart"
-    }).pipe(span("Host.start", { "host.services": services.length }))
+    }).pipe(span("Host.start"))
 
     // ---------------------------------------------------------------------------------------
     // 5. stop
@@ -452,7 +524,8 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
     }
 
     const runStop: Effect.Effect<void> = Effect.gen(function*() {
-      state = "Stopping"
+      enter("Stopping")
+      yield* annotate("effect_host.services", services.length)
       setReason({ _tag: "Requested" })
       yield* Deferred.succeed(stopRequested, undefined)
       yield* Effect.logDebug("Stopping hosted services")
@@ -504,17 +577,18 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       // 6. outcome
       // ---------------------------------------------------------------------------------------
       const error = outcome(stopReason ?? { _tag: "Requested" }, report)
-      state = "Stopped"
+      yield* annotate("effect_host.outcome", deadlineHit ? "deadline" : error === undefined ? "success" : "failure")
+      enter("Stopped")
       finished = Option.some(Option.fromNullable(error))
       yield* Deferred.succeed(done, Option.fromNullable(error))
-    }).pipe(span("Host.stop", { "host.services": services.length }))
+    }).pipe(span("Host.stop"))
 
     // Runs once: later (and concurrent) callers wait for the first run's end. Not `Effect.cached`:
     // it would patch the first run's FiberRefs and runtime flags into every caller, and an
     // interrupted first caller (a scope closing mid-stop) would interrupt the others.
     const stop: Effect.Effect<void> = Effect.suspend(() => {
       if (isStopping()) return Effect.asVoid(Deferred.await(done))
-      state = "Stopping"
+      enter("Stopping")
       return Effect.uninterruptible(runStop)
     })
 

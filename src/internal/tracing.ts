@@ -10,6 +10,7 @@ import * as Context from "effect/Context"
 import * as DefaultServices from "effect/DefaultServices"
 import * as Effect from "effect/Effect"
 import { identity } from "effect/Function"
+import * as Option from "effect/Option"
 import * as Tracer from "effect/Tracer"
 
 const builtInTracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
@@ -24,3 +25,16 @@ export const spanIf = (tracing: boolean) =>
     ? <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
       Effect.withSpan(effect, name, { attributes, captureStackTrace: false })
     : identity
+
+/**
+ * A link to the current span, if there is one: for work that outlives the span it began in (a
+ * background service's attempts, scheduled runs), which gets a trace of its own that points back.
+ */
+export const linkToCurrentSpan: Effect.Effect<ReadonlyArray<Tracer.SpanLink>> = Effect.map(
+  Effect.option(Effect.currentSpan),
+  Option.match({ onNone: () => [], onSome: (span) => [{ _tag: "SpanLink", span, attributes: {} }] })
+)
+
+/** `Effect.annotateCurrentSpan(key, value)` when `tracing`, else nothing. */
+export const annotateIf = (tracing: boolean) => (key: string, value: unknown): Effect.Effect<void> =>
+  tracing ? Effect.annotateCurrentSpan(key, value) : Effect.void

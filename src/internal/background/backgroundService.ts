@@ -15,10 +15,13 @@ import type * as Schedule from "effect/Schedule"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as Intervals from "effect/ScheduleIntervals"
 import type * as Scope from "effect/Scope"
+import type * as Tracer from "effect/Tracer"
 import type { Options } from "../../BackgroundService.js"
 import type { HostedService } from "../../HostedService.js"
 import type { HostContext } from "../hostContext.js"
 import { register } from "../hostedService.js"
+import { backgroundFailures, backgroundRestarts, labels, outcome } from "../metrics.js"
+import { isTracing, linkToCurrentSpan } from "../tracing.js"
 import { interruptAllWithin, releaseGrace } from "./fibers.js"
 
 export const make = <A, E, R>(
@@ -32,15 +35,24 @@ export const make = <A, E, R>(
       let fiber: Fiber.RuntimeFiber<void> | undefined
       // Set before we interrupt the fiber: an interruption seen after this is ours.
       let stopping = false
+      // Spans only when a tracer is installed. Each attempt is a trace of its own (it runs for
+      // the life of the host), linked to the span of the `start` hook that forked it.
+      const tracing = yield* isTracing
+      let links: ReadonlyArray<Tracer.SpanLink> = []
 
+      const provided = Effect.provide(Effect.scoped(execute), context)
       const attempt = (n: number) =>
-        Effect.scoped(execute).pipe(
-          Effect.provide(context),
-          Effect.withSpan("BackgroundService.execute", {
-            attributes: { "hosted_service.name": name, attempt: n },
-            captureStackTrace: false
-          })
-        )
+        tracing
+          ? provided.pipe(
+            Effect.onExit((exit) => Effect.annotateCurrentSpan("effect_host.outcome", outcome(exit))),
+            Effect.withSpan("BackgroundService.execute", {
+              attributes: { "effect_host.service": name, "effect_host.attempt": n },
+              root: true,
+              links,
+              captureStackTrace: false
+            })
+          )
+          : provided
 
       const supervise = supervisor(name, attempt, options.restart, host, () => stopping).pipe(
         Effect.annotateLogs({ service: name, phase: "execute" })
@@ -64,12 +76,13 @@ export const make = <A, E, R>(
 
       yield* Effect.addFinalizer(() => cutOff)
 
-      const start = Effect.suspend(() => {
+      const start = Effect.gen(function*() {
         stopping = false
+        if (tracing) links = yield* linkToCurrentSpan
         // Explicitly interruptible: a fork inherits the caller's interruptibility, and the stop
         // must be able to interrupt this fiber whatever region `start` was called from.
-        return Effect.forkDaemon(Effect.interruptible(supervise))
-      }).pipe(Effect.map((forked) => void (fiber = forked)))
+        fiber = yield* Effect.forkDaemon(Effect.interruptible(supervise))
+      })
 
       const stop = Effect.suspend(() => {
         stopping = true
@@ -95,6 +108,10 @@ const supervisor = <E>(
   stopping: () => boolean
 ): Effect.Effect<void> =>
   Effect.gen(function*() {
+    const serviceLabels = labels(["service", name])
+    // Every series exists from the start, at 0: a scraper (and `increase()`) sees the first failure.
+    backgroundFailures.unsafeUpdate(0, serviceLabels)
+    backgroundRestarts.unsafeUpdate(0, serviceLabels)
     let state: unknown = restart?.initial
     for (let n = 1;; n++) {
       const exit = yield* Effect.exit(attempt(n))
@@ -105,12 +122,14 @@ const supervisor = <E>(
       // Our own stop interrupted it: nothing to report (we normally never get here, as the
       // interruption also ends this fiber).
       if (stopping() && Cause.isInterruptedOnly(exit.cause)) return
+      backgroundFailures.unsafeUpdate(1, serviceLabels)
       if (restart !== undefined && !stopping()) {
         const now = yield* Clock.currentTimeMillis
         const [next, , decision] = yield* restart.step(now, exit.cause, state)
         state = next
         if (ScheduleDecision.isContinue(decision)) {
           const delay = Duration.millis(Math.max(0, Intervals.start(decision.intervals) - now))
+          backgroundRestarts.unsafeUpdate(1, serviceLabels)
           yield* Effect.logWarning(
             `Background service ${name} failed (attempt ${n}); restarting in ${Duration.format(delay)} (attempt ${n + 1})`,
             exit.cause

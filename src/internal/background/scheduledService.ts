@@ -16,15 +16,19 @@ import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
-import * as Metric from "effect/Metric"
+import type * as Metric from "effect/Metric"
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Schedule from "effect/Schedule"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import type * as Scope from "effect/Scope"
+import type * as Tracer from "effect/Tracer"
 import type { Options, Overlap, ScheduledService, Stats, TypeId as TypeIdType } from "../../ScheduledService.js"
 import { register } from "../hostedService.js"
+import * as Metrics from "../metrics.js"
+import * as Tracing from "../tracing.js"
+import { isTracing } from "../tracing.js"
 import { detachedFiberSet, interruptAllWithin, releaseGrace, withFreshLayer } from "./fibers.js"
 import { ConfigurationError, issue } from "./options.js"
 
@@ -52,15 +56,35 @@ export class InvalidScheduleError extends Data.TaggedError("InvalidScheduleError
   }
 }
 
-export const runsTotal: Metric.Metric.Counter<number> = Metric.counter("effect_host_scheduled_runs_total", {
-  description: "Runs of scheduled services, by service and outcome",
-  incremental: true
-})
+export const runsTotal: Metric.Metric.Counter<number> = Metrics.scheduledRuns
 
-export const skippedTotal: Metric.Metric.Counter<number> = Metric.counter("effect_host_scheduled_skipped_total", {
-  description: "Ticks of scheduled services skipped because a run was in progress, or dropped at stop",
-  incremental: true
-})
+export const skippedTotal: Metric.Metric.Counter<number> = Metrics.scheduledSkipped
+
+/** A FIFO of due times (epoch ms), O(1) at both ends. */
+const dueTimes = () => {
+  let items: Array<number> = []
+  let head = 0
+  return {
+    push: (due: number) => void items.push(due),
+    take: (): number | undefined => {
+      if (head === items.length) return undefined
+      const due = items[head++]
+      if (head === items.length) {
+        items = []
+        head = 0
+      } else if (head >= 1024 && head * 2 >= items.length) {
+        items = items.slice(head)
+        head = 0
+      }
+      return due
+    },
+    size: () => items.length - head,
+    clear: () => {
+      items = []
+      head = 0
+    }
+  }
+}
 
 const emptyStats: Stats = {
   runs: 0,
@@ -105,12 +129,13 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
   const stopOnFailure = options.onFailure === "stop"
   // Parsed once, here; a bad cron string fails the layer's build, not a later tick.
   const parsed = toSchedule(name, options.schedule, options.timeZone)
-  const runsByOutcome = {
-    success: runsTotal.pipe(Metric.tagged("service", name), Metric.tagged("outcome", "success")),
-    failure: runsTotal.pipe(Metric.tagged("service", name), Metric.tagged("outcome", "failure")),
-    interrupted: runsTotal.pipe(Metric.tagged("service", name), Metric.tagged("outcome", "interrupted"))
+  // Label arrays made once: an update is then a cached lookup (see internal/metrics.ts).
+  const runLabels = {
+    success: Metrics.labels(["service", name], ["outcome", "success"]),
+    failure: Metrics.labels(["service", name], ["outcome", "failure"]),
+    interrupted: Metrics.labels(["service", name], ["outcome", "interrupted"])
   }
-  const skipped = skippedTotal.pipe(Metric.tagged("service", name))
+  const serviceLabels = Metrics.labels(["service", name])
   let current: { -readonly [K in keyof Stats]: Stats[K] } | undefined
 
   const layer = register(name, (host) =>
@@ -122,18 +147,25 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
         (error) => new ConfigurationError({ issues: [issue(`ScheduledService ${name}`, "schedule", error.detail)] })
       )
       const context = yield* Effect.context<Needs>()
+      // Every series exists from the build on, at 0: a scraper (and `increase()`) sees the first run.
+      for (const labels of Object.values(runLabels)) Metrics.scheduledRuns.unsafeUpdate(0, labels)
+      Metrics.scheduledSkipped.unsafeUpdate(0, serviceLabels)
       const runs = yield* detachedFiberSet<void, never>()
       const stats = { ...emptyStats }
       current = stats
       let ticker: Fiber.RuntimeFiber<void> | undefined
       let stopping = false
-      // Ticks waiting for the run in progress (overlap "queue").
-      let queued = 0
+      // The due times of the ticks waiting for the run in progress (overlap "queue"), oldest first.
+      const queued = dueTimes()
+      // Spans only when a tracer is installed; each run is a trace of its own, linked to the
+      // span of the `start` hook that began the schedule (not its child: a schedule outlives it).
+      const tracing = yield* isTracing
+      let links: ReadonlyArray<Tracer.SpanLink> = []
 
       const addSkipped = (n: number) =>
-        Effect.suspend(() => {
+        Effect.sync(() => {
           stats.skipped += n
-          return Metric.incrementBy(skipped, n)
+          Metrics.scheduledSkipped.unsafeUpdate(n, serviceLabels)
         })
 
       const record = (startedAt: number, exit: Exit.Exit<unknown, unknown>) =>
@@ -142,7 +174,7 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
           stats.running--
           const outcome = Exit.isSuccess(exit) ? "success" : Cause.isInterruptedOnly(exit.cause) ? "interrupted" : "failure"
           stats.lastRun = Option.some({ startedAt, endedAt, outcome, exit })
-          yield* Metric.increment(runsByOutcome[outcome])
+          Metrics.scheduledRuns.unsafeUpdate(1, runLabels[outcome])
           if (outcome === "success") {
             stats.succeeded++
           } else if (outcome === "interrupted") {
@@ -154,7 +186,7 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
               // The host logs the failure with its cause; we only stop scheduling.
               yield* Effect.logError(`Scheduled service ${name}: run failed; no more runs (onFailure: "stop")`)
               stopping = true
-              queued = 0
+              queued.clear()
               if (ticker !== undefined) yield* Fiber.interruptFork(ticker)
               yield* host.reportBackgroundFailure(name, exit.cause)
             } else {
@@ -163,45 +195,55 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
           }
         })
 
-      // Built once: running it builds `perRun` afresh and opens a new span every time.
-      const body = withFreshLayer(options.run, options.perRun).pipe(
-        Effect.provide(context),
-        Effect.withSpan("ScheduledService.run", { attributes: { "hosted_service.name": name }, captureStackTrace: false })
-      )
-
-      const runOnce: Effect.Effect<void> = Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
-        stats.runs++
-        stats.running++
-        return body.pipe(
-          Effect.onExit((exit) => record(startedAt, exit)),
-          // Already logged (or reported) by `record`.
-          Effect.catchAllCause(() => Effect.void)
+      // Built once: running it builds `perRun` afresh every time.
+      const body = withFreshLayer(options.run, options.perRun).pipe(Effect.provide(context))
+      const traced = (latenessMs: number) =>
+        body.pipe(
+          Effect.onExit((exit) => Effect.annotateCurrentSpan("effect_host.outcome", Metrics.outcome(exit))),
+          Effect.withSpan("ScheduledService.run", {
+            attributes: { "effect_host.service": name, "effect_host.lateness_ms": latenessMs },
+            root: true,
+            links,
+            captureStackTrace: false
+          })
         )
-      })
+
+      /** One run, for the tick due at `due` (epoch ms). */
+      const runOnce = (due: number): Effect.Effect<void> =>
+        Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
+          stats.runs++
+          stats.running++
+          const latenessMs = Math.max(0, startedAt - due)
+          Metrics.scheduledLateness.unsafeUpdate(latenessMs / 1000, serviceLabels)
+          return (tracing ? traced(latenessMs) : body).pipe(
+            Effect.onExit((exit) => record(startedAt, exit)),
+            // Already logged (or reported) by `record`.
+            Effect.catchAllCause(() => Effect.void)
+          )
+        })
 
       // One fiber per run; with "queue" the fiber goes on with the queued ticks.
-      const runLoop: Effect.Effect<void> = Effect.zipRight(
-        runOnce,
-        Effect.suspend(() => {
-          if (queued > 0 && !stopping) {
-            queued--
-            return runLoop
-          }
-          return Effect.void
-        })
-      )
+      const runLoop = (due: number): Effect.Effect<void> =>
+        Effect.zipRight(
+          runOnce(due),
+          Effect.suspend(() => {
+            const next = stopping ? undefined : queued.take()
+            return next === undefined ? Effect.void : runLoop(next)
+          })
+        )
 
       let active = 0
-      const launch = Effect.suspend(() => {
-        active++
-        return FiberSet.run(runs, Effect.interruptible(Effect.ensuring(runLoop, Effect.sync(() => void active--))))
-      }).pipe(Effect.annotateLogs({ phase: "run" }))
+      const launch = (due: number) =>
+        Effect.suspend(() => {
+          active++
+          return FiberSet.run(runs, Effect.interruptible(Effect.ensuring(runLoop(due), Effect.sync(() => void active--))))
+        }).pipe(Effect.annotateLogs({ phase: "run" }))
 
-      const tick: Effect.Effect<void> = Effect.suspend(() => {
+      const tick = (due: number): Effect.Effect<void> => Effect.suspend(() => {
         if (stopping) return Effect.void
-        if (active === 0 || overlap === "allow") return Effect.asVoid(launch)
+        if (active === 0 || overlap === "allow") return Effect.asVoid(launch(due))
         if (overlap === "queue") {
-          queued++
+          queued.push(due)
           return Effect.void
         }
         return Effect.zipRight(
@@ -230,24 +272,26 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
             yield* Effect.logInfo(`Scheduled service ${name}: the schedule has no more recurrences`)
             return
           }
-          yield* sleepUntil(ScheduleIntervals.start(decision.intervals))
-          yield* tick
+          const due = ScheduleIntervals.start(decision.intervals)
+          yield* sleepUntil(due)
+          yield* tick(due)
         }
       }).pipe(Effect.annotateLogs({ service: name, phase: "schedule" }))
 
-      const start = Effect.suspend(() => {
+      const start = Effect.gen(function*() {
         stopping = false
+        if (tracing) links = yield* Tracing.linkToCurrentSpan
         // Forks inherit the caller's interruptibility; the stop must be able to interrupt these.
-        return Effect.forkDaemon(Effect.interruptible(tickLoop))
-      }).pipe(Effect.map((fiber) => void (ticker = fiber)))
+        ticker = yield* Effect.forkDaemon(Effect.interruptible(tickLoop))
+      })
 
       const stop = Effect.gen(function*() {
         stopping = true
         if (ticker !== undefined) yield* Fiber.interrupt(ticker)
-        if (queued > 0) {
-          yield* Effect.logInfo(`Scheduled service ${name}: ${queued} queued run(s) dropped at stop`)
-          yield* addSkipped(queued)
-          queued = 0
+        if (queued.size() > 0) {
+          yield* Effect.logInfo(`Scheduled service ${name}: ${queued.size()} queued run(s) dropped at stop`)
+          yield* addSkipped(queued.size())
+          queued.clear()
         }
         // No new run can begin now; wait for the ones in progress.
         yield* FiberSet.awaitEmpty(runs)
@@ -265,9 +309,9 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
       const cutOff = Effect.gen(function*() {
         stopping = true
         if (ticker !== undefined) yield* Fiber.interruptFork(ticker)
-        if (queued > 0) {
-          yield* addSkipped(queued)
-          queued = 0
+        if (queued.size() > 0) {
+          yield* addSkipped(queued.size())
+          queued.clear()
         }
         const running = yield* FiberSet.size(runs)
         if (running === 0) return

@@ -11,9 +11,11 @@
  */
 import type * as Fiber from "effect/Fiber"
 import type * as FiberId from "effect/FiberId"
+import type * as MetricLabel from "effect/MetricLabel"
 import type * as Http from "node:http"
 import type * as Net from "node:net"
 import * as Tls from "node:tls"
+import { httpInFlight } from "../metrics.js"
 
 export interface InFlight {
   readonly request: Http.IncomingMessage
@@ -37,7 +39,11 @@ export class Connections {
   private closing = false
   private readonly idleWaiters = new Set<() => void>()
 
-  constructor(server: Http.Server) {
+  /**
+   * `labels`: the in-flight gauge's labels (made once per server: an update is then a cached
+   * lookup, see internal/metrics.ts). The gauge moves by one per request and per response closed.
+   */
+  constructor(server: Http.Server, private readonly labels: ReadonlyArray<MetricLabel.MetricLabel>) {
     const closed = (request: Http.IncomingMessage) => this.onResponseClosed(request, request.socket)
     this.onResponseClose = function(this: Http.ServerResponse) {
       closed(this.req)
@@ -70,6 +76,7 @@ export class Connections {
     const socket = request.socket
     this.busy.set(socket, (this.busy.get(socket) ?? 0) + 1)
     this.requests.set(request, { request, response, startedAt: Date.now(), fiber: undefined })
+    httpInFlight.unsafeModify(1, this.labels)
     if (this.preferClose) response.setHeader("connection", "close")
     // One shared listener, not a closure per request: this runs for every request.
     response.on("close", this.onResponseClose)
@@ -79,7 +86,7 @@ export class Connections {
   private readonly onResponseClose: (this: Http.ServerResponse) => void
 
   private onResponseClosed(request: Http.IncomingMessage, socket: Net.Socket) {
-    this.requests.delete(request)
+    if (this.requests.delete(request)) httpInFlight.unsafeModify(-1, this.labels)
     const left = (this.busy.get(socket) ?? 1) - 1
     if (left > 0) {
       this.busy.set(socket, left)
@@ -97,8 +104,9 @@ export class Connections {
     const socket = request.socket
     this.busy.set(socket, (this.busy.get(socket) ?? 0) + 1)
     this.requests.set(request, { request, response: undefined, startedAt: Date.now(), fiber: undefined })
+    httpInFlight.unsafeModify(1, this.labels)
     socket.once("close", () => {
-      this.requests.delete(request)
+      if (this.requests.delete(request)) httpInFlight.unsafeModify(-1, this.labels)
       this.notifyIfIdle()
     })
   }

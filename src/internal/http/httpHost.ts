@@ -31,6 +31,7 @@ import type { HttpHost, Options, Provided } from "../../HttpHost.js"
 import { seconds } from "../config/seconds.js"
 import { register } from "../hostedService.js"
 import * as HealthInternal from "./health.js"
+import * as MetricsEndpoint from "./metrics.js"
 import * as Server from "./server.js"
 
 export const HttpHostTag: Context.Tag<HttpHost, HttpHost["Type"]> = Context.GenericTag("effect-host/HttpHost")
@@ -41,7 +42,9 @@ export const configKeys = {
   port: "Port",
   host: "Host",
   drainDelay: "DrainDelaySeconds",
-  shutdownTimeout: "ShutdownTimeoutSeconds"
+  shutdownTimeout: "ShutdownTimeoutSeconds",
+  metricsEnabled: "Metrics:Enabled",
+  metricsPath: "Metrics:Path"
 } as const
 
 /** The HTTP settings of one section, as read from configuration (missing keys are `None`). */
@@ -50,6 +53,10 @@ export interface FromConfig {
   readonly host: Option.Option<string>
   readonly drainDelay: Option.Option<Duration.Duration>
   readonly shutdownTimeout: Option.Option<Duration.Duration>
+  readonly metrics: {
+    readonly enabled: Option.Option<boolean>
+    readonly path: Option.Option<string>
+  }
 }
 
 export const config = (section = "Http"): Config.Config<FromConfig> =>
@@ -61,7 +68,16 @@ export const config = (section = "Http"): Config.Config<FromConfig> =>
       )),
       host: Config.option(Config.string(configKeys.host)),
       drainDelay: seconds(configKeys.drainDelay),
-      shutdownTimeout: seconds(configKeys.shutdownTimeout)
+      shutdownTimeout: seconds(configKeys.shutdownTimeout),
+      metrics: Config.nested(
+        Config.all({
+          enabled: Config.option(Config.boolean("Enabled")),
+          path: Config.option(Config.string("Path").pipe(
+            Config.validate({ message: "Expected a path starting with /", validation: (path) => path.startsWith("/") })
+          ))
+        }),
+        "Metrics"
+      )
     }),
     section
   )
@@ -87,12 +103,12 @@ const resolveSettings = (options: Options, fromConfig: FromConfig, hostShutdownT
 const spanOptions = { captureStackTrace: false } as const
 
 const listen = Effect.fn("HttpHost.listen", spanOptions)(function*(server: Server.Server, name: string) {
-  yield* Effect.annotateCurrentSpan("hosted_service.name", name)
+  yield* Effect.annotateCurrentSpan("effect_host.service", name)
   yield* Effect.annotateLogs(server.listen, { service: name })
 })
 
 const drain = Effect.fn("HttpHost.drain", spanOptions)(function*(server: Server.Server, name: string) {
-  yield* Effect.annotateCurrentSpan("hosted_service.name", name)
+  yield* Effect.annotateCurrentSpan("effect_host.service", name)
   yield* Effect.annotateLogs(server.drain, { service: name })
 })
 
@@ -104,10 +120,18 @@ const build = <E, R>(app: HttpApp.Default<E, R>, options: Options) =>
     const context = yield* Effect.context<Exclude<R, Provided> | Health.Registry>()
     const registry = yield* HealthInternal.RegistryTag
     const endpoint = options.health === false ? undefined : HealthInternal.endpoint(options.health)
-    const intercept = endpoint === undefined ? undefined : (request: HttpServerRequest.HttpServerRequest) => {
+    const health = endpoint === undefined ? undefined : (request: HttpServerRequest.HttpServerRequest) => {
       const answer = endpoint(request)
       return answer === undefined ? undefined : Effect.provideService(answer, HealthInternal.RegistryTag, registry)
     }
+    const metricsPath = MetricsEndpoint.resolvePath(options.metrics, fromConfig.metrics)
+    const metrics = metricsPath === undefined ? undefined : MetricsEndpoint.endpoint(metricsPath)
+    // One function in front of every request: no extra step when only one (or none) is served.
+    const intercept = metrics === undefined
+      ? health
+      : health === undefined
+      ? metrics
+      : (request: HttpServerRequest.HttpServerRequest) => health(request) ?? metrics(request)
     const server = yield* Deferred.make<Server.Server>()
     let instance: Server.Server | undefined
     yield* Layer.buildWithScope(

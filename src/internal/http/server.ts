@@ -21,6 +21,7 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -32,6 +33,7 @@ import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import type * as Http from "node:http"
+import * as Metrics from "../metrics.js"
 import { Connections } from "./connections.js"
 import { describeListenFailure, HttpListenError } from "./listenError.js"
 
@@ -127,12 +129,19 @@ export const make = <E, R>(app: HttpApp.Default<E, R>, settings: Settings): Effe
     let stopRequested = false
     let current: Listening | undefined
     let boundAddress: HttpServer.Address | undefined
+    const inFlightLabels = Metrics.labels(["service", settings.name])
+    // The series exists from the start, at 0.
+    Metrics.httpInFlight.unsafeModify(0, inFlightLabels)
+    const drainLabels = {
+      graceful: Metrics.labels(["service", settings.name], ["outcome", "graceful"]),
+      deadline: Metrics.labels(["service", settings.name], ["outcome", "deadline"])
+    }
 
     const listen: Effect.Effect<void, HttpListenError> = lock.withPermits(1)(Effect.gen(function*() {
       if (stopRequested || current !== undefined) return
       const scope = yield* Scope.make()
       const node = settings.createServer()
-      const connections = new Connections(node)
+      const connections = new Connections(node, inFlightLabels)
       const closed = yield* Deferred.make<void>()
       node.once("close", () => Deferred.unsafeDone(closed, Exit.void))
       const server = yield* NodeHttpServer.make(() => node, { port: settings.port, host: settings.host }).pipe(
@@ -206,9 +215,12 @@ export const make = <E, R>(app: HttpApp.Default<E, R>, settings: Settings): Effe
         yield* Deferred.interrupt(listened)
         return
       }
+      const startedAt = yield* Clock.currentTimeMillis
       // Keep-alive clients re-resolve (and leave this instance) as soon as they can.
       live.connections.askClientsToClose()
       let aborted = false
+      const recordDrain = Effect.map(Clock.currentTimeMillis, (now) =>
+        Metrics.httpDrainDuration.unsafeUpdate((now - startedAt) / 1000, aborted ? drainLabels.deadline : drainLabels.graceful))
       const abortOnce = (reason: string) =>
         Effect.suspend(() => {
           if (aborted) return Effect.void
@@ -232,13 +244,14 @@ export const make = <E, R>(app: HttpApp.Default<E, R>, settings: Settings): Effe
       const finished = yield* graceful.pipe(
         Effect.timeoutOption(settings.shutdownTimeout),
         // The host's own deadline interrupts this callback without waiting for it.
-        Effect.onInterrupt(() => abortOnce("the host's shutdown deadline"))
+        Effect.onInterrupt(() => Effect.zipRight(abortOnce("the host's shutdown deadline"), recordDrain))
       )
       if (Option.isNone(finished)) {
         yield* abortOnce(`the HTTP shutdown deadline of ${Duration.format(settings.shutdownTimeout)}`)
       } else {
         yield* Scope.close(live.scope, Exit.void)
       }
+      yield* recordDrain
       yield* Effect.logInfo("HTTP server stopped")
     })
 
