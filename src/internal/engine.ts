@@ -245,26 +245,21 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
           const elapsed = clock.unsafeCurrentTimeMillis() - startedAt
           const outcome = outcomeOf(exit)
           recordHook(service.name, phase, outcome, elapsed)
-          const annotated = tracing ? annotate("effect_host.outcome", outcome) : Effect.void
+          // Without a tracer there is no span to annotate: no step for it.
+          const withOutcome = (log: Effect.Effect<void>) =>
+            Effect.as(tracing ? Effect.zipRight(annotate("effect_host.outcome", outcome), log) : log, exit)
           if (Exit.isSuccess(exit)) {
-            return Effect.as(
-              Effect.zipRight(
-                annotated,
-                phase === "start" || phase === "stop"
-                  ? Effect.logInfo(`Hosted service ${service.name} ${phase === "start" ? "started" : "stopped"} in ${elapsed}ms`)
-                  : Effect.logDebug(`Hosted service ${service.name} ${phase} done in ${elapsed}ms`)
-              ),
-              exit
+            return withOutcome(
+              phase === "start" || phase === "stop"
+                ? Effect.logInfo(`Hosted service ${service.name} ${phase === "start" ? "started" : "stopped"} in ${elapsed}ms`)
+                : Effect.logDebug(`Hosted service ${service.name} ${phase} done in ${elapsed}ms`)
             )
           }
           // Only reached when the hook itself ended badly: when the host interrupts a hook (stop
           // during start, deadline) the interruption unwinds this fiber before this line.
           events.push({ _tag: "HookFailed", service: service.name, phase })
           const how = Cause.isInterruptedOnly(exit.cause) ? "was interrupted" : "failed"
-          return Effect.as(
-            Effect.zipRight(annotated, Effect.logError(`Hosted service ${service.name} ${how} in ${phase} after ${elapsed}ms`, exit.cause)),
-            exit
-          )
+          return withOutcome(Effect.logError(`Hosted service ${service.name} ${how} in ${phase} after ${elapsed}ms`, exit.cause))
         })
       }).pipe(
         hookSpan(service.name, phase),
@@ -307,7 +302,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
             record(service, yield* runHook(service, phase))
           }
         }
-        yield* annotate("effect_host.outcome", failures.length > 0 ? "failure" : "success")
+        if (tracing) yield* annotate("effect_host.outcome", failures.length > 0 ? "failure" : "success")
         return failures
       }).pipe(
         // The hooks of this phase that an interruption cut short (a stop during start, the
