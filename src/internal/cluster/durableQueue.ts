@@ -187,33 +187,42 @@ export const make = <P, I, A, E, R, ROut = never, E2 = never, RIn = never>(
     /** The keys of the tasks running on this runner now. */
     const inProgress = new Set<string>()
 
+    /** What a run's end does to the counts (also when the runner's fiber is interrupted). */
+    const record = (key: string, exit: Exit.Exit<unknown, unknown>) =>
+      Effect.suspend(() => {
+        stats.running--
+        inProgress.delete(key)
+        if (Exit.isSuccess(exit)) {
+          stats.succeeded++
+          return Metric.increment(byOutcome.success)
+        }
+        if (Cause.isInterruptedOnly(exit.cause)) {
+          // No reply is stored: the task stays in storage and runs again.
+          stats.interrupted++
+          return Metric.increment(byOutcome.interrupted)
+        }
+        stats.failed++
+        // Done with, as in the local queue: logged with its cause, not run again.
+        return Effect.zipRight(
+          Metric.increment(byOutcome.failure),
+          Effect.logError(`Durable task ${key} failed in queue ${name}`, exit.cause)
+        )
+      })
+
     const runTask = (task: Task, lane: string) =>
-      Effect.gen(function*() {
+      Effect.suspend(() => {
         const info: TaskInfo = { queue: name, key: task.key, lane }
         inProgress.add(task.key)
         stats.started++
         stats.running++
-        const exit = yield* withFreshLayer(options.run(task.payload, info), options.perTask).pipe(
+        return withFreshLayer(options.run(task.payload, info), options.perTask).pipe(
           Effect.provide(context),
           span("DurableTaskQueue.task", { "durable_task.queue": name, "durable_task.key": task.key }),
-          Effect.exit
+          Effect.onExit((exit) => record(task.key, exit)),
+          // A failure was logged by `record` and the task is done with; an interruption goes on
+          // up, so that no reply is stored.
+          Effect.catchAllCause((cause) => (Cause.isInterruptedOnly(cause) ? Effect.interrupt : Effect.void))
         )
-        stats.running--
-        inProgress.delete(task.key)
-        if (Exit.isSuccess(exit)) {
-          stats.succeeded++
-          return yield* Metric.increment(byOutcome.success)
-        }
-        if (Cause.isInterruptedOnly(exit.cause)) {
-          stats.interrupted++
-          yield* Metric.increment(byOutcome.interrupted)
-          // No reply is stored: the task stays in storage and runs again.
-          return yield* Effect.interrupt
-        }
-        stats.failed++
-        yield* Metric.increment(byOutcome.failure)
-        // Done with, as in the local queue: logged with its cause, never run again.
-        yield* Effect.logError(`Durable task ${task.key} failed in queue ${name}`, exit.cause)
       }).pipe(
         permits.withPermits(1),
         Effect.annotateLogs({ service: serviceName, task: task.key })

@@ -241,38 +241,39 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
           .annotate(ClusterSchema.Uninterruptible, true)
       ]).annotate(ClusterSchema.ClientTracingEnabled, false)
 
-      /** One run of `slot`, recorded; its exit (an interruption is re-raised by the caller). */
-      const runSlot = (slot: DateTime.Utc) =>
+      /** What a run's end does to the stats (also when the runner's fiber is interrupted). */
+      const record = (startedAt: number, exit: Exit.Exit<unknown, unknown>) =>
         Effect.gen(function*() {
-          const startedAt = yield* Clock.currentTimeMillis
-          stats.runs++
-          stats.running++
-          const exit = yield* withFreshLayer(options.run(slot), options.perRun).pipe(
-            Effect.provide(context),
-            span("ClusterScheduledService.run", { "hosted_service.name": name, "cluster.slot": DateTime.formatIso(slot) }),
-            Effect.exit
-          )
           const endedAt = yield* Clock.currentTimeMillis
           stats.running--
           const outcome = Exit.isSuccess(exit) ? "success" : Cause.isInterruptedOnly(exit.cause) ? "interrupted" : "failure"
           stats.lastRun = Option.some({ startedAt, endedAt, outcome, exit })
+          if (Exit.isSuccess(exit)) stats.succeeded++
+          else if (outcome === "interrupted") stats.interrupted++
+          else stats.failed++
           yield* Metric.increment(runsByOutcome[outcome])
-          if (Exit.isSuccess(exit)) {
-            stats.succeeded++
-          } else if (outcome === "interrupted") {
-            stats.interrupted++
+          if (outcome === "interrupted") {
             yield* Effect.logWarning(
               `Scheduled service ${name}: run interrupted after ${formatMs(endedAt - startedAt)}; the slot stays stored and runs again`
             )
-          } else {
-            stats.failed++
-            if (stopOnFailure) {
-              yield* Effect.logError(`Scheduled service ${name}: run failed; no more slots scheduled from it (onFailure: "stop")`)
-            } else {
-              yield* Effect.logError(`Scheduled service ${name}: run failed after ${formatMs(endedAt - startedAt)}`, exit.cause)
-            }
+          } else if (Exit.isFailure(exit)) {
+            yield* stopOnFailure
+              ? Effect.logError(`Scheduled service ${name}: run failed; no more slots scheduled from it (onFailure: "stop")`)
+              : Effect.logError(`Scheduled service ${name}: run failed after ${formatMs(endedAt - startedAt)}`, exit.cause)
           }
-          return exit
+        })
+
+      /** One run of `slot`, recorded; its exit (an interruption is re-raised by the caller). */
+      const runSlot = (slot: DateTime.Utc) =>
+        Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
+          stats.runs++
+          stats.running++
+          return withFreshLayer(options.run(slot), options.perRun).pipe(
+            Effect.provide(context),
+            span("ClusterScheduledService.run", { "hosted_service.name": name, "cluster.slot": DateTime.formatIso(slot) }),
+            Effect.onExit((exit) => record(startedAt, exit)),
+            Effect.exit
+          )
         })
 
       return Layer.merge(

@@ -7,6 +7,7 @@
  * @internal
  */
 import type * as Reactivity from "@effect/experimental/Reactivity"
+import type * as Connection from "@effect/sql/SqlConnection"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type * as SqlError from "@effect/sql/SqlError"
 import * as Statement from "@effect/sql/Statement"
@@ -30,6 +31,34 @@ const load = <M>(storage: StorageKind, packageName: string, importer: () => Prom
 const loadReactivity = (storage: StorageKind) =>
   load(storage, "@effect/experimental", (): Promise<typeof Reactivity> => import("@effect/experimental/Reactivity"))
 
+const begin = "BEGIN IMMEDIATE"
+const rollback = "ROLLBACK"
+
+/**
+ * The connection of one transaction, unchanged except that a `ROLLBACK` after a `BEGIN` that
+ * failed is not sent. `@effect/sql` rolls back whenever a transaction's effect fails, the `BEGIN`
+ * included; a `BEGIN IMMEDIATE` that found the database locked leaves no transaction, SQLite
+ * fails that `ROLLBACK` ("cannot rollback - no transaction is active"), and that error (a defect)
+ * would replace the one that matters, "database is locked", which the callers retry. The
+ * connection is the transaction's alone while it is held (the client's semaphore), so the flag
+ * is the transaction's.
+ */
+const withoutRollbackAfterFailedBegin = (connection: Connection.Connection): Connection.Connection => {
+  let began = false
+  return {
+    ...connection,
+    executeUnprepared: (sql, params, transformRows) => {
+      if (sql === begin) {
+        return Effect.tap(connection.executeUnprepared(sql, params, transformRows), () => {
+          began = true
+        })
+      }
+      if (sql === rollback && !began) return Effect.succeed([])
+      return connection.executeUnprepared(sql, params, transformRows)
+    }
+  }
+}
+
 /**
  * The SQLite client of the cluster: `@effect/sql-sqlite-node`'s client on `filename`, whose
  * transactions begin with `BEGIN IMMEDIATE` instead of a plain (deferred) `BEGIN`.
@@ -45,7 +74,8 @@ const loadReactivity = (storage: StorageKind) =>
  * client is made again with `SqlClient.make` (public API of `@effect/sql`) around the SQLite
  * client's own connection: `reserve` (its single connection behind its semaphore, held for a
  * transaction's scope, exactly as the SQLite client itself does), the SQLite statement compiler,
- * and `beginTransaction: "BEGIN IMMEDIATE"`. Also set: WAL (the client's default),
+ * and `beginTransaction: "BEGIN IMMEDIATE"` (with the connection of a transaction wrapped so that a
+ * failed `BEGIN IMMEDIATE` is not followed by a `ROLLBACK`: see `withoutRollbackAfterFailedBegin`). Also set: WAL (the client's default),
  * `busy_timeout` and `synchronous = NORMAL` (safe with WAL; a commit does not wait for fsync of
  * the WAL). better-sqlite3 is synchronous: a busy wait blocks the event loop up to `busyTimeout`.
  *
@@ -73,9 +103,10 @@ export const sqliteImmediate = (options: {
         yield* base.unsafe("PRAGMA synchronous = NORMAL")
         return yield* SqlClient.make({
           acquirer: Effect.scoped(base.reserve),
-          transactionAcquirer: base.reserve,
+          transactionAcquirer: Effect.map(base.reserve, withoutRollbackAfterFailedBegin),
           compiler: Statement.makeCompilerSqlite(),
-          beginTransaction: "BEGIN IMMEDIATE",
+          beginTransaction: begin,
+          rollback,
           spanAttributes: [["db.system.name", "sqlite"]]
         })
       })
