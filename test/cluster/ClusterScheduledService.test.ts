@@ -140,12 +140,17 @@ describe("slot decisions", () => {
     expect(decide(Duration.seconds(9), missedAfter, "skip")).toEqual({ _tag: "Skip" })
   })
 
-  it("overlap skip goes on from now, queue from the slot that ran; a missed slot always from now", () => {
-    // Slot 10 ran until 13.5.
-    expect(DateTime.toEpochMillis(nextSlot(cron, at(10), DateTime.unsafeMake(13_500), "skip", false))).toBe(14_000)
-    expect(DateTime.toEpochMillis(nextSlot(cron, at(10), DateTime.unsafeMake(13_500), "queue", false))).toBe(11_000)
-    expect(DateTime.toEpochMillis(nextSlot(cron, at(10), DateTime.unsafeMake(13_500), "queue", true))).toBe(14_000)
-    // Slots 11, 12, 13 were covered (skipped) by the run.
+  it("overlap skip goes on after the run, queue from the slot that ran; a missed slot always from now", () => {
+    const next = (overlap: "skip" | "queue", started: number, ended: number, missed = false) =>
+      DateTime.toEpochMillis(nextSlot(cron, at(10), DateTime.unsafeMake(started), DateTime.unsafeMake(ended), overlap, missed))
+    // Slot 10 ran from 10.1 until 13.5: slots 11, 12 and 13 came due during the run.
+    expect(next("skip", 10_100, 13_500)).toBe(14_000)
+    expect(next("queue", 10_100, 13_500)).toBe(11_000)
     expect(slotsBetween(cron, at(10), at(14))).toBe(3)
+    // Slot 10 was picked up late (11.05: the storage poll), after slot 11 came due: 11 still runs.
+    expect(next("skip", 11_050, 11_100)).toBe(11_000)
+    // Missed (no runner owned it in time): from the first slot after now, whatever the overlap.
+    expect(next("queue", 19_000, 19_100, true)).toBe(20_000)
+    expect(next("skip", 19_000, 19_100, true)).toBe(20_000)
   })
 })

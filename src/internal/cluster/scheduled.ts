@@ -139,15 +139,31 @@ export const decide = (lateness: Duration.Duration, missedAfter: Duration.Durati
   return missed === "skip" ? { _tag: "Skip" } : { _tag: "Run", missed: true }
 }
 
-/** The slot to schedule after `slot` ran (or was skipped) at `now`. */
+/**
+ * The slot to schedule after `slot`, whose run started at `startedAt` and ended at `endedAt`
+ * (both `now` for a slot that was skipped).
+ *
+ * - A missed slot: the schedule goes on from the first slot after now.
+ * - `"queue"`: the slot after it, even if that is past (runs back to back, none lost).
+ * - `"skip"`: the slot after it if that came due before the run started (it is late because due
+ *   slots are picked up by a storage poll, not because of the run); else the first slot after the
+ *   run ended: the slots that came due while it ran are skipped, as the local service's ticks
+ *   during a run are.
+ */
 export const nextSlot = (
   cron: Cron.Cron,
   slot: DateTime.Utc,
-  now: DateTime.Utc,
+  startedAt: DateTime.Utc,
+  endedAt: DateTime.Utc,
   overlap: Overlap,
   missed: boolean
-): DateTime.Utc =>
-  DateTime.unsafeFromDate(Cron.next(cron, !missed && overlap === "queue" ? slot : DateTime.max(slot, now)))
+): DateTime.Utc => {
+  const afterEnd = () => DateTime.unsafeFromDate(Cron.next(cron, DateTime.max(slot, endedAt)))
+  if (missed) return afterEnd()
+  const following = DateTime.unsafeFromDate(Cron.next(cron, slot))
+  if (overlap === "queue" || DateTime.lessThanOrEqualTo(following, startedAt)) return following
+  return afterEnd()
+}
 
 /** The retries of a send of the next slot: as `ClusterCron`, on and on (a slot must not end the chain). */
 const sendRetry = Schedule.exponential(Duration.millis(200), 1.5).pipe(Schedule.union(Schedule.spaced(Duration.minutes(1))))
@@ -296,7 +312,7 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
                 const lateness = Duration.millis(Math.max(0, DateTime.toEpochMillis(pickedUp) - DateTime.toEpochMillis(due)))
                 const decision = decide(lateness, missedAfter, missedPolicy)
                 if (decision._tag === "Skip") {
-                  const next = nextSlot(cron, slot, pickedUp, overlap, true)
+                  const next = nextSlot(cron, slot, pickedUp, pickedUp, overlap, true)
                   yield* Effect.logWarning(
                     `Scheduled service ${name}: slot ${DateTime.formatIso(slot)} was picked up ${Duration.format(lateness)} late ` +
                       `(no runner owned it in time); skipped (missed: "skip"), next slot ${DateTime.formatIso(next)}`
@@ -311,7 +327,7 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
                   )
                 }
                 const earlyNext = overlap === "allow" && !decision.missed
-                if (earlyNext) yield* sendSlot(makeClient, nextSlot(cron, slot, pickedUp, overlap, false), pickedUp)
+                if (earlyNext) yield* sendSlot(makeClient, nextSlot(cron, slot, pickedUp, pickedUp, "queue", false), pickedUp)
                 const exit = yield* runSlot(slot)
                 // Interrupted (the runner leaves, or its shard moved): no reply is stored, the
                 // slot runs again on the shard's next owner.
@@ -322,7 +338,7 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
                 }
                 if (earlyNext) return
                 const now = yield* DateTime.now
-                const next = nextSlot(cron, slot, now, overlap, decision.missed)
+                const next = nextSlot(cron, slot, pickedUp, now, overlap, decision.missed)
                 const skipped = slotsBetween(cron, slot, next)
                 if (skipped > 0 && !decision.missed) {
                   yield* Effect.logDebug(`Scheduled service ${name}: ${skipped} slot(s) skipped, the run was still in progress`)
