@@ -322,7 +322,8 @@ export const membership: (member: Service) => Effect.Effect<void, ClusterMembers
  */
 export const sqlite: (options: {
   readonly filename: string
-  readonly busyTimeout: Duration.Duration
+  /** Default 5 seconds. */
+  readonly busyTimeout?: Duration.DurationInput | undefined
 }) => Layer.Layer<SqlClient.SqlClient, SqlError.SqlError | ClusterDriverMissingError> = sql.sqliteImmediate
 
 /**

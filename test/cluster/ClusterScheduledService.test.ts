@@ -50,9 +50,9 @@ describe("ClusterScheduledService on real storage", () => {
         [HostCluster.layer({ sql: { filename: path.join(tempDir(), "c.db") } }), job],
         hostOptions()
       )
-      yield* waitFor(() => runs.length >= 3)
+      yield* waitFor(() => runs.length >= 2)
       yield* stop
-      expectOncePerSlot(runs, 3)
+      expectOncePerSlot(runs, 2)
       const stats = yield* job.stats
       expect(stats.runs).toBe(runs.length)
       expect(stats.succeeded).toBe(runs.length)
@@ -106,9 +106,9 @@ describe("ClusterScheduledService on the test cluster under TestClock", () => {
         })
       ])
       yield* host.started
-      for (let i = 0; i < 3; i++) yield* host.advance("1 minute")
+      for (let i = 0; i < 2; i++) yield* host.advance("1 minute")
       // TestClock starts at the epoch: the slots are the first minutes of 1970.
-      expect(slots).toEqual(["1970-01-01T00:01:00.000Z", "1970-01-01T00:02:00.000Z", "1970-01-01T00:03:00.000Z"])
+      expect(slots).toEqual(["1970-01-01T00:01:00.000Z", "1970-01-01T00:02:00.000Z"])
     }))
 
   it.scoped("an invalid cron string, and a cron faster than the storage poll, are configuration errors", () =>

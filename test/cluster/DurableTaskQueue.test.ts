@@ -7,7 +7,7 @@
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Layer, Schedule, Schema } from "effect"
+import { Duration, Effect, Fiber, Layer, Schedule, Schema, TestClock } from "effect"
 import { DurableTaskQueue, HostCluster } from "effect-host/cluster"
 import * as path from "node:path"
 import { describePostgres, freshDatabase, hostOptions, queryDatabase, startHost, tempDir } from "./util/cluster.js"
@@ -105,31 +105,31 @@ describe("DurableTaskQueue on SQLite", () => {
       yield* waitFor(() => ran.length === 2)
       expect([...ran].sort()).toEqual(["s1", "s2"])
     }))
+})
 
-  it.scopedLive("a storage that stays locked fails the enqueue with DurableTaskEnqueueError, with the cause", () =>
+describe("DurableTaskQueue's enqueue timeout, under TestClock", () => {
+  it.scoped("a locked storage: the enqueue retries on the clock and fails at its timeout, not before", () =>
     Effect.gen(function*() {
       const filename = path.join(tempDir(), "c.db")
-      const queue = DurableTaskQueue.make("jobs", {
-        payload: Job,
-        key: (job) => job.id,
-        run: () => Effect.void,
-        enqueueTimeout: "1 second"
-      })
+      const queue = DurableTaskQueue.make("jobs", { payload: Job, key: (job) => job.id, run: () => Effect.void, enqueueTimeout: "10 seconds" })
       const { context } = yield* startHost(
-        [HostCluster.layer({ sql: { filename }, sqliteBusyTimeout: "50 millis" }), queue.layer],
+        [HostCluster.layerSingle({ sql: { filename }, sqliteBusyTimeout: 0 }), queue.layer],
         hostOptions()
       )
-      // Another connection holds the write lock (as a stuck process would).
       const other = yield* Layer.build(SqliteClient.layer({ filename }))
-      const sql = (yield* Effect.provide(SqlClient.SqlClient, other))
+      const sql = yield* Effect.provide(SqlClient.SqlClient, other)
       yield* sql.unsafe("BEGIN EXCLUSIVE")
-      const error = yield* Effect.flip(Effect.provide(queue.enqueue({ id: "locked", ms: 0 }), context))
+      const enqueue = yield* Effect.fork(Effect.provide(queue.enqueue({ id: "locked", ms: 0 }), context))
+      yield* TestClock.adjust("9 seconds")
+      expect(enqueue.unsafePoll()).toBeNull()
+      yield* TestClock.adjust("2 seconds")
+      const error = yield* Effect.flip(Fiber.join(enqueue))
       yield* sql.unsafe("ROLLBACK")
       expect(error._tag).toBe("DurableTaskEnqueueError")
       expect(error.queue).toBe("jobs")
       expect(error.key).toBe("locked")
+      expect(error.message).toMatch(/durable task queue jobs: task "locked" was not persisted: the storage did not accept it/)
       expect(error.reason).toBe("timeout")
-      expect(error.message).toMatch(/durable task queue jobs: task "locked" was not persisted/)
       expect(String(error.cause)).toContain("database is locked")
     }))
 })

@@ -85,7 +85,7 @@ const withoutRollbackAfterFailedBegin = (connection: Connection.Connection): Con
  */
 export const sqliteImmediate = (options: {
   readonly filename: string
-  readonly busyTimeout: Duration.Duration
+  readonly busyTimeout?: Duration.DurationInput | undefined
 }): Layer.Layer<SqlClient.SqlClient, SqlError.SqlError | ClusterDriverMissingError> =>
   Layer.unwrapEffect(Effect.gen(function*() {
     const SqliteClient = yield* load(
@@ -99,7 +99,8 @@ export const sqliteImmediate = (options: {
       Effect.gen(function*() {
         yield* Effect.sync(() => fs.mkdirSync(path.dirname(options.filename), { recursive: true }))
         const base = yield* SqliteClient.make({ filename: options.filename })
-        yield* base.unsafe(`PRAGMA busy_timeout = ${Math.round(Duration.toMillis(options.busyTimeout))}`)
+        const busyTimeout = Duration.decode(options.busyTimeout ?? Duration.seconds(5))
+        yield* base.unsafe(`PRAGMA busy_timeout = ${Math.round(Duration.toMillis(busyTimeout))}`)
         yield* base.unsafe("PRAGMA synchronous = NORMAL")
         return yield* SqlClient.make({
           acquirer: Effect.scoped(base.reserve),

@@ -55,8 +55,12 @@ export interface Server {
   readonly stop: () => void
 }
 
-/** Starts a throw-away server; `stop` stops it and removes its directory. */
-export const startServer = async (binaries: string): Promise<Server> => {
+/**
+ * Starts a throw-away server; `stop` stops it and removes its directory. `fsync: false` (the
+ * tests' default) skips flushing to disk: committed data survives a process's death, not the
+ * machine's.
+ */
+export const startServer = async (binaries: string, { fsync = false }: { readonly fsync?: boolean } = {}): Promise<Server> => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "effect-host-pg-"))
   const data = path.join(dir, "data")
   fs.mkdirSync(data)
@@ -73,7 +77,7 @@ export const startServer = async (binaries: string): Promise<Server> => {
     path.join(dir, "server.log"),
     "-w",
     "-o",
-    `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off`,
+    `-k ${dir} -p ${port} -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=${fsync ? "on" : "off"}`,
     "start"
   ])
   return {
