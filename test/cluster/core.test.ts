@@ -1,10 +1,12 @@
 /**
  * The core pays nothing for effect-host/cluster: bundled with everything they import (packages
  * included), the entry points `effect-host`, `/node`, `/http` and `/testing` contain no code of
- * @effect/cluster, @effect/rpc, the SQL packages or their drivers, and none of src/internal/cluster.
+ * @effect/cluster, @effect/rpc, the SQL packages or their drivers, and none of
+ * src/internal/cluster — from the sources, and from dist/ when it is built (`npm ci` builds it).
  * The cluster entry, bundled the same way, does (so the check sees what it looks for).
  */
 import { build } from "esbuild"
+import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
@@ -20,7 +22,7 @@ const forbidden = [
   /node_modules\/@effect\/experimental\//,
   /node_modules\/better-sqlite3\//,
   /node_modules\/pg[^/]*\//,
-  /src\/internal\/cluster\//
+  /(src|dist)\/internal\/cluster\//
 ]
 
 /** The files (relative to the repository) that bundling `entry` pulls in. */
@@ -51,6 +53,11 @@ describe("the core entry points import nothing of effect-host/cluster", () => {
       expect(offending(inputs)).toEqual([])
     }, 30_000)
   }
+
+  const built = ["dist/index.js", "dist/node.js", "dist/http.js", "dist/testing.js"]
+  it.skipIf(!built.every((file) => fs.existsSync(path.join(root, file))))("the built entries in dist/ bundle without them too", async () => {
+    for (const entry of built) expect(offending(await inputsOf(entry))).toEqual([])
+  }, 60_000)
 
   it("src/cluster.ts does bundle them (the check can fail)", async () => {
     const found = offending(await inputsOf("src/cluster.ts"))

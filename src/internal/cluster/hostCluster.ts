@@ -131,7 +131,7 @@ class Member implements Service {
         this.workloads.push(workload)
         return Effect.void
       }
-      return Effect.dieMessage(`HostCluster ${this.serviceName}: workload ${workload.name} registered after the cluster ${this.state}`)
+      return Effect.dieMessage(`${this.serviceName}: workload ${workload.name} registered after the cluster ${this.state}`)
     })
 }
 
@@ -157,8 +157,8 @@ class RegistrationError extends Data.TaggedError("RegistrationError")<{ readonly
 
 /**
  * A runner has joined once its row is in the runner table (the other runners then count it in
- * their shard assignment): \`Sharding\` registers it from a background loop, so this waits for
- * the row, at most \`within\`.
+ * their shard assignment): `Sharding` registers it from a background loop, so this waits for
+ * the row, at most `within`.
  */
 const awaitRegistration = (built: Runner.Built, within: Duration.Duration) => {
   if (Option.isNone(built.runnerStorage) || Option.isNone(built.runnerAddress)) return Effect.void
@@ -209,7 +209,7 @@ const hooks = (member: Member) =>
         Effect.sandbox,
         Effect.tapError((cause) =>
           isRetryable(cause)
-            ? Effect.logWarning(`HostCluster ${name}: joining failed (attempt ${attempts}), trying again`, cause)
+            ? Effect.logWarning(`${name}: joining failed (attempt ${attempts}), trying again`, cause)
             : Effect.void
         ),
         Effect.retry({ while: isRetryable, schedule: joinRetry }),
@@ -233,7 +233,7 @@ const hooks = (member: Member) =>
       yield* Deferred.succeed(member.joined, exit.value.built)
       const elapsed = (yield* Clock.currentTimeMillis) - startedAt
       yield* Effect.logInfo(
-        `HostCluster ${name}: joined the cluster as ${exit.value.built.label} (${member.storage}; ` +
+        `${name}: joined the cluster as ${exit.value.built.label} (${member.storage}; ` +
           `${member.workloads.length} workload(s)) in ${formatMs(elapsed)}`
       )
     }).pipe(Effect.annotateLogs({ service: name }))
@@ -256,7 +256,7 @@ const hooks = (member: Member) =>
       if (closing !== undefined) yield* Fiber.join(closing)
       member.state = "left"
       const elapsed = (yield* Clock.currentTimeMillis) - startedAt
-      yield* Effect.logInfo(`HostCluster ${name}: left the cluster in ${formatMs(elapsed)}`)
+      yield* Effect.logInfo(`${name}: left the cluster in ${formatMs(elapsed)}`)
     }).pipe(
       Effect.onInterrupt(() => cutOff),
       Effect.annotateLogs({ service: name })
@@ -280,7 +280,7 @@ const hooks = (member: Member) =>
         return
       }
       yield* Effect.logWarning(
-        `HostCluster ${name}: the leave was cut short; the other runners take this runner's shards once its locks ` +
+        `${name}: the leave was cut short; the other runners take this runner's shards once its locks ` +
           `expire (${Duration.format(settings.shardLockExpiration)})`
       )
     }).pipe(Effect.annotateLogs({ service: name }))
