@@ -5,7 +5,7 @@
  * missed-slot decisions.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Cron, DateTime, Duration, Effect, Exit, Option, Schedule } from "effect"
+import { Cause, Context, Cron, DateTime, Duration, Effect, Exit, Layer, Option, Schedule } from "effect"
 import { ConfigurationError, ScheduledService } from "effect-host"
 import { ClusterScheduledService, HostCluster } from "effect-host/cluster"
 import { TestHost } from "effect-host/testing"
@@ -93,22 +93,34 @@ describe("ClusterScheduledService on real storage", () => {
 })
 
 describe("ClusterScheduledService on the test cluster under TestClock", () => {
-  it.scoped("a minute's cron runs at each slot as the clock moves, with the slot's time", () =>
+  it.scoped("a minute's cron runs at each slot as the clock moves, with the slot's time and a fresh perRun layer", () =>
     Effect.gen(function*() {
       const slots: Array<string> = []
+      const layers: Array<string> = []
+      class Run extends Context.Tag("test/Run")<Run, { readonly id: number }>() {}
+      let next = 0
+      const perRun = Layer.scoped(Run, Effect.acquireRelease(
+        Effect.sync(() => {
+          layers.push(`acquire ${next}`)
+          return { id: next++ }
+        }),
+        (run) => Effect.sync(() => void layers.push(`release ${run.id}`))
+      ))
       const host = yield* TestHost.start([
         // Slower polls than the defaults: each is a step of the TestClock to run through.
         HostCluster.layerTest({ messagePollInterval: "20 seconds", refreshAssignmentsInterval: "20 seconds" }),
         ClusterScheduledService.make("Minutely", {
           schedule: "* * * * *",
           timeZone: "UTC",
-          run: (slot) => Effect.sync(() => void slots.push(DateTime.formatIso(slot)))
+          run: (slot) => Effect.flatMap(Run, (run) => Effect.sync(() => void slots.push(`${DateTime.formatIso(slot)} #${run.id}`))),
+          perRun
         })
       ])
       yield* host.started
       for (let i = 0; i < 2; i++) yield* host.advance("1 minute")
       // TestClock starts at the epoch: the slots are the first minutes of 1970.
-      expect(slots).toEqual(["1970-01-01T00:01:00.000Z", "1970-01-01T00:02:00.000Z"])
+      expect(slots).toEqual(["1970-01-01T00:01:00.000Z #0", "1970-01-01T00:02:00.000Z #1"])
+      expect(layers).toEqual(["acquire 0", "release 0", "acquire 1", "release 1"])
     }))
 
   it.scoped("an invalid cron string, and a cron faster than the storage poll, are configuration errors", () =>

@@ -49,6 +49,18 @@ describe("HostCluster on SQLite", () => {
       expect(yield* sqliteRows(filename, "SELECT shard_id FROM cluster_locks")).toEqual([])
     }))
 
+  it.scopedLive("embedded default: a SQLite file cluster.db in the content root", () =>
+    Effect.gen(function*() {
+      const options = hostOptions()
+      const root = options.configuration !== undefined && options.configuration !== false && "contentRoot" in options.configuration
+        ? String(options.configuration.contentRoot)
+        : ""
+      const { context } = yield* startHost([HostCluster.layer()], options)
+      const status = yield* Effect.provide(HostCluster.status, context)
+      expect(status.storage).toBe(`SQLite ${path.join(root, "cluster.db")}`)
+      expect(yield* sqliteRows(path.join(root, "cluster.db"), "SELECT count(*) AS n FROM cluster_runners")).toEqual([{ n: 1 }])
+    }))
+
   it.scopedLive("readiness names a runner that lost its row, and recovers when the runner registers again", () =>
     Effect.gen(function*() {
       const filename = path.join(tempDir(), "cluster.db")
