@@ -4,18 +4,23 @@ import { defineConfig } from "vitest/config"
 const src = (file: string) => fileURLToPath(new URL(`./src/${file}`, import.meta.url))
 
 /**
- * Two projects: `unit` (in-process, TestClock; seconds) and `process` (real child processes with
- * real signals; their programs are bundled once by test/setup/fixtures.ts). A test file that
- * spawns processes is named `*process.test.ts`. `npm test` runs both; `npm run test:unit` the first.
+ * Three projects: `unit` (in-process, TestClock; seconds), `process` (real child processes with
+ * real signals; their programs are bundled once by test/setup/fixtures.ts) and `cluster` (the
+ * fast effect-host/cluster tests: in-process members on real SQLite files and a real PostgreSQL,
+ * which test/cluster/setup/postgres.ts starts unless EFFECT_HOST_POSTGRES_URL names one). A test
+ * file that spawns processes is named `*process.test.ts`. `npm test` runs all three; `npm run
+ * test:unit` the first. The long cluster acceptance suite (real processes, kill -9, minutes) is
+ * vitest.cluster.config.ts: `npm run test:cluster`.
  */
 const processTests = ["test/**/*process.test.ts"]
+const clusterTests = ["test/cluster/**"]
 
 export default defineConfig({
   resolve: {
     // Tests import the package by its public name, as users do.
     alias: [
       { find: /^effect-host$/, replacement: src("index.ts") },
-      { find: /^effect-host\/(node|testing|http)$/, replacement: src("$1.ts") }
+      { find: /^effect-host\/(node|testing|http|cluster)$/, replacement: src("$1.ts") }
     ]
   },
   test: {
@@ -25,8 +30,19 @@ export default defineConfig({
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     pool: "forks",
     projects: [
-      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: processTests } },
-      { extends: true, test: { name: "process", include: processTests, globalSetup: ["test/setup/fixtures.ts"] } }
+      { extends: true, test: { name: "unit", include: ["test/**/*.test.ts"], exclude: [...processTests, ...clusterTests] } },
+      {
+        extends: true,
+        test: { name: "process", include: processTests, exclude: clusterTests, globalSetup: ["test/setup/fixtures.ts"] }
+      },
+      {
+        extends: true,
+        test: {
+          name: "cluster",
+          include: ["test/cluster/*.test.ts"],
+          globalSetup: ["test/cluster/setup/postgres.ts"]
+        }
+      }
     ]
   }
 })

@@ -99,6 +99,14 @@ export const spawnBuilt = (file: string, { args = [], env, nodeArgs = [], cpus }
 }
 
 /**
+ * Runs a TypeScript file through tsx's loader (`node --import tsx`). Only for programs whose start-up
+ * is not measured: the cluster bench's members are the cluster test fixtures, and it measures tasks
+ * per second and fail-over times once they run.
+ */
+export const spawnTs = (file: string, { args = [], env = {}, nodeArgs = [], cpus }: SpawnOptions = {}): Child =>
+  spawnCommand(process.execPath, [...nodeArgs, "--import", "tsx", path.resolve(rootDir, file), ...args], { env, cpus })
+
+/**
  * Runs a bench program to its end and returns the JSON of its `RESULT {...}` line (see
  * fixtures/common.ts); throws with its output when it fails.
  */

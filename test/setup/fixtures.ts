@@ -30,7 +30,8 @@ const entryPoints: Record<string, string> = {
   "effect-host": "src/index.ts",
   "effect-host/node": "src/node.ts",
   "effect-host/testing": "src/testing.ts",
-  "effect-host/http": "src/http.ts"
+  "effect-host/http": "src/http.ts",
+  "effect-host/cluster": "src/cluster.ts"
 }
 
 export default async function setup(): Promise<void> {
