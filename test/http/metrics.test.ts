@@ -76,7 +76,8 @@ describe("HttpHost metrics endpoint", () => {
         Flaky,
         Mail,
         mail.layer,
-        HttpHost.layer(hello, { port: 0, host: "127.0.0.1", metrics: true }),
+        // Metrics are process-wide and other test files share this worker: a name of its own.
+        HttpHost.layer(hello, { name: "ScrapeHttp", port: 0, host: "127.0.0.1", metrics: true }),
         http.layer
       ])
       yield* host.started
@@ -103,10 +104,10 @@ describe("HttpHost metrics endpoint", () => {
         expect(value("effect_host_hook_duration_seconds_count", { service, phase: "start", outcome: "success" }), service).toBe(1)
       }
       // HttpHost's listen is the last step of the start: timed in the phase "started".
-      expect(value("effect_host_hook_duration_seconds_count", { service: "HttpHost", phase: "started", outcome: "success" })).toBe(1)
+      expect(value("effect_host_hook_duration_seconds_count", { service: "ScrapeHttp", phase: "started", outcome: "success" })).toBe(1)
       expect(value("effect_host_state", { state: "Started" })).toBe(1)
       // The scrape itself is the one request in flight.
-      expect(value("effect_host_http_in_flight_requests", { service: "HttpHost" })).toBe(1)
+      expect(value("effect_host_http_in_flight_requests", { service: "ScrapeHttp" })).toBe(1)
       expect(metrics.families.get("effect_host_hook_duration_seconds")).toEqual({
         type: "histogram",
         help: "Duration of hosted-service hooks, by service, phase and outcome"

@@ -1,0 +1,71 @@
+/**
+ * `npm test`: the type check, the lint and the three vitest projects, scheduled for a two-core
+ * machine. The process tests (real child processes, real signals) spend most of their time
+ * waiting on real clocks; the others keep a core busy. So the process tests start at once, next
+ * to the type check, the lint and the cluster tests, and the unit tests start when the type check
+ * and the cluster tests are done, filling the cores the waiting leaves free.
+ *
+ * Each step's output is printed whole when it ends (never interleaved). The exit code is
+ * non-zero when any step failed; every step runs to its end, so one failure does not hide
+ * another. Extra arguments go to vitest.
+ */
+import { spawn } from "node:child_process"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
+const bin = (name: string) => path.join(root, "node_modules", ".bin", name)
+const extra = process.argv.slice(2)
+
+interface Step {
+  readonly name: string
+  readonly command: string
+  readonly args: ReadonlyArray<string>
+}
+
+const steps = {
+  // Incremental: a second run re-checks only what changed (the build info is not tracked).
+  typecheck: { name: "typecheck", command: bin("tsc"), args: ["--noEmit", "--incremental", "--tsBuildInfoFile", "node_modules/.cache/effect-host-tsc/tsbuildinfo"] },
+  lint: { name: "lint", command: bin("eslint"), args: ["."] },
+  // Three workers, each file in a fresh one: the process tests mostly wait, and vitest 3.2's
+  // fork pool without isolation loses workers when it has more than two of them.
+  process: {
+    name: "process tests",
+    command: bin("vitest"),
+    args: ["run", "--project", "process", "--poolOptions.forks.maxForks=3", "--poolOptions.forks.isolate=true", ...extra]
+  },
+  cluster: { name: "cluster tests", command: bin("vitest"), args: ["run", "--project", "cluster", ...extra] },
+  unit: { name: "unit tests", command: bin("vitest"), args: ["run", "--project", "unit", ...extra] }
+} satisfies Record<string, Step>
+
+const run = (step: Step) =>
+  new Promise<boolean>((resolve) => {
+    const started = performance.now()
+    const child = spawn(step.command, step.args, {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+      // Colours survive the pipe when the terminal has them.
+      env: process.stdout.isTTY ? { ...process.env, FORCE_COLOR: "1" } : process.env
+    })
+    let output = ""
+    child.stdout.on("data", (chunk: Buffer) => void (output += chunk.toString("utf8")))
+    child.stderr.on("data", (chunk: Buffer) => void (output += chunk.toString("utf8")))
+    const report = (ok: boolean, why: string) => {
+      const seconds = ((performance.now() - started) / 1000).toFixed(1)
+      process.stdout.write(`${output}${ok ? "✓" : "✗"} ${step.name}: ${why} in ${seconds} s\n`)
+      resolve(ok)
+    }
+    child.on("error", (error) => report(false, `could not start ${step.command}: ${error.message}`))
+    child.on("exit", (code, signal) => report(code === 0, code === 0 ? "passed" : `failed (${code ?? signal})`))
+  })
+
+const started = performance.now()
+console.log(`npm test: ${Object.values(steps).map((step) => step.name).join(", ")} (each reports when it ends)`)
+const typecheck = run(steps.typecheck)
+const cluster = run(steps.cluster)
+const others = [run(steps.lint), run(steps.process)]
+const unit = Promise.all([typecheck, cluster]).then(() => run(steps.unit))
+const results = await Promise.all([typecheck, cluster, unit, ...others])
+const ok = results.every(Boolean)
+console.log(`${ok ? "✓ npm test passed" : "✗ npm test failed"} in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+process.exitCode = ok ? 0 : 1
