@@ -8,9 +8,10 @@ const src = (file: string) => fileURLToPath(new URL(`./src/${file}`, import.meta
  * real signals; their programs are bundled once by test/setup/fixtures.ts) and `cluster` (the
  * fast effect-host/cluster tests: in-process members on real SQLite files and a real PostgreSQL,
  * which test/cluster/setup/postgres.ts starts unless EFFECT_HOST_POSTGRES_URL names one). A test
- * file that spawns processes is named `*process.test.ts`. `npm test` runs all three; `npm run
- * test:unit` the first. The long cluster acceptance suite (real processes, kill -9, minutes) is
- * vitest.cluster.config.ts: `npm run test:cluster`.
+ * file that spawns processes is named `*process.test.ts`. `npm test` runs all three
+ * (scripts/test.ts: the waiting process tests beside the CPU-bound rest); `npm run test:unit`
+ * the in-process ones, `npm run test:process` the process ones. The long cluster acceptance
+ * suite (real processes, kill -9, minutes) is vitest.cluster.config.ts: `npm run test:cluster`.
  */
 const processTests = ["test/**/*process.test.ts"]
 const clusterTests = ["test/cluster/**"]
