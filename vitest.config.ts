@@ -10,7 +10,7 @@ const src = (file: string) => fileURLToPath(new URL(`./src/${file}`, import.meta
  * which test/cluster/setup/postgres.ts starts unless EFFECT_HOST_POSTGRES_URL names one). A test
  * file that spawns processes is named `*process.test.ts`. `npm test` runs all three
  * (scripts/test.ts: the waiting process tests beside the CPU-bound rest); `npm run test:unit`
- * the in-process ones, `npm run test:process` the process ones. The long cluster acceptance
+ * the unit ones, `npm run test:process` the process ones. The long cluster acceptance
  * suite (real processes, kill -9, minutes) is vitest.cluster.config.ts: `npm run test:cluster`.
  */
 const processTests = ["test/**/*process.test.ts"]
