@@ -134,7 +134,12 @@ describePostgres("HostCluster on PostgreSQL", () => {
       yield* eventually(Effect.flatMap(Effect.provide(HostCluster.status, context), (s) =>
         s.ownedShards === 300 ? Effect.void : Effect.fail("not yet")))
       expect((yield* readiness(context))?.status).toBe("Healthy")
-      const locks = (url: string) => queryDatabase(url, "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory'")
+      const locks = (url: string) =>
+        queryDatabase(
+          url,
+          // pg_locks is server-wide: count this database's locks only (other test files hold theirs).
+          "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        )
       expect((yield* locks(url))[0]).toEqual({ n: 300 })
       yield* stop
       expect(yield* queryDatabase(url, "SELECT address FROM cluster_runners")).toEqual([])
