@@ -52,6 +52,23 @@ describe.sequential("the watchdog thread", () => {
     expect(app.stdout()).not.toMatch(/^stop:A$/m)
   })
 
+  it("a stop long after the start (the thread already waiting on standby): the same exit 124 at the same deadline", async () => {
+    const app = start("busy-stop")
+    await app.waitFor(/^READY$/m)
+    // runMain starts the thread idle 25 ms after `started`; arming it is then a message.
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    const exit = app.signal("SIGTERM")
+    await app.waitFor(/^BLOCKING$/m)
+    const result = await exit
+    console.log(`busy stop hook, thread on standby, SIGTERM to exit: ${result.elapsedMs} ms (deadline ${deadlineMs} ms)`)
+    expect(result).toMatchObject({ code: 124, signal: null })
+    expect(result.elapsedMs).toBeGreaterThanOrEqual(deadlineMs - 50)
+    expect(result.elapsedMs).toBeLessThan(shutdownTimeoutMs + marginMs + slackMs)
+    expect(lastLine(app.stderr())).toMatch(
+      /still stopping: Spinner \(stop\); the event loop is blocked: ended by the watchdog thread with code 124$/
+    )
+  })
+
   it("a finalizer outside the host in `while (true) {}`: exit 124, the line says no service is in a hook", async () => {
     const app = start("busy-finalizer")
     const exit = await stopWhileBlocked(app)

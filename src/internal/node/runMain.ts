@@ -78,6 +78,9 @@ const maxTimerDelay = 2 ** 31 - 1
  */
 export const watchdogLagMs = 100
 
+/** How long after a host's `started` the watchdog thread starts idle (after the app's own start-up work). */
+export const standbyDelayMs = 25
+
 /** How often a running stop's hooks in flight are read (for the watchdog thread and STATUS=). */
 export const progressIntervalMs = 100
 
@@ -177,6 +180,8 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
     let guard: ReturnType<typeof setTimeout> | undefined
     let progress: ReturnType<typeof setInterval> | undefined
     let watchdog: Watchdog.Watchdog | undefined
+    let standby: Watchdog.Standby | undefined
+    let standbyAsked = false
     /** The exit code once the program has ended (the last sd_notify messages may still be going out). */
     let settled: number | undefined
     const keepAlive = setInterval(constVoid, 2 ** 31 - 1)
@@ -222,7 +227,7 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
         seen: lastSeen(inFlight()),
         onError: (reason) =>
           logNow(Effect.logWarning(`The shutdown watchdog thread failed (${reason}); a stop that blocks the event loop is not bounded`))
-      })
+      }, standby)
       if (armed._tag === "Armed") watchdog = armed.watchdog
       else {
         logNow(Effect.logWarning(
@@ -230,6 +235,19 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
             "by this process; the supervisor's stop timeout still is"
         ))
       }
+    }
+
+    // Once a host has started, the thread starts idle, a moment after the app's own start-up
+    // work, so that arming it at the stop is a message: starting it then would add a few
+    // milliseconds to every SIGTERM → exit. A stop that comes first starts it with its deadline.
+    const prepareWatchdog = () => {
+      if (standbyAsked || options.disableWatchdogThread === true) return
+      standbyAsked = true
+      setTimeout(() => {
+        if (guard !== undefined || exiting) return
+        standby = Watchdog.standby(category, (reason) =>
+          logNow(Effect.logWarning(`The shutdown watchdog thread failed (${reason}); a stop that blocks the event loop is not bounded`)))
+      }, standbyDelayMs).unref()
     }
 
     // While a stop runs: what is in flight, for the watchdog thread (named in its last line when
@@ -256,6 +274,7 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
       Effect.gen(function*() {
         hosts.push(host)
         yield* Effect.forkDaemon(Effect.zipRight(host.stopRequested, Effect.sync(armGuard)))
+        yield* Effect.forkDaemon(Effect.zipRight(host.lifetime.started, Effect.sync(prepareWatchdog)))
         yield* Effect.forkDaemon(StatusMessages.watch(host, options.suppressStatusMessages))
         if (systemd !== undefined) yield* Effect.forkDaemon(systemd.watch(host))
       })

@@ -5,9 +5,11 @@
  * `Atomics.wait`, or in a synchronous child process).
  *
  * The runner arms it together with its timer guard (the first signal, or a host beginning to
- * stop), never at start-up: a process that is never stopped never pays for the thread. Arming
- * installs the deadline function the thread evaluates on the main thread through the inspector
- * (see `source`), then starts the thread; from then on the runner posts what is still
+ * stop). Starting a thread takes a few milliseconds of the main thread, which a fast stop would
+ * feel (SIGTERM → exit), so once a host has started the runner starts the thread idle
+ * (`standby`), and arming only posts the deadline to it; a stop that comes first starts the
+ * thread with its deadline. Arming installs the deadline function the thread evaluates on the
+ * main thread through the inspector (see `source`); from then on the runner posts what is still
  * stopping whenever that changes. The thread is unref'd: it never keeps the process alive, and a
  * normal exit ends it.
  *
@@ -79,7 +81,50 @@ const exitNow = (code: number): never => {
 const reasonOf = (error: unknown): string =>
   error instanceof Error ? ("code" in error && typeof error.code === "string" ? error.code : error.message) : String(error)
 
-export const arm = (options: ArmOptions): Armed => {
+/** The inspector is usable from a thread: not in a Node built without it, not under the permission model. */
+const inspectorUsable = (): boolean => process.features.inspector && Reflect.get(process, "permission") === undefined
+
+const startThread = (workerData: WorkerData): WorkerThreads.Worker => {
+  const { Worker } = require("node:worker_threads") as typeof WorkerThreads
+  const worker = new Worker(source, {
+    eval: true,
+    workerData,
+    name: "effect-host watchdog",
+    // Not the parent's flags: a loader (--import tsx) would cost start-up time for nothing.
+    execArgv: [],
+    resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 }
+  })
+  // The watchdog bounds the stop; it must never be what keeps the process alive.
+  worker.unref()
+  return worker
+}
+
+/** A watchdog thread started ahead of a stop, idle until `arm` posts it a deadline. */
+export interface Standby {
+  readonly worker: WorkerThreads.Worker
+  /** The thread failed (reported through `onError`): `arm` starts a new one. */
+  readonly failed: () => boolean
+}
+
+/**
+ * Starts the watchdog thread idle, so that arming it later costs a message instead of a thread
+ * start. `undefined` when no thread can start (`arm` then reports why).
+ */
+export const standby = (category: string, onError: (message: string) => void): Standby | undefined => {
+  try {
+    const worker = startThread({ globalKey, inspector: inspectorUsable(), category })
+    let failed = false
+    worker.on("error", (error) => {
+      failed = true
+      onError(reasonOf(error))
+    })
+    return { worker, failed: () => failed }
+  } catch {
+    return undefined
+  }
+}
+
+export const arm = (options: ArmOptions, ready?: Standby): Armed => {
   const graceMs = options.graceMs ?? defaultGraceMs
   let seen = options.seen
   // Runs on the main thread, inside the interrupt the watchdog thread's inspector session
@@ -117,35 +162,21 @@ export const arm = (options: ArmOptions): Armed => {
   }
   Reflect.set(globalThis, Symbol.for(globalKey), onDeadline)
 
-  const workerData: WorkerData = {
-    deadline: options.deadline,
-    graceMs,
-    exitCode: options.exitCode,
-    globalKey,
-    inspector: process.features.inspector && Reflect.get(process, "permission") === undefined,
-    category: options.category,
-    before: options.before,
-    seen
-  }
+  const deadline: Deadline = { deadline: options.deadline, graceMs, exitCode: options.exitCode, before: options.before, seen }
   let worker: WorkerThreads.Worker
-  try {
-    const { Worker } = require("node:worker_threads") as typeof WorkerThreads
-    worker = new Worker(source, {
-      eval: true,
-      workerData,
-      name: "effect-host watchdog",
-      // Not the parent's flags: a loader (--import tsx) would cost start-up time for nothing.
-      execArgv: [],
-      resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 4 }
-    })
-  } catch (error) {
-    // The permission model without --allow-worker, for one.
-    Reflect.deleteProperty(globalThis, Symbol.for(globalKey))
-    return { _tag: "Unavailable", reason: reasonOf(error) }
+  if (ready !== undefined && !ready.failed()) {
+    worker = ready.worker
+    worker.postMessage({ arm: deadline } satisfies Update)
+  } else {
+    try {
+      worker = startThread({ globalKey, inspector: inspectorUsable(), category: options.category, ...deadline })
+    } catch (error) {
+      // The permission model without --allow-worker, for one.
+      Reflect.deleteProperty(globalThis, Symbol.for(globalKey))
+      return { _tag: "Unavailable", reason: reasonOf(error) }
+    }
+    worker.on("error", (error) => options.onError(reasonOf(error)))
   }
-  // The watchdog bounds the stop; it must never be what keeps the process alive.
-  worker.unref()
-  worker.on("error", (error) => options.onError(reasonOf(error)))
   const post = (message: Update) => {
     try {
       worker.postMessage(message)
@@ -193,13 +224,21 @@ export const arm = (options: ArmOptions): Armed => {
  * The measured facts behind each step are in the ops research (REPORT.md, part B).
  */
 
-/** What the main thread passes as `workerData`. */
-export interface WorkerData {
+/** What the thread needs to act at a deadline: in `workerData`, or posted to a thread on standby. */
+export interface Deadline {
   /** When to act, in epoch milliseconds (`Date.now()`). */
   readonly deadline: number
   /** How long the main thread gets to take the inspector's interrupt before step 2. */
   readonly graceMs: number
   readonly exitCode: number
+  /** The last line is `<ISO time> ERROR [<category>] <before>…`, naming what is still stopping. */
+  readonly before: string
+  /** What the runner saw in flight when it armed the watchdog ("last seen in a hook: Db (stop)"). */
+  readonly seen: string
+}
+
+/** What the main thread passes as `workerData`: the deadline too, unless the thread is on standby. */
+export interface WorkerData extends Partial<Deadline> {
   /** The `Symbol.for` key of the main thread's deadline function. */
   readonly globalKey: string
   /**
@@ -207,28 +246,39 @@ export interface WorkerData {
    * permission model (which denies it; connecting anyway failed a native assertion, an abort).
    */
   readonly inspector: boolean
-  /** The last line is `<ISO time> ERROR [<category>] <before>…`, naming what is still stopping. */
   readonly category: string
-  readonly before: string
-  /** What the runner saw in flight when it armed the watchdog ("last seen in a hook: Db (stop)"). */
-  readonly seen: string
 }
 
 /** A message from the main thread. */
-export type Update = { readonly seen: string } | { readonly disarm: true }
+export type Update = { readonly arm: Deadline } | { readonly seen: string } | { readonly disarm: true }
 
 export const source = String.raw`"use strict"
 const { parentPort, workerData } = require("node:worker_threads")
 const fs = require("node:fs")
-const data = workerData
+const data = { ...workerData }
 let seen = data.seen
 
 let timer
+let disarmed = false
+
+// Without a deadline in workerData the thread is on standby: the port keeps it alive (the main
+// thread unref'd it) until the message that arms it.
+const start = () => {
+  if (!disarmed) timer = setTimeout(fire, Math.max(0, data.deadline - Date.now()))
+}
 
 parentPort.on("message", (message) => {
   if (message === null || typeof message !== "object") return
+  if (message.arm !== null && typeof message.arm === "object" && timer === undefined) {
+    for (const key of ["deadline", "graceMs", "exitCode", "before"]) data[key] = message.arm[key]
+    seen = message.arm.seen
+    start()
+  }
   if (typeof message.seen === "string") seen = message.seen
-  if (message.disarm === true) clearTimeout(timer)
+  if (message.disarm === true) {
+    disarmed = true
+    clearTimeout(timer)
+  }
 })
 
 const reason = (error) => (error !== null && typeof error === "object" && (error.code || error.message)) || String(error)
@@ -312,5 +362,5 @@ const fire = () => {
   }, inspectorProblem === undefined ? data.graceMs : 0)
 }
 
-timer = setTimeout(fire, Math.max(0, data.deadline - Date.now()))
+if (typeof data.deadline === "number") start()
 `
