@@ -9,8 +9,8 @@
  * - A wall-clock guard, armed at the first signal or when a host begins stopping, exits with
  *   `ExitCode.ShutdownTimeout` (124) at `shutdownTimeout` + `guardMargin` (1 s) when a finalizer
  *   never returns, logging what is still stopping.
- * - A watchdog thread, started when the guard is armed (not before: a process that is never
- *   stopped never starts it), ends the process at the same deadline (+0.1 s) when the stop blocks
+ * - A watchdog thread, idle from just after the start (so that arming it costs a stop nothing)
+ *   and armed with the guard, ends the process at the same deadline (+0.1 s) when the stop blocks
  *   the event loop and with it the guard's timer (`while (true) {}` in a stop hook or a
  *   finalizer): exit 124, and a last line on stderr naming the services still in a hook, written
  *   directly (`<time> ERROR [effect-host.NodeHost] Shutdown did not finish within …; still
@@ -99,7 +99,7 @@ export interface RunMainOptions {
    */
   readonly guardMargin?: Duration.DurationInput | undefined
   /**
-   * Do not start the shutdown watchdog thread when a stop begins. Without it, a stop that blocks
+   * Do not start the shutdown watchdog thread (idle after the start, armed when a stop begins). Without it, a stop that blocks
    * the event loop (`while (true) {}` in a stop hook or a finalizer) is bounded only by the
    * supervisor (systemd's `TimeoutStopSec=`, Kubernetes' `terminationGracePeriodSeconds`).
    */
