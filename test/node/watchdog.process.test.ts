@@ -3,7 +3,7 @@
  * child processes with real signals: a stop hook or a finalizer that never yields, with and
  * without `--inspect`, one blocked in native code, and the same stop with the thread disabled
  * (which only the test's kill ends). The fixture is test/fixtures/node/blocked.ts; the guard's
- * margin is 0.7 s, so the watchdog acts at 1 s + 0.7 s + 0.1 s after the stop begins.
+ * margin is 0.7 s, so the watchdog acts at 0.5 s + 0.7 s + 0.1 s after the stop begins.
  */
 import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
@@ -12,7 +12,7 @@ import { killLeftovers, nodeArgs, spawnWatched, type Watched } from "../util/chi
 afterEach(killLeftovers)
 
 const fixture = path.join("test", "fixtures", "node", "blocked.ts")
-const shutdownTimeoutMs = 1000
+const shutdownTimeoutMs = 500
 const marginMs = 700
 /** The watchdog's deadline after the stop began (runMain's `watchdogLagMs` is 100 ms). */
 const deadlineMs = shutdownTimeoutMs + marginMs + 100
@@ -45,7 +45,7 @@ describe.sequential("the watchdog thread", () => {
     expect(exit.elapsedMs).toBeGreaterThanOrEqual(deadlineMs - 50)
     expect(exit.elapsedMs).toBeLessThan(shutdownTimeoutMs + marginMs + slackMs)
     expect(lastLine(app.stderr())).toMatch(
-      /ERROR \[effect-host\.NodeHost\] Shutdown did not finish within 1s \(\+700ms margin\); still stopping: Spinner \(stop\); the event loop is blocked: ended by the watchdog thread with code 124$/
+      /ERROR \[effect-host\.NodeHost\] Shutdown did not finish within 500ms \(\+700ms margin\); still stopping: Spinner \(stop\); the event loop is blocked: ended by the watchdog thread with code 124$/
     )
     // C stopped before the Spinner; A, after it, never got its stop hook.
     expect(app.stdout()).toMatch(/^stop:C$[\s\S]*^stop:Spinner$/m)
@@ -78,7 +78,7 @@ describe.sequential("the watchdog thread", () => {
     expect(exit.elapsedMs).toBeLessThan(shutdownTimeoutMs + marginMs + slackMs)
     expect(app.stdout()).toMatch(/^release:spinning$/m)
     expect(lastLine(app.stderr())).toMatch(
-      /Shutdown did not finish within 1s \(\+700ms margin\); no hosted service is in a hook \(a finalizer outside the host has not returned\); the event loop is blocked: ended by the watchdog thread with code 124$/
+      /Shutdown did not finish within 500ms \(\+700ms margin\); no hosted service is in a hook \(a finalizer outside the host has not returned\); the event loop is blocked: ended by the watchdog thread with code 124$/
     )
   })
 
@@ -110,7 +110,7 @@ describe.sequential("the watchdog thread", () => {
       expect(exit.elapsedMs).toBeGreaterThanOrEqual(deadlineMs + 200)
       expect(exit.elapsedMs).toBeLessThan(shutdownTimeoutMs + marginMs + slackMs + 250)
       expect(lastLine(app.stderr())).toMatch(
-        /Shutdown did not finish within 1s \(\+700ms margin\); the main thread is blocked; (last seen in a hook: .*|no hosted service was seen in a hook); it is in native code: exiting from the watchdog thread with code 124$/
+        /Shutdown did not finish within 500ms \(\+700ms margin\); the main thread is blocked; (last seen in a hook: .*|no hosted service was seen in a hook); it is in native code: exiting from the watchdog thread with code 124$/
       )
     } finally {
       // The `sleep 30` the hook started outlives the process: end its group.
