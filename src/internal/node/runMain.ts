@@ -84,8 +84,12 @@ export const standbyDelayMs = 25
 /** How often a running stop's hooks in flight are read (for the watchdog thread and STATUS=). */
 export const progressIntervalMs = 100
 
-/** How long a normal exit waits for the last sd_notify messages ("STATUS=Stopped"). */
-export const notifyDrainMs = 500
+/**
+ * How long a normal exit waits, at most, for the last sd_notify messages ("STATUS=Stopped"). Each
+ * message is a `systemd-notify` process (tens of milliseconds; hundreds on a loaded machine) and
+ * the exit comes as soon as the queue is empty, so the bound only matters when sending is slow.
+ */
+export const notifyDrainMs = 1000
 
 const names = (inFlight: ReadonlyArray<InFlight>): string =>
   inFlight.map(({ phase, service }) => `${service} (${phase})`).join(", ")
