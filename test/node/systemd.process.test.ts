@@ -215,10 +215,11 @@ describe.sequential("systemd notify", () => {
       const begin = must(lifeTimes(app).get("block-begin"), "life:block-begin")
       const pings = socket.received().filter((r) => r.assignment === "WATCHDOG=1").map((r) => r.t)
       console.log(`ping arrivals relative to the block (ms): ${pings.map((t) => Number(t - begin) / 1e6).map(Math.round).join(", ")}`)
-      // A ping already handed to systemd-notify when the loop blocked may still arrive; none that
-      // the blocked loop would have had to send.
-      const during = pings.filter((t) => t > begin + 1_000_000_000n && t < end)
-      expect(during).toEqual([])
+      // The notifier runs one systemd-notify at a time, so one ping handed to it just before the
+      // loop blocked may still arrive during the block (late, on a loaded machine: its sender
+      // has to start); none that the blocked loop would have had to send (about ten in 2 s).
+      const during = pings.filter((t) => t > begin && t < end)
+      expect(during.length).toBeLessThanOrEqual(1)
       expect(pings.filter((t) => t > end).length).toBeGreaterThanOrEqual(2)
     } finally {
       await socket.stop()
