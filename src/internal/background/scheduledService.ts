@@ -86,7 +86,8 @@ const dueTimes = () => {
   }
 }
 
-const emptyStats: Stats = {
+/** The stats of a scheduled service that has not run (also the cluster's, internal/cluster/scheduled.ts). */
+export const emptyStats: Stats = {
   runs: 0,
   succeeded: 0,
   failed: 0,

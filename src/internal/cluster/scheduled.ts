@@ -94,16 +94,6 @@ export class SlotPayload extends Schema.Class<SlotPayload>("effect-host/ClusterS
   }
 }
 
-const emptyStats: Stats = {
-  runs: 0,
-  succeeded: 0,
-  failed: 0,
-  interrupted: 0,
-  skipped: 0,
-  running: 0,
-  lastRun: Option.none()
-}
-
 /** How many cron slots lie strictly between `from` and `until` (capped: a count for logs). */
 export const slotsBetween = (cron: Cron.Cron, from: DateTime.Utc, until: DateTime.Utc): number => {
   const end = DateTime.toEpochMillis(until)
@@ -237,7 +227,7 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
         : Duration.decode(options.missedAfter)
       const tracing = yield* isTracing
       const span = spanIf(tracing)
-      const stats = { ...emptyStats }
+      const stats = { ...Local.emptyStats }
       current = stats
       const runsByOutcome = {
         success: Local.runsTotal.pipe(Metric.tagged("service", name), Metric.tagged("outcome", "success")),
@@ -429,7 +419,7 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
     stats: {
       value: Effect.suspend((): Effect.Effect<Stats> => {
         if (localService !== undefined) return localService.stats
-        return Effect.succeed(current === undefined ? emptyStats : { ...current })
+        return Effect.succeed(current === undefined ? Local.emptyStats : { ...current })
       }),
       enumerable: true
     }
