@@ -7,24 +7,10 @@ import { describe, expect, it } from "@effect/vitest"
 import { Cause, Context, DefaultServices, Deferred, Effect, Either, Fiber, Layer, Option, TestClock, Tracer } from "effect"
 import { ApplicationLifetime, BackgroundTaskQueue, ConfigurationError, Host, HostedService, TaskQueueFullError, TaskQueueStoppedError } from "effect-host"
 import { TestHost } from "effect-host/testing"
-import { assertSuccess, captureLogs, countingLayer, failureOf, Resource, settle } from "./util/background.js"
+import { assertSuccess, captureLogs, countingLayer, failureOf, Resource, settle, startWithQueue } from "./util/background.js"
 
 type Queue = BackgroundTaskQueue.Service
 type Unprocessed = BackgroundTaskQueue.Unprocessed
-
-/** Starts a host with `queueLayer` and hands the test the queue itself. */
-const startWithQueue = (queueLayer: Layer.Layer<BackgroundTaskQueue, ConfigurationError>, options?: Host.Options) =>
-  Effect.gen(function*() {
-    const captured: { queue?: Queue } = {}
-    const Capture = Layer.effectDiscard(Effect.map(BackgroundTaskQueue, (queue) => void (captured.queue = queue))).pipe(
-      Layer.provide(queueLayer)
-    )
-    const host = yield* TestHost.start([queueLayer, Capture], options)
-    yield* host.started
-    const queue = captured.queue
-    if (queue === undefined) throw new Error("the queue was not built")
-    return { host, queue }
-  })
 
 /** A gate tasks wait on, with a count of how many are waiting at it right now. */
 const makeGate = Effect.map(Deferred.make<void>(), (open) => {

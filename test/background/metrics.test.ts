@@ -6,25 +6,11 @@
  * Metrics are global to the test file's process: every test uses service names of its own.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Layer, Schedule } from "effect"
-import { BackgroundService, BackgroundTaskQueue, type ConfigurationError, type Host, ScheduledService } from "effect-host"
+import { Deferred, Effect, Schedule } from "effect"
+import { BackgroundService, BackgroundTaskQueue, ScheduledService } from "effect-host"
 import { TestHost } from "effect-host/testing"
-import { assertSuccess, settle } from "../util/background.js"
+import { assertSuccess, settle, startWithQueue } from "../util/background.js"
 import { scrapeRegistry } from "../util/prometheus.js"
-
-/** Starts a host with `queueLayer` and hands the test the queue itself. */
-const startWithQueue = (queueLayer: Layer.Layer<BackgroundTaskQueue, ConfigurationError>, options?: Host.Options) =>
-  Effect.gen(function*() {
-    const captured: { queue?: BackgroundTaskQueue.Service } = {}
-    const Capture = Layer.effectDiscard(Effect.map(BackgroundTaskQueue, (queue) => void (captured.queue = queue))).pipe(
-      Layer.provide(queueLayer)
-    )
-    const host = yield* TestHost.start([queueLayer, Capture], options)
-    yield* host.started
-    const queue = captured.queue
-    if (queue === undefined) throw new Error("the queue was not built")
-    return { host, queue }
-  })
 
 /** The queue's series of `service`, as a scraper sees them. */
 const queueSeries = (service: string) =>

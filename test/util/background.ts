@@ -1,5 +1,7 @@
 /** Helpers for the background-work tests (BackgroundService, ScheduledService, BackgroundTaskQueue). */
 import { Cause, Context, Effect, Exit, Layer, Logger, Option } from "effect"
+import { BackgroundTaskQueue, type ConfigurationError, type Host } from "effect-host"
+import { TestHost } from "effect-host/testing"
 
 /** The typed failure of `exit`; throws (failing the test) when it succeeded or died. */
 export const failureOf = <E>(exit: Exit.Exit<unknown, E>): E => {
@@ -55,3 +57,17 @@ export const countingLayer = () => {
   )
   return { counts, layer }
 }
+
+/** Starts a host with `queueLayer` and hands the test the queue itself. */
+export const startWithQueue = (queueLayer: Layer.Layer<BackgroundTaskQueue, ConfigurationError>, options?: Host.Options) =>
+  Effect.gen(function*() {
+    const captured: { queue?: BackgroundTaskQueue.Service } = {}
+    const Capture = Layer.effectDiscard(Effect.map(BackgroundTaskQueue, (queue) => void (captured.queue = queue))).pipe(
+      Layer.provide(queueLayer)
+    )
+    const host = yield* TestHost.start([queueLayer, Capture], options)
+    yield* host.started
+    const queue = captured.queue
+    if (queue === undefined) throw new Error("the queue was not built")
+    return { host, queue }
+  })
