@@ -220,6 +220,9 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
       watchProgress()
     }
 
+    const watchdogFailed = (reason: string) =>
+      logNow(Effect.logWarning(`The shutdown watchdog thread failed (${reason}); a stop that blocks the event loop is not bounded`))
+
     // A timer cannot fire while the event loop is blocked; a thread can (watchdog.ts).
     const armWatchdog = (deadline: number, exceeded: string) => {
       const armed = Watchdog.arm({
@@ -229,8 +232,7 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
         before: exceeded,
         describe: stillStopping,
         seen: lastSeen(inFlight()),
-        onError: (reason) =>
-          logNow(Effect.logWarning(`The shutdown watchdog thread failed (${reason}); a stop that blocks the event loop is not bounded`))
+        onError: watchdogFailed
       }, standby)
       if (armed._tag === "Armed") watchdog = armed.watchdog
       else {
@@ -249,8 +251,7 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
       standbyAsked = true
       setTimeout(() => {
         if (guard !== undefined || exiting) return
-        standby = Watchdog.standby(category, (reason) =>
-          logNow(Effect.logWarning(`The shutdown watchdog thread failed (${reason}); a stop that blocks the event loop is not bounded`)))
+        standby = Watchdog.standby(category, watchdogFailed)
       }, standbyDelayMs).unref()
     }
 
