@@ -1,7 +1,5 @@
-import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
-
-const src = (file: string) => fileURLToPath(new URL(`./src/${file}`, import.meta.url))
+import { resolve } from "./vitest.config.js"
 
 /**
  * The effect-host/cluster acceptance suite (`npm run test:cluster`): real runner processes on a
@@ -10,12 +8,7 @@ const src = (file: string) => fileURLToPath(new URL(`./src/${file}`, import.meta
  * machine's two cores. PostgreSQL: as for `npm test` (test/cluster/setup/postgres.ts).
  */
 export default defineConfig({
-  resolve: {
-    alias: [
-      { find: /^effect-host$/, replacement: src("index.ts") },
-      { find: /^effect-host\/(node|testing|http|cluster)$/, replacement: src("$1.ts") }
-    ]
-  },
+  resolve,
   test: {
     name: "cluster-acceptance",
     include: ["test/cluster/acceptance/**/*.test.ts"],

@@ -16,14 +16,16 @@ const src = (file: string) => fileURLToPath(new URL(`./src/${file}`, import.meta
 const processTests = ["test/**/*process.test.ts"]
 const clusterTests = ["test/cluster/**"]
 
+/** Tests import the package by its public name, as users do (also vitest.cluster.config.ts). */
+export const resolve = {
+  alias: [
+    { find: /^effect-host$/, replacement: src("index.ts") },
+    { find: /^effect-host\/(node|testing|http|cluster)$/, replacement: src("$1.ts") }
+  ]
+}
+
 export default defineConfig({
-  resolve: {
-    // Tests import the package by its public name, as users do.
-    alias: [
-      { find: /^effect-host$/, replacement: src("index.ts") },
-      { find: /^effect-host\/(node|testing|http|cluster)$/, replacement: src("$1.ts") }
-    ]
-  },
+  resolve,
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -27,13 +27,10 @@ const steps = {
   // Incremental: a second run re-checks only what changed (the build info is not tracked).
   typecheck: { name: "typecheck", command: bin("tsc"), args: ["--noEmit", "--incremental", "--tsBuildInfoFile", "node_modules/.cache/effect-host-tsc/tsbuildinfo"] },
   lint: { name: "lint", command: bin("eslint"), args: ["."] },
-  // Three workers, each file in a fresh one: the process tests mostly wait, and vitest 3.2's
-  // fork pool without isolation loses workers when it has more than two of them.
-  process: {
-    name: "process tests",
-    command: bin("vitest"),
-    args: ["run", "--project", "process", "--poolOptions.forks.maxForks=3", "--poolOptions.forks.isolate=true", ...extra]
-  },
+  // `npm run test:process` holds its pool settings (three workers, each file in a fresh one: the
+  // process tests mostly wait, and vitest 3.2's fork pool without isolation loses workers when it
+  // has more than two of them).
+  process: { name: "process tests", command: "npm", args: ["run", "--silent", "test:process", "--", ...extra] },
   cluster: { name: "cluster tests", command: bin("vitest"), args: ["run", "--project", "cluster", ...extra] },
   unit: { name: "unit tests", command: bin("vitest"), args: ["run", "--project", "unit", ...extra] }
 } satisfies Record<string, Step>
