@@ -4,7 +4,7 @@
  * and stops at release. A scoped service's scope is its lifetime.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Exit, Fiber, Layer } from "effect"
+import { Context, Effect, Exit, Fiber, FiberRef, HashMap, Layer } from "effect"
 import { ApplicationLifetime, Host, HostedService } from "effect-host"
 import { TestHost } from "effect-host/testing"
 import { assertSuccess, failureOf, settle } from "./util/host.js"
@@ -81,6 +81,38 @@ describe("HostedService.scoped", () => {
       yield* host.started
       assertSuccess(yield* host.stop)
       expect(rec.log).toStrictEqual(["open main", "close main"])
+    }))
+})
+
+describe("HostedService.make: what a hook runs with", () => {
+  const Marker = FiberRef.unsafeMake("unset")
+
+  it.scoped("each hook sees its layer's context and logs with service and phase; what it sets on its fiber stays its own", () =>
+    Effect.gen(function*() {
+      const seen: Array<string> = []
+      const first = HostedService.make("First", {
+        start: Effect.gen(function*() {
+          const pool = yield* Pool
+          const annotations = yield* Effect.logAnnotations
+          seen.push(`First ${pool.name} ${String(HashMap.unsafeGet(annotations, "service"))}/${String(HashMap.unsafeGet(annotations, "phase"))}`)
+          // Set without `locally`: it must not reach the next service's hooks.
+          yield* FiberRef.set(Marker, "set by First")
+        })
+      })
+      const second = HostedService.make("Second", {
+        start: Effect.gen(function*() {
+          const annotations = yield* Effect.logAnnotations
+          seen.push(`Second ${yield* FiberRef.get(Marker)} ${String(HashMap.unsafeGet(annotations, "service"))}`)
+        }),
+        stop: Effect.gen(function*() {
+          const annotations = yield* Effect.logAnnotations
+          seen.push(`Second stop ${String(HashMap.unsafeGet(annotations, "phase"))}`)
+        })
+      })
+      const host = yield* TestHost.start([first.pipe(Layer.provide(Layer.succeed(Pool, { name: "main" }))), second])
+      yield* host.started
+      assertSuccess(yield* host.stop)
+      expect(seen).toStrictEqual(["First main First/start", "Second unset Second", "Second stop stop"])
     }))
 })
 

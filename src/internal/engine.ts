@@ -26,12 +26,16 @@
  * @internal
  */
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
+import * as FiberRefs from "effect/FiberRefs"
 import { identity } from "effect/Function"
+import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import type { ApplicationLifetime } from "../ApplicationLifetime.js"
@@ -222,22 +226,48 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
      */
     const hookSpan = (service: string, phase: Phase) =>
       tracing
-        ? (effect: Effect.Effect<Exit.Exit<void, unknown>>): Effect.Effect<Exit.Exit<void, unknown>> =>
+        ? (effect: Effect.Effect<Exit.Exit<unknown, unknown>>): Effect.Effect<Exit.Exit<unknown, unknown>> =>
           Effect.exit(Effect.withSpan(Effect.flatten(effect), `HostedService.${phase}`, {
             attributes: { "effect_host.service": service, "effect_host.phase": phase },
             captureStackTrace: false
           }))
-        : identity<Effect.Effect<Exit.Exit<void, unknown>>>
+        : identity<Effect.Effect<Exit.Exit<unknown, unknown>>>
 
-    const runHook = (service: ServiceDefinition, phase: Phase): Effect.Effect<Exit.Exit<void, unknown>> => {
+    /**
+     * Enters a hook: its log lines carry `service` and `phase`, and it sees its service's context.
+     * One fiber-refs update, undone by `leave` (two `Effect.locally` steps cost about four times
+     * as much: each is an acquire/use/release with two updates). `leave` puts back the refs as
+     * they were before the hook, so what a hook sets on its fiber does not leak into the next
+     * service's hooks. A hook interrupted from outside never reaches `leave`: its whole fiber
+     * (the start fiber, the stop worker, a concurrent member's fiber) is unwinding then.
+     */
+    const enterHook = (service: ServiceDefinition, phase: Phase, entered: { refs: FiberRefs.FiberRefs | undefined }) =>
+      Effect.updateFiberRefs((fiberId, refs) => {
+        entered.refs = refs
+        const outer: HashMap.HashMap<string, unknown> = FiberRefs.getOrDefault(refs, FiberRef.currentLogAnnotations)
+        const annotations = HashMap.set(HashMap.set(outer, "service", service.name), "phase", phase)
+        const context = service.context === undefined
+          ? undefined
+          : Context.merge(FiberRefs.getOrDefault(refs, FiberRef.currentContext), service.context)
+        return FiberRefs.updateManyAs(refs, {
+          entries: context === undefined
+            ? [[FiberRef.currentLogAnnotations, [[fiberId, annotations]]]]
+            : [[FiberRef.currentLogAnnotations, [[fiberId, annotations]]], [FiberRef.currentContext, [[fiberId, context]]]]
+        })
+      })
+    const leaveHook = (entered: { refs: FiberRefs.FiberRefs | undefined }) =>
+      Effect.updateFiberRefs((_, refs) => entered.refs ?? refs)
+
+    const runHook = (service: ServiceDefinition, phase: Phase): Effect.Effect<Exit.Exit<unknown, unknown>> => {
       const hook = service.hooks[phase]
       if (hook === undefined) return Effect.succeed(Exit.void)
+      const entered: { refs: FiberRefs.FiberRefs | undefined } = { refs: undefined }
       return Effect.suspend(() => {
         events.push({ _tag: "Hook", service: service.name, phase })
         inFlight.set(service, { service: service.name, phase })
         const startedAt = clock.unsafeCurrentTimeMillis()
         hookStartedAt.set(service, startedAt)
-        return Effect.flatMap(Effect.exit(Effect.interruptible(hook)), (exit): Effect.Effect<Exit.Exit<void, unknown>> => {
+        return Effect.flatMap(Effect.exit(Effect.interruptible(hook)), (exit): Effect.Effect<Exit.Exit<unknown, unknown>> => {
           // A hook interrupted from outside (deadline, stop during start) never gets here: its
           // phase clears what it left in flight (see runPhase).
           inFlight.delete(service)
@@ -245,9 +275,10 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
           const elapsed = clock.unsafeCurrentTimeMillis() - startedAt
           const outcome = outcomeOf(exit)
           recordHook(service.name, phase, outcome, elapsed)
-          // Without a tracer there is no span to annotate: no step for it.
+          // Without a tracer there is no span to annotate: no step for it. The log line is
+          // written inside the hook's annotations; `leave` follows it.
           const withOutcome = (log: Effect.Effect<void>) =>
-            Effect.as(tracing ? Effect.zipRight(annotate("effect_host.outcome", outcome), log) : log, exit)
+            Effect.as(Effect.zipRight(tracing ? Effect.zipRight(annotate("effect_host.outcome", outcome), log) : log, leaveHook(entered)), exit)
           if (Exit.isSuccess(exit)) {
             return withOutcome(
               phase === "start" || phase === "stop"
@@ -262,8 +293,8 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
           return withOutcome(Effect.logError(`Hosted service ${service.name} ${how} in ${phase} after ${elapsed}ms`, exit.cause))
         })
       }).pipe(
-        hookSpan(service.name, phase),
-        Effect.annotateLogs({ service: service.name, phase })
+        (effect) => Effect.zipRight(enterHook(service, phase, entered), effect),
+        hookSpan(service.name, phase)
       )
     }
 
@@ -282,7 +313,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
     ): Effect.Effect<Array<ServiceFailure>> =>
       Effect.gen(function*() {
         const failures: Array<ServiceFailure> = []
-        const record = (service: ServiceDefinition, exit: Exit.Exit<void, unknown>) => {
+        const record = (service: ServiceDefinition, exit: Exit.Exit<unknown, unknown>) => {
           if (Exit.isSuccess(exit)) return onSuccess(service)
           const failure = serviceFailure(service.name, phase, exit.cause)
           failures.push(failure)
@@ -292,10 +323,17 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
           // Only members with a hook in this phase get a fiber; the others pass it at once.
           const withHook = members.filter((s) => s.hooks[phase] !== undefined)
           for (const s of members) if (s.hooks[phase] === undefined) record(s, Exit.void)
-          yield* Effect.forEach(withHook, (s) => Effect.map(runHook(s, phase), (exit) => record(s, exit)), {
-            concurrency: "unbounded",
-            discard: true
-          })
+          // A fiber per hook, awaited without joining: `Effect.forEach` with concurrency would
+          // also merge each member's fiber refs back into this fiber (a diff and a patch per
+          // member, a third of the concurrent phase's cost), and a hook's refs are its own.
+          // Forked uninterruptibly, so an interruption (deadline, stop during start) cannot
+          // land between two forks; it interrupts every member and waits for them.
+          yield* Effect.uninterruptibleMask((restore) =>
+            Effect.flatMap(
+              Effect.forEach(withHook, (s) => Effect.fork(restore(Effect.map(runHook(s, phase), (exit) => record(s, exit))))),
+              (fibers) => restore(Fiber.awaitAll(fibers)).pipe(Effect.onInterrupt(() => Fiber.interruptAll(fibers)))
+            )
+          )
         } else {
           for (const service of members) {
             if (halt(failures)) break

@@ -4,6 +4,7 @@
  *
  * @internal
  */
+import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
@@ -12,26 +13,35 @@ import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
 import * as HostOptions from "./config/hostOptions.js"
 import * as Engine from "./engine.js"
-import { currentHostContext, type HostContext, type Hooks } from "./hostContext.js"
+import { currentHostContext, type HostContext, type Hooks, type ServiceDefinition } from "./hostContext.js"
+
+/** What a hosted-service layer registers: its hooks, and the context they run with (if any). */
+export interface Registration {
+  readonly hooks: Hooks
+  readonly context?: Context.Context<never> | undefined
+}
 
 export const register = <E, R>(
   name: string,
-  makeHooks: (host: HostContext) => Effect.Effect<Hooks, E, R>
+  makeHooks: (host: HostContext) => Effect.Effect<Hooks | Registration, E, R>
 ): Layer.Layer<never, E, Exclude<R, Scope.Scope>> =>
   Layer.scopedDiscard(Effect.gen(function*() {
     const host = yield* FiberRef.get(currentHostContext)
     if (Option.isSome(host)) {
-      const hooks = yield* makeHooks(host.value)
-      host.value.register({ name, hooks })
+      host.value.register(definition(name, yield* makeHooks(host.value)))
       return
     }
     // Standalone: the layer's acquire is the start, its release the stop.
     const engine = yield* Engine.make(HostOptions.defaults)
-    const hooks = yield* makeHooks(engine.hostContext)
-    engine.hostContext.register({ name, hooks })
+    engine.hostContext.register(definition(name, yield* makeHooks(engine.hostContext)))
     yield* Effect.addFinalizer(() => engine.stop)
     yield* Effect.orDie(engine.start)
   }))
+
+const isRegistration = (u: Hooks | Registration): u is Registration => "hooks" in u
+
+const definition = (name: string, made: Hooks | Registration): ServiceDefinition =>
+  isRegistration(made) ? { name, hooks: made.hooks, context: made.context } : { name, hooks: made }
 
 const phases = ["starting", "start", "started", "stopping", "stop", "stopped"] as const
 
@@ -41,13 +51,14 @@ export type UserHooks<R> = { readonly [P in (typeof phases)[number]]?: Effect.Ef
 /** `HostedService.make`: each hook gets what the service's layer was built with. */
 export const make = <R>(name: string, hooks: UserHooks<R>): Layer.Layer<never, never, R> =>
   register(name, () =>
-    Effect.map(Effect.context<R>(), (context) => {
-      const provided: { -readonly [P in keyof Hooks]: Hooks[P] } = {}
+    Effect.map(Effect.context<R>(), (context): Registration => {
+      const registered: { -readonly [P in keyof Hooks]: Hooks[P] } = {}
       for (const phase of phases) {
         const hook = hooks[phase]
-        if (hook !== undefined) provided[phase] = Effect.asVoid(Effect.provide(hook, context))
+        // The engine provides `context` to each hook (see ServiceDefinition) and ignores results.
+        if (hook !== undefined) registered[phase] = hook as Effect.Effect<unknown, unknown>
       }
-      return provided
+      return { hooks: registered, context }
     }))
 
 /** `HostedService.scoped`: `effect` runs at start in a scope of its own, closed at stop. */

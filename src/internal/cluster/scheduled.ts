@@ -399,14 +399,17 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
             Effect.orDie
           )
           const hooks = definition?.hooks ?? {}
-          const stop = Effect.forEach([hooks.stopping, hooks.stop, hooks.stopped], (hook) => hook ?? Effect.void, { discard: true })
+          const context = definition?.context
+          const run = (hook: Effect.Effect<unknown, unknown> | undefined) =>
+            hook === undefined ? Effect.void : context === undefined ? hook : Effect.provide(hook, context)
+          const stop = Effect.forEach([hooks.stopping, hooks.stop, hooks.stopped], run, { discard: true })
           yield* Effect.addFinalizer(() =>
             stop.pipe(
               Effect.timeout(terminationTimeout),
               Effect.catchAllCause((cause) => Effect.logWarning(`Scheduled service ${name}: stop on hand-over did not complete`, cause))
             )
           )
-          yield* Effect.forEach([hooks.starting, hooks.start, hooks.started], (hook) => hook ?? Effect.void, { discard: true }).pipe(
+          yield* Effect.forEach([hooks.starting, hooks.start, hooks.started], run, { discard: true }).pipe(
             Effect.orDie
           )
         }).pipe(Effect.provide(context), Effect.annotateLogs({ service: name }))
