@@ -10,6 +10,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
+import * as FiberRefs from "effect/FiberRefs"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
@@ -19,7 +20,7 @@ import type { HostError } from "../HostError.js"
 import type { Options } from "../Host.js"
 import * as HostSetup from "./config/hostSetup.js"
 import * as Engine from "./engine.js"
-import { currentHostContext } from "./hostContext.js"
+import { currentHostContext, type HostContext } from "./hostContext.js"
 import { ApplicationLifetimeTag, HostEnvironmentTag } from "./tags.js"
 import { currentWatch, type WatchedHost } from "./watch.js"
 
@@ -54,6 +55,14 @@ const publish = (engine: Engine.Engine, setup: HostSetup.Setup) =>
     return true
   })
 
+/** Sets the fiber's context and the host a hosted-service layer registers with, in one update. */
+const setRefs = (context: Context.Context<never>, host: Option.Option<HostContext>) =>
+  Effect.updateFiberRefs((fiberId, refs) =>
+    FiberRefs.updateManyAs(refs, {
+      entries: [[FiberRef.currentContext, [[fiberId, context]]], [currentHostContext, [[fiberId, host]]]]
+    })
+  )
+
 /**
  * Builds and starts a host in the current scope; closing the scope stops it. Yields the engine,
  * the context the services provide, and whether a watcher observes the host.
@@ -76,13 +85,23 @@ export const build = (
     const memoMap = yield* Layer.makeMemoMap
     const scope = yield* Effect.scope
     const configErrors: Array<ConfigurationError> = setup.error === undefined ? [] : [setup.error]
+    // Each member is built with what the host provides and what the members before it provide,
+    // over the caller's context; the hosted-service layers register with this host meanwhile.
+    // The fiber's context is set once per member (one fiber-refs update) instead of an
+    // `Effect.provide` per member (an acquire/use/release with two updates), and both refs are
+    // put back once, however the build ends.
     const buildServices = Effect.gen(function*() {
       let context: Context.Context<never> = provided as Context.Context<never>
+      let visible = Context.merge(yield* Effect.context<never>(), context)
       for (const service of services) {
-        // Each member sees what the host provides and what the members before it provide.
-        const exit = yield* Effect.exit(Effect.provide(Layer.buildWithMemoMap(service, memoMap, scope), context))
+        yield* setRefs(visible, Option.some(engine.hostContext))
+        const exit = yield* Effect.exit(Layer.buildWithMemoMap(service, memoMap, scope))
         if (Exit.isSuccess(exit)) {
-          context = Context.merge(context, exit.value)
+          // Most members (hosted services) provide nothing: no copy for them.
+          if (exit.value.unsafeMap.size > 0) {
+            context = Context.merge(context, exit.value)
+            visible = Context.merge(visible, exit.value)
+          }
           continue
         }
         // Invalid configuration: keep building the other services so that every invalid key is
@@ -94,8 +113,10 @@ export const build = (
       }
       return context
     })
-    // The hosted-service layers register with this host while they are built.
-    const context = yield* Effect.locally(buildServices, currentHostContext, Option.some(engine.hostContext))
+    const context = yield* Effect.flatMap(
+      Effect.all([Effect.context<never>(), FiberRef.get(currentHostContext)]),
+      ([outerContext, outerHost]) => Effect.ensuring(buildServices, setRefs(outerContext, outerHost))
+    )
     if (configErrors.length > 0) {
       // Every one of them is a ConfigurationError, so this merges them into one.
       const merged = yield* HostSetup.asConfigurationError(configErrors)
