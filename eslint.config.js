@@ -9,7 +9,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ["eslint.config.js", "scripts/prepare.mjs"] },
+        projectService: { allowDefaultProject: ["eslint.config.js", "scripts/prepare.mjs", "scripts/bundle.mjs"] },
         tsconfigRootDir: import.meta.dirname
       }
     },
