@@ -107,15 +107,25 @@ export const codeIssues = (settings: Settings): ReadonlyArray<Issue> => {
 
 const optionalString = (key: string) => Config.option(Config.nonEmptyString(key))
 
+const config = Config.all({
+  environment: optionalString(configKeys.environment),
+  nodeEnv: optionalString("NODE_ENV"),
+  applicationName: optionalString(configKeys.applicationName),
+  contentRoot: optionalString(configKeys.contentRoot)
+})
+const configPaths = [...Object.values(configKeys), "NODE_ENV"].map((key) => [key])
+/** What `config` reads when none of its keys is set. */
+const unset: Config.Config.Success<typeof config> = {
+  environment: Option.none(),
+  nodeEnv: Option.none(),
+  applicationName: Option.none(),
+  contentRoot: Option.none()
+}
+
 export const resolve = (settings: Settings = {}): Effect.Effect<Environment, ConfigurationError> =>
   Effect.gen(function*() {
     const issues = [...codeIssues(settings)]
-    const read = yield* Effect.either(Read.withSources(Config.all({
-      environment: optionalString(configKeys.environment),
-      nodeEnv: optionalString("NODE_ENV"),
-      applicationName: optionalString(configKeys.applicationName),
-      contentRoot: optionalString(configKeys.contentRoot)
-    })))
+    const read = yield* Effect.either(Read.unlessUnset(configPaths, config, unset))
     if (Either.isLeft(read)) return yield* Effect.fail(new ConfigurationError({ issues: [...issues, ...read.left.issues] }))
     const fromConfig = read.right
     const given = (value: string | undefined) => (value !== undefined && value.trim() !== "" ? value : undefined)

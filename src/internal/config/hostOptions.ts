@@ -63,6 +63,17 @@ export const config = Config.all({
   backgroundServiceExceptionBehavior: Config.option(behavior(configKeys.backgroundServiceExceptionBehavior))
 })
 
+const configPaths = Object.values(configKeys).map((key) => [key])
+
+/** What `config` reads when none of its keys is set. */
+const unset: Config.Config.Success<typeof config> = {
+  shutdownTimeout: Option.none(),
+  startupTimeout: Option.none(),
+  servicesStartConcurrently: Option.none(),
+  servicesStopConcurrently: Option.none(),
+  backgroundServiceExceptionBehavior: Option.none()
+}
+
 /** How an offending value given in code is quoted in a message. */
 export const formatActual = (u: unknown): string => {
   if (typeof u === "string") return JSON.stringify(u)
@@ -157,7 +168,7 @@ export const fromCode = (options: HostOptions) => {
 export const resolve = (options: HostOptions = {}): Effect.Effect<Resolved, ConfigurationError> =>
   Effect.gen(function*() {
     const code = fromCode(options)
-    const fromConfig = yield* Effect.either(Read.withSources(config))
+    const fromConfig = yield* Effect.either(Read.unlessUnset(configPaths, config, unset))
     const issues = [...code.issues, ...(Either.isLeft(fromConfig) ? fromConfig.left.issues : [])]
     if (issues.length > 0 || Either.isLeft(fromConfig)) return yield* Effect.fail(new ConfigurationError({ issues }))
     const configured = fromConfig.right

@@ -92,7 +92,7 @@ const readHostKeys = (options: SetupOptions) =>
     Effect.either(Options.resolve(options)),
     Effect.either(Environment.resolve(options.environment)),
     Effect.either(HostLogger.settings),
-    Effect.either(Read.withSources(Config.option(Config.boolean(suppressStatusMessagesKey))))
+    Effect.either(Read.unlessUnset([[suppressStatusMessagesKey]], Config.option(Config.boolean(suppressStatusMessagesKey)), Option.none()))
   ]).pipe(Effect.map((results) => {
     const all: ReadonlyArray<Either.Either<unknown, ConfigurationError>> = results
     return { results, errors: all.flatMap((result) => Option.toArray(Either.getLeft(result))) }

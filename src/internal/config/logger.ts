@@ -73,6 +73,14 @@ const section = Config.nested(
   configKeys.section
 )
 
+/** What `section` reads when nothing is set under `Logging`. */
+const unsetSection: Config.Config.Success<typeof section> = {
+  format: Option.none(),
+  output: Option.none(),
+  levels: HashMap.empty(),
+  levelValue: Option.none()
+}
+
 const levelMessage = "Expected a log level (Trace, Debug, Information, Warning, Error, Critical, None)"
 
 /**
@@ -81,7 +89,7 @@ const levelMessage = "Expected a log level (Trace, Debug, Information, Warning, 
  */
 export const read: Effect.Effect<{ readonly settings: Settings; readonly issues: ReadonlyArray<Issue> }, ConfigurationError> =
   Effect.gen(function*() {
-    const raw = yield* Read.withSources(section)
+    const raw = yield* Read.unlessUnset([[configKeys.section]], section, unsetSection)
     const issues: Array<Issue> = []
     const invalid = (path: ReadonlyArray<string>, message: string, text: string) =>
       Effect.map(Read.sourceAt(path), (source) => {

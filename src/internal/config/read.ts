@@ -120,3 +120,20 @@ export const withSources = <A, R>(
     (error) =>
       Effect.configProviderWith((provider) => Effect.fail(fromConfigError(error, configurationOf(provider))))
   ) as Effect.Effect<A, ConfigurationError, R>
+
+/**
+ * `withSources(config)`, or `whenUnset` at once when the current provider is effect-host's and
+ * none of `paths` is set in it (at or below): what `config` would read then, since every one of
+ * its keys is optional. The host reads its own keys at every start, and Effect's `Config`
+ * interpreter costs tens of microseconds per key even when nothing is set; a foreign provider
+ * (or a set key) always goes through `Config`, errors and sources as usual.
+ */
+export const unlessUnset = <A>(
+  paths: ReadonlyArray<Key.Path>,
+  config: Config.Config<A>,
+  whenUnset: A
+): Effect.Effect<A, ConfigurationError> =>
+  Effect.configProviderWith((provider) => {
+    const store = configurationOf(provider)?.store
+    return store !== undefined && paths.every((path) => !store.has(path)) ? Effect.succeed(whenUnset) : withSources(config)
+  })
