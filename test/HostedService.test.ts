@@ -116,6 +116,19 @@ describe("HostedService.make: what a hook runs with", () => {
     }))
 })
 
+describe("HostedService.make: registered once per host", () => {
+  it.scoped("listed twice, and once more inside a composed layer, its hooks run once", () =>
+    Effect.gen(function*() {
+      const rec = new Recorder()
+      const Once = HostedService.make("Once", { start: rec.record("start"), stop: rec.record("stop") })
+      const Composed = Layer.merge(Once, Layer.succeed(Pool, { name: "main" }))
+      const host = yield* TestHost.start([Once, Once, Composed])
+      yield* host.started
+      assertSuccess(yield* host.stop)
+      expect(rec.log).toStrictEqual(["start", "stop"])
+    }))
+})
+
 describe("a hosted service used standalone (no host)", () => {
   it.effect("Layer.launch runs its start phases at acquire and its stop phases at release", () =>
     Effect.gen(function*() {

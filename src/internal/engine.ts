@@ -164,6 +164,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       hostState.unsafeModify(1, stateLabels[next])
     }
     const services: Array<ServiceDefinition> = []
+    const registeredKeys = new Set<object>()
     const startCompleted = new Set<ServiceDefinition>()
     /** How many stop phases each started service has been through (0 to 3). */
     const stopProgress = new Map<ServiceDefinition, number>()
@@ -323,17 +324,24 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
           // Only members with a hook in this phase get a fiber; the others pass it at once.
           const withHook = members.filter((s) => s.hooks[phase] !== undefined)
           for (const s of members) if (s.hooks[phase] === undefined) record(s, Exit.void)
-          // A fiber per hook, awaited without joining: `Effect.forEach` with concurrency would
-          // also merge each member's fiber refs back into this fiber (a diff and a patch per
-          // member, a third of the concurrent phase's cost), and a hook's refs are its own.
-          // Forked uninterruptibly, so an interruption (deadline, stop during start) cannot
-          // land between two forks; it interrupts every member and waits for them.
-          yield* Effect.uninterruptibleMask((restore) =>
-            Effect.flatMap(
-              Effect.forEach(withHook, (s) => Effect.fork(restore(Effect.map(runHook(s, phase), (exit) => record(s, exit))))),
-              (fibers) => restore(Fiber.awaitAll(fibers)).pipe(Effect.onInterrupt(() => Fiber.interruptAll(fibers)))
-            )
-          )
+          // A fiber per hook, started at once (`Runtime.runFork` runs a fiber synchronously until
+          // it suspends): a hook that completes without waiting is done before the next one
+          // starts, with no scheduler hop and nothing to await; one that waits runs on while the
+          // next starts. The fibers are not joined: a hook's fiber refs are its own (joining
+          // would also merge them back, a diff and a patch per member). They start in one
+          // synchronous step, so an interruption (deadline, stop during start) finds them all; it
+          // interrupts the ones still running and waits for them.
+          const runtime = yield* Effect.runtime<never>()
+          const fibers = withHook.map((s) => Runtime.runFork(runtime)(Effect.map(runHook(s, phase), (exit) => record(s, exit))))
+          const running = fibers.filter((fiber) => fiber.unsafePoll() === null)
+          if (running.length > 0) {
+            yield* Fiber.awaitAll(running).pipe(Effect.onInterrupt(() => Fiber.interruptAll(running)))
+          }
+          // `runHook` catches every failure of a hook: what is left is a defect of the engine.
+          for (const fiber of fibers) {
+            const exit = fiber.unsafePoll()
+            if (exit !== null && Exit.isFailure(exit)) return yield* Effect.failCause(exit.cause)
+          }
         } else {
           for (const service of members) {
             if (halt(failures)) break
@@ -641,7 +649,13 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
 
     const hostContext: HostContext = {
       options,
-      register: (definition) => void services.push(definition),
+      register: (definition) => {
+        if (definition.key !== undefined) {
+          if (registeredKeys.has(definition.key)) return
+          registeredKeys.add(definition.key)
+        }
+        services.push(definition)
+      },
       isStopping,
       reportBackgroundFailure,
       onStarted: (name, callback) => addCallback("started", name, callback, true),

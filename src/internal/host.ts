@@ -21,6 +21,7 @@ import type { Options } from "../Host.js"
 import * as HostSetup from "./config/hostSetup.js"
 import * as Engine from "./engine.js"
 import { currentHostContext, type HostContext } from "./hostContext.js"
+import * as HostedService from "./hostedService.js"
 import { ApplicationLifetimeTag, HostEnvironmentTag } from "./tags.js"
 import { currentWatch, type WatchedHost } from "./watch.js"
 
@@ -94,6 +95,12 @@ export const build = (
       let context: Context.Context<never> = provided as Context.Context<never>
       let visible = Context.merge(yield* Effect.context<never>(), context)
       for (const service of services) {
+        // A plain hosted service registers without being built (see HostedService.directRegistration).
+        const registration = HostedService.directRegistration(service)
+        if (registration !== undefined) {
+          engine.hostContext.register(registration(visible))
+          continue
+        }
         yield* setRefs(visible, Option.some(engine.hostContext))
         const exit = yield* Effect.exit(Layer.buildWithMemoMap(service, memoMap, scope))
         if (Exit.isSuccess(exit)) {

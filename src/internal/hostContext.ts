@@ -40,6 +40,11 @@ export interface ServiceDefinition {
   readonly name: string
   readonly hooks: Hooks
   readonly context?: Context.Context<never> | undefined
+  /**
+   * What registered it (a `HostedService.make` layer): a host registers it once however often it
+   * is listed or shared, as its memo map builds any layer once.
+   */
+  readonly key?: object | undefined
 }
 
 /**
