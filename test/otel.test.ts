@@ -11,7 +11,7 @@ import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
 import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer, Schedule } from "effect"
+import { Context, Effect, Layer, Option, Schedule } from "effect"
 import { BackgroundService, BackgroundTaskQueue, HostedService, ScheduledService } from "effect-host"
 import { HttpHost } from "effect-host/http"
 import { TestHost } from "effect-host/testing"
@@ -99,6 +99,33 @@ describe("spans through @effect/opentelemetry", () => {
       expect(start.resource.attributes).toMatchObject({ "service.name": "otel-test", "service.version": "1.2.3" })
     }).pipe(Effect.provide(layer))
   })
+
+  for (const concurrently of [false, true]) {
+    it.scoped(`a hook's own spans are children of its span, each hook's span a child of its phase${concurrently ? " (concurrent phases)" : ""}; a service's context stays its own`, () => {
+      const { layer, spans } = tracing()
+      class Db extends Context.Tag("otel-test/Db")<Db, string>() {}
+      const seen: Array<string> = []
+      return Effect.gen(function*() {
+        const host = yield* TestHost.start([
+          HostedService.make("A", { start: Effect.withSpan(Effect.flatMap(Db, (db) => Effect.sync(() => seen.push(`A ${db}`))), "A.inner") })
+            .pipe(Layer.provide(Layer.succeed(Db, "main"))),
+          HostedService.make("B", {
+            start: Effect.withSpan(Effect.map(Effect.serviceOption(Db), (db) => seen.push(`B ${Option.isSome(db) ? db.value : "none"}`)), "B.inner")
+          })
+        ], { servicesStartConcurrently: concurrently, servicesStopConcurrently: concurrently })
+        yield* host.started
+        yield* host.stop
+        const all = yield* spans
+        const phase = find(all, "Host.phase.start")
+        for (const name of ["A", "B"]) {
+          const hook = find(all, "HostedService.start", { "effect_host.service": name })
+          expect(parentIdOf(hook)).toBe(idOf(phase))
+          expect(parentIdOf(find(all, `${name}.inner`))).toBe(idOf(hook))
+        }
+        expect(seen).toEqual(["A main", "B none"])
+      }).pipe(Effect.provide(layer))
+    })
+  }
 
   it.scoped("a background service's attempts: a trace each, linked to its start hook, with the attempt and the outcome", () => {
     const { layer, spans } = tracing()

@@ -32,6 +32,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import type * as FiberId from "effect/FiberId"
 import * as FiberRef from "effect/FiberRef"
 import * as FiberRefs from "effect/FiberRefs"
 import { identity } from "effect/Function"
@@ -235,34 +236,54 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
         : identity<Effect.Effect<Exit.Exit<unknown, unknown>>>
 
     /**
-     * Enters a hook: its log lines carry `service` and `phase`, and it sees its service's context.
-     * One fiber-refs update, undone by `leave` (two `Effect.locally` steps cost about four times
-     * as much: each is an acquire/use/release with two updates). `leave` puts back the refs as
-     * they were before the hook, so what a hook sets on its fiber does not leak into the next
-     * service's hooks. A hook interrupted from outside never reaches `leave`: its whole fiber
-     * (the start fiber, the stop worker, a concurrent member's fiber) is unwinding then.
+     * A hook's fiber refs: its log lines carry `service` and `phase`, and it sees its service's
+     * context. One update of the refs (two `Effect.locally` steps cost about four times as much:
+     * each is an acquire/use/release with two updates).
      */
-    const enterHook = (service: ServiceDefinition, phase: Phase, entered: { refs: FiberRefs.FiberRefs | undefined }) =>
-      Effect.updateFiberRefs((fiberId, refs) => {
-        entered.refs = refs
-        const outer: HashMap.HashMap<string, unknown> = FiberRefs.getOrDefault(refs, FiberRef.currentLogAnnotations)
-        const annotations = HashMap.set(HashMap.set(outer, "service", service.name), "phase", phase)
-        const context = service.context === undefined
-          ? undefined
-          : Context.merge(FiberRefs.getOrDefault(refs, FiberRef.currentContext), service.context)
-        return FiberRefs.updateManyAs(refs, {
-          entries: context === undefined
-            ? [[FiberRef.currentLogAnnotations, [[fiberId, annotations]]]]
-            : [[FiberRef.currentLogAnnotations, [[fiberId, annotations]]], [FiberRef.currentContext, [[fiberId, context]]]]
-        })
+    const hookRefs = (service: ServiceDefinition, phase: Phase) => (refs: FiberRefs.FiberRefs, fiberId: FiberId.Runtime) => {
+      const outer: HashMap.HashMap<string, unknown> = FiberRefs.getOrDefault(refs, FiberRef.currentLogAnnotations)
+      const annotations = HashMap.set(HashMap.set(outer, "service", service.name), "phase", phase)
+      const context = service.context === undefined
+        ? undefined
+        : Context.merge(FiberRefs.getOrDefault(refs, FiberRef.currentContext), service.context)
+      return FiberRefs.updateManyAs(refs, {
+        entries: context === undefined
+          ? [[FiberRef.currentLogAnnotations, [[fiberId, annotations]]]]
+          : [[FiberRef.currentLogAnnotations, [[fiberId, annotations]]], [FiberRef.currentContext, [[fiberId, context]]]]
       })
+    }
+
+    /**
+     * Runs a hook on the current fiber (sequential phases): enters its refs, and `leave` puts back
+     * the refs as they were before, so what a hook sets on its fiber does not leak into the next
+     * service's hooks. A hook interrupted from outside never reaches `leave`: its whole fiber (the
+     * start fiber, the stop worker) is unwinding then. A concurrent member gets a fiber of its own,
+     * made with the hook's refs (`runHookIn`): nothing to enter or leave.
+     */
+    const enterHook = (service: ServiceDefinition, phase: Phase, entered: { refs: FiberRefs.FiberRefs | undefined }) => {
+      const update = hookRefs(service, phase)
+      return Effect.updateFiberRefs((fiberId, refs) => {
+        entered.refs = refs
+        return update(refs, fiberId)
+      })
+    }
     const leaveHook = (entered: { refs: FiberRefs.FiberRefs | undefined }) =>
       Effect.updateFiberRefs((_, refs) => entered.refs ?? refs)
 
     const runHook = (service: ServiceDefinition, phase: Phase): Effect.Effect<Exit.Exit<unknown, unknown>> => {
-      const hook = service.hooks[phase]
-      if (hook === undefined) return Effect.succeed(Exit.void)
+      if (service.hooks[phase] === undefined) return Effect.succeed(Exit.void)
       const entered: { refs: FiberRefs.FiberRefs | undefined } = { refs: undefined }
+      // `leave` after the span (with a tracer): the span's own end restores the context it began with.
+      return Effect.zipRight(enterHook(service, phase, entered), Effect.zipLeft(hookBody(service, phase), leaveHook(entered)))
+    }
+
+    /** Starts `service`'s hook of `phase` in a fiber of its own, made with the hook's refs. */
+    const runHookIn = (runtime: Runtime.Runtime<never>, service: ServiceDefinition, phase: Phase, then: (exit: Exit.Exit<unknown, unknown>) => void) =>
+      Runtime.runFork(runtime)(Effect.map(hookBody(service, phase), then), { updateRefs: hookRefs(service, phase) })
+
+    /** The hook itself in its span, with its events, metric and log line. */
+    const hookBody = (service: ServiceDefinition, phase: Phase): Effect.Effect<Exit.Exit<unknown, unknown>> => {
+      const hook = service.hooks[phase] ?? Effect.void
       return Effect.suspend(() => {
         events.push({ _tag: "Hook", service: service.name, phase })
         inFlight.set(service, { service: service.name, phase })
@@ -276,10 +297,9 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
           const elapsed = clock.unsafeCurrentTimeMillis() - startedAt
           const outcome = outcomeOf(exit)
           recordHook(service.name, phase, outcome, elapsed)
-          // Without a tracer there is no span to annotate: no step for it. The log line is
-          // written inside the hook's annotations; `leave` follows it.
+          // Without a tracer there is no span to annotate: no step for it.
           const withOutcome = (log: Effect.Effect<void>) =>
-            Effect.as(Effect.zipRight(tracing ? Effect.zipRight(annotate("effect_host.outcome", outcome), log) : log, leaveHook(entered)), exit)
+            Effect.as(tracing ? Effect.zipRight(annotate("effect_host.outcome", outcome), log) : log, exit)
           if (Exit.isSuccess(exit)) {
             return withOutcome(
               phase === "start" || phase === "stop"
@@ -293,10 +313,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
           const how = Cause.isInterruptedOnly(exit.cause) ? "was interrupted" : "failed"
           return withOutcome(Effect.logError(`Hosted service ${service.name} ${how} in ${phase} after ${elapsed}ms`, exit.cause))
         })
-      }).pipe(
-        (effect) => Effect.zipRight(enterHook(service, phase, entered), effect),
-        hookSpan(service.name, phase)
-      )
+      }).pipe(hookSpan(service.name, phase))
     }
 
     /**
@@ -332,16 +349,22 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
           // synchronous step, so an interruption (deadline, stop during start) finds them all; it
           // interrupts the ones still running and waits for them.
           const runtime = yield* Effect.runtime<never>()
-          const fibers = withHook.map((s) => Runtime.runFork(runtime)(Effect.map(runHook(s, phase), (exit) => record(s, exit))))
-          const running = fibers.filter((fiber) => fiber.unsafePoll() === null)
-          if (running.length > 0) {
-            yield* Fiber.awaitAll(running).pipe(Effect.onInterrupt(() => Fiber.interruptAll(running)))
-          }
-          // `runHook` catches every failure of a hook: what is left is a defect of the engine.
-          for (const fiber of fibers) {
+          // Only the fibers still running are kept: ten thousand finished ones held to the end
+          // of the phase would outlive the young generation and make the collector copy them.
+          const running: Array<Fiber.RuntimeFiber<void>> = []
+          const defects: Array<Cause.Cause<never>> = []
+          for (const s of withHook) {
+            const fiber = runHookIn(runtime, s, phase, (exit) => record(s, exit))
             const exit = fiber.unsafePoll()
-            if (exit !== null && Exit.isFailure(exit)) return yield* Effect.failCause(exit.cause)
+            if (exit === null) running.push(fiber)
+            // `runHook` catches every failure of a hook: what is left is a defect of the engine.
+            else if (Exit.isFailure(exit)) defects.push(exit.cause)
           }
+          if (running.length > 0) {
+            const exits = yield* Fiber.awaitAll(running).pipe(Effect.onInterrupt(() => Fiber.interruptAll(running)))
+            for (const exit of exits) if (Exit.isFailure(exit)) defects.push(exit.cause)
+          }
+          if (defects.length > 0) return yield* Effect.failCause(defects.reduce((a, b) => Cause.parallel(a, b)))
         } else {
           for (const service of members) {
             if (halt(failures)) break

@@ -44,17 +44,18 @@ export const labels = (...pairs: ReadonlyArray<readonly [string, string]>): Read
   return found
 }
 
-const hookLabelSets = new Map<string, ReadonlyArray<MetricLabel.MetricLabel>>()
+/** By service, then phase, then outcome: no key is built per update (the names are compared as they are). */
+const hookLabelSets = new Map<string, Record<string, Record<string, ReadonlyArray<MetricLabel.MetricLabel>>>>()
 
 /** `labels(["service", service], ["phase", phase], ["outcome", outcome])`, without building the pairs (once per hook). */
 export const hookLabels = (service: string, phase: string, outcome: string): ReadonlyArray<MetricLabel.MetricLabel> => {
-  const id = `${phase}\u0000${outcome}\u0000${service}`
-  let found = hookLabelSets.get(id)
-  if (found === undefined) {
-    found = labels(["service", service], ["phase", phase], ["outcome", outcome])
-    hookLabelSets.set(id, found)
+  let byPhase = hookLabelSets.get(service)
+  if (byPhase === undefined) {
+    byPhase = {}
+    hookLabelSets.set(service, byPhase)
   }
-  return found
+  const byOutcome = byPhase[phase] ??= {}
+  return byOutcome[outcome] ??= labels(["service", service], ["phase", phase], ["outcome", outcome])
 }
 
 /** How a hook, a run or a task ended, as the `outcome` tag (and span attribute) says it. */
