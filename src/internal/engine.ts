@@ -37,6 +37,7 @@ import * as FiberRef from "effect/FiberRef"
 import * as FiberRefs from "effect/FiberRefs"
 import { identity } from "effect/Function"
 import * as HashMap from "effect/HashMap"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import type { ApplicationLifetime } from "../ApplicationLifetime.js"
@@ -45,6 +46,7 @@ import type * as HostOptions from "../HostOptions.js"
 import { awaitWithin } from "./grace.js"
 import { finalizationGrace, type HostContext, type ServiceDefinition } from "./hostContext.js"
 import { hookDuration, hookLabels, hostState, labels, type Outcome, outcome as outcomeOf } from "./metrics.js"
+import { logAbove } from "./logFloor.js"
 import { annotateIf, isTracing, spanIf } from "./tracing.js"
 import {
   BackgroundServiceError,
@@ -303,8 +305,8 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
           if (Exit.isSuccess(exit)) {
             return withOutcome(
               phase === "start" || phase === "stop"
-                ? Effect.logInfo(`Hosted service ${service.name} ${phase === "start" ? "started" : "stopped"} in ${elapsed}ms`)
-                : Effect.logDebug(`Hosted service ${service.name} ${phase} done in ${elapsed}ms`)
+                ? logAbove(LogLevel.Info, `Hosted service ${service.name} ${phase === "start" ? "started" : "stopped"} in ${elapsed}ms`)
+                : logAbove(LogLevel.Debug, `Hosted service ${service.name} ${phase} done in ${elapsed}ms`)
             )
           }
           // Only reached when the hook itself ended badly: when the host interrupts a hook (stop
@@ -486,7 +488,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       enter("Starting")
       // Read now: the services register after the engine (and these spans) were made.
       yield* annotate("effect_host.services", services.length)
-      yield* Effect.logDebug(`Starting ${services.length} hosted service(s)`)
+      yield* logAbove(LogLevel.Debug, `Starting ${services.length} hosted service(s)`)
       // A daemon, so that neither an interrupted caller nor the startup deadline has to wait for
       // a start hook that ignores interruption; the stop interrupts it and waits a bounded time.
       const fiber = yield* Effect.forkDaemon(
@@ -592,7 +594,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       yield* annotate("effect_host.services", services.length)
       setReason({ _tag: "Requested" })
       yield* Deferred.succeed(stopRequested, undefined)
-      yield* Effect.logDebug("Stopping hosted services")
+      yield* logAbove(LogLevel.Debug, "Stopping hosted services")
       // The stop work runs in its own fiber so the deadline can cut it: at the deadline we
       // interrupt it and wait at most `finalizationGrace` for its interruption handlers (queue
       // accounting, perRun releases), since a hook that ignores interruption would hang us.

@@ -24,7 +24,7 @@ import {
   SubscriptionRef,
   TestClock
 } from "effect"
-import { ConfigurationError, Host, HostConfiguration, HostLogger, Settings } from "effect-host"
+import { ConfigurationError, Host, HostConfiguration, HostedService, HostLogger, Settings } from "effect-host"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Configuration from "../../src/internal/config/configuration.js"
@@ -340,6 +340,25 @@ describe("in a host", () => {
       ])
       expect(messages(captured.stderr)).toEqual(["warning 1"])
     }).pipe(Effect.provide(hostOver(dir)), withDefaultLogger, Effect.withConsole(captured.console))
+  })
+
+  it.effect("the host's own lines follow the level too: none below it at start, every one after a reload lowers it", () => {
+    const dir = contentRoot({ "appsettings.json": { Logging: { LogLevel: { Default: "Warning" } } } })
+    const captured = captureConsole()
+    const worker = HostedService.make("Worker", { start: Effect.void, stopping: Effect.void, stop: Effect.void })
+    return Effect.gen(function*() {
+      yield* Effect.scoped(Effect.gen(function*() {
+        yield* Layer.build(Host.make([worker], { configuration: isolated({ contentRoot: dir }) }))
+        yield* write(dir, "appsettings.json", { Logging: { LogLevel: { Default: "Debug" } } })
+        expect((yield* HostConfiguration.reload)._tag).toBe("Applied")
+      }))
+      expect(messages(captured.stdout)).toEqual([
+        expect.stringMatching(/^Configuration reloaded from .*appsettings\.json: 1 key changed: Logging:LogLevel:Default$/),
+        "Stopping hosted services",
+        expect.stringMatching(/^Hosted service Worker stopping done in \d+ms$/),
+        expect.stringMatching(/^Hosted service Worker stopped in \d+ms$/)
+      ])
+    }).pipe(withDefaultLogger, Effect.withConsole(captured.console))
   })
 
   it.effect("per-category levels, the format and the output follow too", () => {

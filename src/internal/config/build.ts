@@ -71,6 +71,10 @@ export interface FilesRead {
   readonly result: { readonly store: Store } | { readonly issues: ReadonlyArray<Issue> }
 }
 
+/** The plan's files' texts only, by path, as `FilesRead.texts` has them. */
+export const readTexts = (plan: Plan): ReadonlyMap<string, string | undefined> =>
+  new Map(plan.files.map(({ path: file }) => [file, Sources.readText(file)]))
+
 /** Reads the plan's files and merges them with its fixed layers, later wins. */
 export const readFiles = (plan: Plan): FilesRead => {
   const issues: Array<Issue> = []

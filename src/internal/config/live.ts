@@ -197,8 +197,12 @@ const reject = (
  */
 export const reload = (configuration: Provider.Configuration, live: Live): Effect.Effect<ReloadResult> =>
   live.lock.withPermits(1)(Effect.gen(function*(): Effect.fn.Return<ReloadResult> {
+    // Texts first: most reloads (the catch-up read when a watch begins, an editor's touch) find
+    // every file as it was, and parsing and merging them again would be thrown away.
+    const seen = yield* Ref.get(live.seen)
+    if (changedFiles(seen, Build.readTexts(live.plan)).length === 0) return { _tag: "Unchanged" } as const
     const read = Build.readFiles(live.plan)
-    const files = changedFiles(yield* Ref.get(live.seen), read.texts)
+    const files = changedFiles(seen, read.texts)
     if (files.length === 0) return { _tag: "Unchanged" } as const
     yield* Ref.set(live.seen, read.texts)
     if ("issues" in read.result) return yield* reject(live, files, new ConfigurationError({ issues: read.result.issues }))

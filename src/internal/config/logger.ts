@@ -21,6 +21,7 @@ import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type { Format, Output, Settings } from "../../HostLogger.js"
+import { currentLogFloor } from "../logFloor.js"
 import { ConfigurationError, type Issue } from "./error.js"
 import * as Key from "./key.js"
 import * as Live from "./live.js"
@@ -325,6 +326,7 @@ export const installFollowing = (
     const decorate = yield* FiberRef.get(currentDecorator)
     yield* Effect.locallyScoped(FiberRef.currentLoggers, HashSet.add(others, decorate(following(current))))
     yield* Effect.locallyScoped(FiberRef.currentMinimumLogLevel, LogLevel.All)
+    yield* Effect.locallyScoped(currentLogFloor, current)
     return true
   })
 

@@ -77,6 +77,18 @@ const fromJson = (value: Json.JsonObject, source: Source.Source): Layer => {
   return layer(entries, arrays)
 }
 
+/**
+ * One file's text, `undefined` when it is missing or cannot be read: what a reload compares first
+ * (see `readJsonFile` for why it asks before reading).
+ */
+export const readText = (path: string): string | undefined => {
+  try {
+    return fs.statSync(path, { throwIfNoEntry: false }) === undefined ? undefined : fs.readFileSync(path, "utf8")
+  } catch {
+    return undefined
+  }
+}
+
 /** Reads one JSON file. A missing file is `Missing`; unreadable or malformed is `Invalid`. */
 export const readJsonFile = (path: string): FileResult => {
   const source = Source.file(path)
