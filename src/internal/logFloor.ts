@@ -5,6 +5,10 @@
  * below this floor is then built only to be dropped by every one of them, about 2 µs each. The
  * engine writes lines per hook (`Hosted service … started in …`), so it asks first.
  *
+ * The floor travels with the following logger itself (a property of the logger value, found
+ * among the fiber's loggers), not in a `FiberRef` of its own: every fiber-refs copy (each
+ * request, each hook) would pay for one more entry.
+ *
  * A logger a program adds later, inside the host's scope, is not gated by the host's settings and
  * would have received the engine's lines below the floor; it no longer does (the `Logging`
  * section says what the host logs).
@@ -14,23 +18,29 @@
 import type * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
-import { globalValue } from "effect/GlobalValue"
 import * as LogLevel from "effect/LogLevel"
+import type * as Logger from "effect/Logger"
 
-/** What a following host logger lets through now (`lowest` follows reloads); none otherwise. */
+/** What a following host logger lets through now (`lowest` follows reloads). */
 export interface Floor {
   readonly lowest: LogLevel.LogLevel
 }
 
-export const currentLogFloor: FiberRef.FiberRef<Floor | undefined> = globalValue(
-  Symbol.for("effect-host/currentLogFloor"),
-  () => FiberRef.unsafeMake<Floor | undefined>(undefined)
-)
+export const FloorTypeId: unique symbol = Symbol.for("effect-host/LogFloor")
+
+/** `logger`, carrying `floor` (the logger's own behaviour is unchanged). */
+export const withFloor = <M, O>(logger: Logger.Logger<M, O>, floor: Floor): Logger.Logger<M, O> =>
+  Object.create(logger, { [FloorTypeId]: { value: floor } }) as Logger.Logger<M, O>
+
+const floorOf = (logger: unknown): Floor | undefined =>
+  typeof logger === "object" && logger !== null && FloorTypeId in logger ? (logger as { readonly [FloorTypeId]: Floor })[FloorTypeId] : undefined
 
 /** `Effect.logWithLevel(level, message)`, skipped when no logger of the host would write it. */
 export const logAbove = (level: LogLevel.LogLevel, message: string, cause?: Cause.Cause<unknown>): Effect.Effect<void> =>
   Effect.withFiberRuntime((fiber) => {
-    const floor = fiber.getFiberRef(currentLogFloor)
-    if (floor !== undefined && LogLevel.lessThan(level, floor.lowest)) return Effect.void
+    for (const logger of fiber.getFiberRef(FiberRef.currentLoggers)) {
+      const floor = floorOf(logger)
+      if (floor !== undefined && LogLevel.lessThan(level, floor.lowest)) return Effect.void
+    }
     return cause === undefined ? Effect.logWithLevel(level, message) : Effect.logWithLevel(level, message, cause)
   })

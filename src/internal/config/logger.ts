@@ -21,7 +21,7 @@ import * as Option from "effect/Option"
 import { pipeArguments } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type { Format, Output, Settings } from "../../HostLogger.js"
-import { currentLogFloor } from "../logFloor.js"
+import { withFloor } from "../logFloor.js"
 import { ConfigurationError, type Issue } from "./error.js"
 import * as Key from "./key.js"
 import * as Live from "./live.js"
@@ -324,9 +324,9 @@ export const installFollowing = (
     }
     const others = loggers.pipe(HashSet.filter((l) => !isStandIn(l)), HashSet.map((l) => gated(current, l)))
     const decorate = yield* FiberRef.get(currentDecorator)
-    yield* Effect.locallyScoped(FiberRef.currentLoggers, HashSet.add(others, decorate(following(current))))
+    // The logger carries the floor (logFloor.ts), so the engine skips what it would drop anyway.
+    yield* Effect.locallyScoped(FiberRef.currentLoggers, HashSet.add(others, withFloor(decorate(following(current)), current)))
     yield* Effect.locallyScoped(FiberRef.currentMinimumLogLevel, LogLevel.All)
-    yield* Effect.locallyScoped(currentLogFloor, current)
     return true
   })
 
