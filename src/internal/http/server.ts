@@ -28,6 +28,8 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import type * as FiberId from "effect/FiberId"
+import * as FiberRefs from "effect/FiberRefs"
 import type { LazyArg } from "effect/Function"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
@@ -120,6 +122,22 @@ const tracked = <E, R>(
     return Effect.interruptible(intercept?.(request) ?? app)
   })
 
+/**
+ * The fiber refs without those at their initial value (they read the same without an entry):
+ * the request handler's runtime is taken from these, and a request's fiber copies its refs map
+ * several times (forked, provided, spanned), so every entry costs on every request. The host's
+ * build leaves some behind (refs set with `locally`, then restored).
+ */
+const withoutIdleRefs = (_: FiberId.Runtime, refs: FiberRefs.FiberRefs): FiberRefs.FiberRefs => {
+  const none = FiberRefs.empty()
+  let kept = refs
+  for (const ref of FiberRefs.fiberRefs(refs)) {
+    // A ref's initial value is what an empty set of refs reads.
+    if (FiberRefs.getOrDefault(refs, ref) === FiberRefs.getOrDefault(none, ref)) kept = FiberRefs.delete(kept, ref)
+  }
+  return kept
+}
+
 export const make = <E, R>(app: HttpApp.Default<E, R>, settings: Settings): Effect.Effect<Server, never, R> =>
   Effect.gen(function*() {
     const context = yield* Effect.context<R>()
@@ -166,7 +184,7 @@ export const make = <E, R>(app: HttpApp.Default<E, R>, settings: Settings): Effe
       // request would otherwise become its child) and with interruption enabled.
       // `HttpServer.serve` erases the app's requirements; they are provided right here.
       const served = tracked(app, connections, settings.intercept) as HttpApp.Default<unknown>
-      yield* server.serve(served).pipe(
+      yield* Effect.zipRight(Effect.updateFiberRefs(withoutIdleRefs), server.serve(served)).pipe(
         Effect.mapInputContext((ctx: Context.Context<R | Scope.Scope>) => Context.omit(Tracer.ParentSpan)(ctx)),
         Effect.provide(context),
         Scope.extend(scope),
