@@ -116,6 +116,19 @@ describe("HostedService.make: what a hook runs with", () => {
     }))
 })
 
+describe("HostedService.make: a hook's Scope", () => {
+  it.scoped("what a start hook adds to its Scope is released after the stop phases, as the layer's own scope was", () =>
+    Effect.gen(function*() {
+      const rec = new Recorder()
+      const Holder = HostedService.make("Holder", {
+        start: Effect.addFinalizer(() => rec.record("released")),
+        stop: rec.record("stop")
+      })
+      yield* Effect.scoped(Layer.build(Host.make([Holder], { logger: false })))
+      expect(rec.log).toStrictEqual(["stop", "released"])
+    }))
+})
+
 describe("HostedService.make: registered once per host", () => {
   it.scoped("listed twice, and once more inside a composed layer, its hooks run once", () =>
     Effect.gen(function*() {

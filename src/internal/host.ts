@@ -8,13 +8,14 @@
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
 import * as FiberRefs from "effect/FiberRefs"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import type { ConfigurationError } from "../ConfigurationError.js"
 import type { HostError } from "../HostError.js"
 import type { Options } from "../Host.js"
@@ -94,11 +95,15 @@ export const build = (
     const buildServices = Effect.gen(function*() {
       let context: Context.Context<never> = provided as Context.Context<never>
       let visible = Context.merge(yield* Effect.context<never>(), context)
+      // A plain hosted service registers without being built (see
+      // HostedService.directRegistration). Its hooks' `Scope` is this one, made now, as a
+      // member's layer scope would be: what a start hook adds to it is released after the stop.
+      const directScope = yield* Scope.fork(scope, ExecutionStrategy.sequential)
+      let visibleToDirect = Context.add(visible, Scope.Scope, directScope)
       for (const service of services) {
-        // A plain hosted service registers without being built (see HostedService.directRegistration).
         const registration = HostedService.directRegistration(service)
         if (registration !== undefined) {
-          engine.hostContext.register(registration(visible))
+          engine.hostContext.register(registration(visibleToDirect))
           continue
         }
         yield* setRefs(visible, Option.some(engine.hostContext))
@@ -108,6 +113,7 @@ export const build = (
           if (exit.value.unsafeMap.size > 0) {
             context = Context.merge(context, exit.value)
             visible = Context.merge(visible, exit.value)
+            visibleToDirect = Context.add(Context.merge(visibleToDirect, exit.value), Scope.Scope, directScope)
           }
           continue
         }
