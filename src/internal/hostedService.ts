@@ -1,6 +1,8 @@
 /**
  * The one way a hosted service comes into being: a scoped layer that registers its hooks with
  * the host building it, or, built outside any host, runs them itself through a one-service engine.
+ * `HostedService.make`/`scoped` layers also carry their definition, so a host that lists one
+ * registers it without building the layer (`directRegistration`).
  *
  * @internal
  */
@@ -59,7 +61,7 @@ interface Direct {
 
 const isDirect = (u: unknown): u is Direct => typeof u === "object" && u !== null && DirectTypeId in u
 
-/** How `host` registers `layer` without building it, when it is a plain hosted service. */
+/** How a host registers `layer` without building it, when it is a plain hosted service. */
 export const directRegistration = (layer: unknown): ((context: Context.Context<never>) => ServiceDefinition) | undefined =>
   isDirect(layer) ? layer[DirectTypeId] : undefined
 
