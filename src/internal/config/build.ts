@@ -71,35 +71,40 @@ export interface FilesRead {
   readonly result: { readonly store: Store } | { readonly issues: ReadonlyArray<Issue> }
 }
 
-/** The plan's files' texts only, by path, as `FilesRead.texts` has them. */
-export const readTexts = (plan: Plan): ReadonlyMap<string, string | undefined> =>
-  new Map(plan.files.map(({ path: file }) => [file, Sources.readText(file)]))
+/** Each file of the plan as read now, not parsed yet. */
+export type FileReads = ReadonlyArray<readonly [PlannedFile, Sources.FileText]>
 
-/** Reads the plan's files and merges them with its fixed layers, later wins. */
-export const readFiles = (plan: Plan): FilesRead => {
+export const readTexts = (plan: Plan): FileReads => plan.files.map((file) => [file, Sources.readFileText(file.path)] as const)
+
+/** Each file's text by path, as `FilesRead.texts` has them. */
+export const textsOf = (reads: FileReads): ReadonlyMap<string, string | undefined> =>
+  new Map(reads.map(([file, read]) => [file.path, Sources.textOf(read)]))
+
+/**
+ * Parses the plan's files (as read now, or as `reads` has them) and merges them with its fixed
+ * layers, later wins.
+ */
+export const readFiles = (plan: Plan, reads: FileReads = readTexts(plan)): FilesRead => {
   const issues: Array<Issue> = []
   const files: Array<FileStatus> = []
-  const texts = new Map<string, string | undefined>()
   const fileLayers: Array<Layer> = []
-  for (const { optional, path: file } of plan.files) {
-    const result = Sources.readJsonFile(file)
+  for (const [{ optional, path: file }, read] of reads) {
+    const result = Sources.parseJsonFile(file, read)
     switch (result._tag) {
       case "Loaded":
         fileLayers.push(result.layer)
         files.push({ path: file, loaded: true })
-        texts.set(file, result.text)
         break
       case "Missing":
         if (!optional) issues.push({ message: `${file}: required configuration file not found`, source: Source.file(file) })
         files.push({ path: file, loaded: false })
-        texts.set(file, undefined)
         break
       case "Invalid":
         issues.push(result.issue)
         files.push({ path: file, loaded: false })
-        texts.set(file, result.text)
     }
   }
+  const texts = textsOf(reads)
   const result = issues.length > 0 ? { issues } : { store: merge([...plan.below, ...fileLayers, ...plan.above]) }
   return { files, texts, result }
 }

@@ -198,13 +198,13 @@ const reject = (
 export const reload = (configuration: Provider.Configuration, live: Live): Effect.Effect<ReloadResult> =>
   live.lock.withPermits(1)(Effect.gen(function*(): Effect.fn.Return<ReloadResult> {
     // Texts first: most reloads (the catch-up read when a watch begins, an editor's touch) find
-    // every file as it was, and parsing and merging them again would be thrown away.
-    const seen = yield* Ref.get(live.seen)
-    if (changedFiles(seen, Build.readTexts(live.plan)).length === 0) return { _tag: "Unchanged" } as const
-    const read = Build.readFiles(live.plan)
-    const files = changedFiles(seen, read.texts)
+    // every file as it was, and parsing and merging them would be thrown away.
+    const reads = Build.readTexts(live.plan)
+    const texts = Build.textsOf(reads)
+    const files = changedFiles(yield* Ref.get(live.seen), texts)
     if (files.length === 0) return { _tag: "Unchanged" } as const
-    yield* Ref.set(live.seen, read.texts)
+    yield* Ref.set(live.seen, texts)
+    const read = Build.readFiles(live.plan, reads)
     if ("issues" in read.result) return yield* reject(live, files, new ConfigurationError({ issues: read.result.issues }))
 
     const store = read.result.store

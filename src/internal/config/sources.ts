@@ -51,11 +51,11 @@ export const fromValues = (values: Readonly<Record<string, unknown>>): { layer: 
 // JSON files
 // ---------------------------------------------------------------------------------------------
 
-/** A file as read: its layer, or why it has none, and its text (a reload compares texts first). */
+/** A file as parsed: its layer, or why it has none. */
 export type FileResult =
-  | { readonly _tag: "Loaded"; readonly layer: Layer; readonly text: string }
+  | { readonly _tag: "Loaded"; readonly layer: Layer }
   | { readonly _tag: "Missing" }
-  | { readonly _tag: "Invalid"; readonly issue: Issue; readonly text?: string | undefined }
+  | { readonly _tag: "Invalid"; readonly issue: Issue }
 
 const fromJson = (value: Json.JsonObject, source: Source.Source): Layer => {
   const entries: Array<Entry> = []
@@ -77,44 +77,48 @@ const fromJson = (value: Json.JsonObject, source: Source.Source): Layer => {
   return layer(entries, arrays)
 }
 
-/**
- * One file's text, `undefined` when it is missing or cannot be read: what a reload compares first
- * (see `readJsonFile` for why it asks before reading).
- */
-export const readText = (path: string): string | undefined => {
-  try {
-    return fs.statSync(path, { throwIfNoEntry: false }) === undefined ? undefined : fs.readFileSync(path, "utf8")
-  } catch {
-    return undefined
-  }
-}
+/** A file as read from disk, before it is parsed: a reload compares the texts first. */
+export type FileText =
+  | { readonly _tag: "Missing" }
+  | { readonly _tag: "Text"; readonly text: string }
+  | { readonly _tag: "Unreadable"; readonly error: unknown }
 
-/** Reads one JSON file. A missing file is `Missing`; unreadable or malformed is `Invalid`. */
-export const readJsonFile = (path: string): FileResult => {
-  const source = Source.file(path)
-  let text: string
+/** Reads one file's text. */
+export const readFileText = (path: string): FileText => {
   try {
     // A missing file is the common case (appsettings.{Environment}.json): asking first costs less
     // than the exception a failed read builds.
     if (fs.statSync(path, { throwIfNoEntry: false }) === undefined) return { _tag: "Missing" }
-    text = fs.readFileSync(path, "utf8")
+    return { _tag: "Text", text: fs.readFileSync(path, "utf8") }
   } catch (error) {
     const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : ""
-    if (code === "ENOENT") return { _tag: "Missing" }
+    return code === "ENOENT" ? { _tag: "Missing" } : { _tag: "Unreadable", error }
+  }
+}
+
+/** The text a file had when read, `undefined` when it was missing or unreadable. */
+export const textOf = (read: FileText): string | undefined => (read._tag === "Text" ? read.text : undefined)
+
+/** One JSON file as read. A missing file is `Missing`; unreadable or malformed is `Invalid`. */
+export const parseJsonFile = (path: string, read: FileText): FileResult => {
+  const source = Source.file(path)
+  if (read._tag === "Missing") return read
+  if (read._tag === "Unreadable") {
+    const error = read.error
     return { _tag: "Invalid", issue: { message: `${path}: cannot read the file (${error instanceof Error ? error.message : String(error)})`, source } }
   }
+  const text = read.text
   try {
     const value = Json.parse(text)
     if (!Json.isObject(value)) {
-      return { _tag: "Invalid", issue: { message: `${path}:1:1: invalid configuration file: the top level must be a JSON object`, source }, text }
+      return { _tag: "Invalid", issue: { message: `${path}:1:1: invalid configuration file: the top level must be a JSON object`, source } }
     }
-    return { _tag: "Loaded", layer: fromJson(value, source), text }
+    return { _tag: "Loaded", layer: fromJson(value, source) }
   } catch (error) {
     if (error instanceof Json.JsonSyntaxError) {
       return {
         _tag: "Invalid",
-        issue: { message: `${path}:${error.line}:${error.column}: invalid JSON: ${error.message}`, source },
-        text
+        issue: { message: `${path}:${error.line}:${error.column}: invalid JSON: ${error.message}`, source }
       }
     }
     throw error
