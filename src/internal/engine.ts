@@ -244,39 +244,32 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
      */
     const hookRefs = (service: ServiceDefinition, phase: Phase) => (refs: FiberRefs.FiberRefs, fiberId: FiberId.Runtime) => {
       const outer: HashMap.HashMap<string, unknown> = FiberRefs.getOrDefault(refs, FiberRef.currentLogAnnotations)
-      const annotations = HashMap.set(HashMap.set(outer, "service", service.name), "phase", phase)
-      const context = service.context === undefined
-        ? undefined
-        : Context.merge(FiberRefs.getOrDefault(refs, FiberRef.currentContext), service.context)
+      const annotations = [FiberRef.currentLogAnnotations, [[fiberId, HashMap.set(HashMap.set(outer, "service", service.name), "phase", phase)]]] as const
       return FiberRefs.updateManyAs(refs, {
-        entries: context === undefined
-          ? [[FiberRef.currentLogAnnotations, [[fiberId, annotations]]]]
-          : [[FiberRef.currentLogAnnotations, [[fiberId, annotations]]], [FiberRef.currentContext, [[fiberId, context]]]]
+        entries: service.context === undefined
+          ? [annotations]
+          : [annotations, [FiberRef.currentContext, [[fiberId, Context.merge(FiberRefs.getOrDefault(refs, FiberRef.currentContext), service.context)]]]]
       })
     }
 
     /**
-     * Runs a hook on the current fiber (sequential phases): enters its refs, and `leave` puts back
-     * the refs as they were before, so what a hook sets on its fiber does not leak into the next
-     * service's hooks. A hook interrupted from outside never reaches `leave`: its whole fiber (the
+     * Runs a hook on the current fiber (sequential phases): enters its refs, and leaves by putting
+     * back the refs as they were before, so what a hook sets on its fiber does not leak into the
+     * next service's hooks. A hook interrupted from outside never leaves: its whole fiber (the
      * start fiber, the stop worker) is unwinding then. A concurrent member gets a fiber of its own,
      * made with the hook's refs (`runHookIn`): nothing to enter or leave.
      */
-    const enterHook = (service: ServiceDefinition, phase: Phase, entered: { refs: FiberRefs.FiberRefs | undefined }) => {
-      const update = hookRefs(service, phase)
-      return Effect.updateFiberRefs((fiberId, refs) => {
-        entered.refs = refs
-        return update(refs, fiberId)
-      })
-    }
-    const leaveHook = (entered: { refs: FiberRefs.FiberRefs | undefined }) =>
-      Effect.updateFiberRefs((_, refs) => entered.refs ?? refs)
-
     const runHook = (service: ServiceDefinition, phase: Phase): Effect.Effect<Exit.Exit<unknown, unknown>> => {
       if (service.hooks[phase] === undefined) return Effect.succeed(Exit.void)
-      const entered: { refs: FiberRefs.FiberRefs | undefined } = { refs: undefined }
-      // `leave` after the span (with a tracer): the span's own end restores the context it began with.
-      return Effect.zipRight(enterHook(service, phase, entered), Effect.zipLeft(hookBody(service, phase), leaveHook(entered)))
+      const update = hookRefs(service, phase)
+      let before: FiberRefs.FiberRefs | undefined
+      const enter = Effect.updateFiberRefs((fiberId, refs) => {
+        before = refs
+        return update(refs, fiberId)
+      })
+      const leave = Effect.updateFiberRefs((_, refs) => before ?? refs)
+      // Leaves after the span (with a tracer): the span's own end restores the context it began with.
+      return Effect.zipRight(enter, Effect.zipLeft(hookBody(service, phase), leave))
     }
 
     /** Starts `service`'s hook of `phase` in a fiber of its own, made with the hook's refs. */
