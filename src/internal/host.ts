@@ -113,7 +113,7 @@ export const build = (
           if (exit.value.unsafeMap.size > 0) {
             context = Context.merge(context, exit.value)
             visible = Context.merge(visible, exit.value)
-            visibleToDirect = Context.add(Context.merge(visibleToDirect, exit.value), Scope.Scope, directScope)
+            visibleToDirect = Context.add(visible, Scope.Scope, directScope)
           }
           continue
         }

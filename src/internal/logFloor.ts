@@ -15,7 +15,6 @@
  *
  * @internal
  */
-import type * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as LogLevel from "effect/LogLevel"
@@ -36,11 +35,11 @@ const floorOf = (logger: unknown): Floor | undefined =>
   typeof logger === "object" && logger !== null && FloorTypeId in logger ? (logger as { readonly [FloorTypeId]: Floor })[FloorTypeId] : undefined
 
 /** `Effect.logWithLevel(level, message)`, skipped when no logger of the host would write it. */
-export const logAbove = (level: LogLevel.LogLevel, message: string, cause?: Cause.Cause<unknown>): Effect.Effect<void> =>
+export const logAbove = (level: LogLevel.LogLevel, message: string): Effect.Effect<void> =>
   Effect.withFiberRuntime((fiber) => {
     for (const logger of fiber.getFiberRef(FiberRef.currentLoggers)) {
       const floor = floorOf(logger)
       if (floor !== undefined && LogLevel.lessThan(level, floor.lowest)) return Effect.void
     }
-    return cause === undefined ? Effect.logWithLevel(level, message) : Effect.logWithLevel(level, message, cause)
+    return Effect.logWithLevel(level, message)
   })
