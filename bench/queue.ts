@@ -15,7 +15,7 @@
  *   `onSizeLessThan(capacity)`); fastq (unbounded, callbacks) for scale.
  *
  * Every program runs in the same process, interleaved (5 rounds after 1 warm-up, the starting
- * program rotated each round, a full GC before each run), and both wall time and CPU time
+ * program rotated each round, a minor GC before each run), and both wall time and CPU time
  * (`process.cpuUsage`, user + system) are recorded; each row gives the median's throughput.
  */
 import { Context, Deferred, Effect, Layer, Logger, LogLevel, Queue } from "effect"
@@ -98,14 +98,16 @@ const backgroundTaskQueue = (lib: typeof EffectHost) => (tasks: number, workers:
 const immediate = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 /**
- * A full GC between programs, so none pays for the garbage of the one before it (CPU time counts
- * the GC threads too). `--expose-gc` is not on the bench's command line; V8 can still hand out
+ * A minor GC between programs, so none pays for the young garbage of the one before it (CPU time
+ * counts the GC threads too). Not a full GC: the runs right after a forced full GC are slower
+ * for a while, whatever they do (see fixtures/startstop.ts), which cost the fast programs up to
+ * 3x at 20,000 tasks (`--quick`). `--expose-gc` is not on the bench's command line; V8 can still hand out
  * its `gc` function to a fresh context once the flag is set.
  */
 const collectGarbage: () => void = (() => {
   v8.setFlagsFromString("--expose-gc")
   const gc: unknown = vm.runInNewContext("gc")
-  return typeof gc === "function" ? () => void gc() : () => undefined
+  return typeof gc === "function" ? () => void gc({ type: "minor" }) : () => undefined
 })()
 
 const pQueue = async (tasks: number, workers: number, kind: Kind) => {
@@ -167,7 +169,7 @@ const interleaved = async (
       const name = names[(round + i) % names.length] ?? ""
       const program = programs[name]
       if (program === undefined) continue
-      // A full GC and a macrotask between programs, so the previous one's garbage and timers do
+      // A minor GC and a macrotask between programs, so the previous one's garbage and timers do
       // not land in this one.
       collectGarbage()
       await immediate()
@@ -245,7 +247,7 @@ export const queue: Benchmark = {
         "(faster than an unbounded queue with one semaphore release per batch, which takes a permit per task). " +
         `${oneTake}: \`Queue.bounded\` + \`Queue.take\` per task.`,
         "p-queue gets the same capacity (the producer awaits `onSizeLessThan(capacity)`); fastq has no capacity (unbounded).",
-        "CPU time is the whole process's (user + system), so it includes the producer and the GC; a full GC runs before each program."
+        "CPU time is the whole process's (user + system), so it includes the producer and the GC; a minor GC runs before each program (a full one would slow the next runs down whatever they do)."
       ]
     }
   }

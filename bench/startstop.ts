@@ -122,7 +122,7 @@ export const startStop: Benchmark = {
       notes: [
         "floor (Scope): N Effect.acquireRelease(void, void) in one Effect.scoped, the least N started-then-stopped members cost. Layer.launch: N Layer.scopedDiscard(acquireRelease) via Layer.mergeAll, built and released (Layer.launch minus its endless wait; mergeAll builds and releases concurrently). Host: N HostedService.make(name, { start, stop }) under Host.make, every start and stop phase, one at a time (sequential, the default) or each phase's members concurrently.",
         `CPU: process.cpuUsage (user + system) around the region, every thread of the process (GC helpers, the compiler), so it can exceed wall time. Logs below Warning filtered in every program.`,
-        `warm: one process per size, programs interleaved, medians of ${warmReps} start+stops each (--expose-gc, a full GC before each run of ≥ 100 services, outside the region). cold: one fresh \`node\` process per start+stop (${coldReps}), interleaved; "process CPU" is everything that process used up to the end of the region (node start-up and module loading included).`
+        `warm: one process per size, programs interleaved, medians of ${warmReps} start+stops each (--expose-gc, a minor GC before each run of ≥ 100 services, outside the region). cold: one fresh \`node\` process per start+stop (${coldReps}), interleaved; "process CPU" is everything that process used up to the end of the region (node start-up and module loading included).`
       ]
     }
   }
