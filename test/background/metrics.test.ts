@@ -146,6 +146,29 @@ describe("queue metrics", () => {
       assertSuccess(yield* host.stop)
     }))
 
+  it.scoped("the wait counts only the time tasks wait, not the idle time before them", () =>
+    Effect.gen(function*() {
+      const { host, queue } = yield* startWithQueue(BackgroundTaskQueue.layer({ name: "MetricsIdleFirst", capacity: 10 }))
+      // Idle for a minute, with tasks going through that never wait.
+      for (let i = 0; i < 3; i++) {
+        yield* queue.enqueue(Effect.void)
+        yield* settle
+        yield* host.advance("20 seconds")
+        yield* settle
+      }
+      expect(yield* queueSeries("MetricsIdleFirst")).toMatchObject({ completed: 3, depth: 0, waitSeconds: 0 })
+      // Then one worker, a task of 5 s and two behind it: they wait 5 s each, then the last 5 s more.
+      for (let i = 0; i < 3; i++) yield* queue.enqueue(Effect.sleep("5 seconds"))
+      yield* settle
+      yield* host.advance("5 seconds")
+      yield* settle
+      expect(yield* queueSeries("MetricsIdleFirst")).toMatchObject({ started: 5, depth: 1, waitSeconds: 10 })
+      yield* host.advance("10 seconds")
+      yield* settle
+      expect(yield* queueSeries("MetricsIdleFirst")).toMatchObject({ completed: 6, depth: 0, waitSeconds: 15 })
+      assertSuccess(yield* host.stop)
+    }))
+
   it.scoped("tasks not completed at stop, by status; enqueued = completed + unprocessed", () =>
     Effect.gen(function*() {
       const never = yield* Deferred.make<void>()
