@@ -44,6 +44,19 @@ describe("precedence: code < appsettings.json < appsettings.{Environment}.json <
     ).pipe(Effect.map((values) => expect(values).toEqual(["db.local", 6543]))))
 })
 
+describe("environment variables", () => {
+  it.effect("each configuration reads the environment as it is then: a changed, a new and a removed variable", () =>
+    Effect.gen(function*() {
+      const read = (env: Record<string, string>) =>
+        withConfig({ env, envPrefix: "APP_" }, Effect.all([Config.option(readString("Greeting")), Config.option(readString("Other"))]))
+      expect(yield* read({ APP_Greeting: "hello" })).toEqual([Option.some("hello"), Option.none()])
+      expect(yield* read({ APP_Greeting: "bye", APP_Other: "x" })).toEqual([Option.some("bye"), Option.some("x")])
+      expect(yield* read({ APP_Other: "x" })).toEqual([Option.none(), Option.some("x")])
+      // The same variables without the prefix are other keys.
+      expect(yield* withConfig({ env: { APP_Greeting: "hello" } }, Config.option(readString("Greeting")))).toEqual(Option.none())
+    }))
+})
+
 describe("key syntax", () => {
   const cases: ReadonlyArray<readonly [string, HostConfiguration.Options]> = [
     ["JSON object", { contentRoot: contentRoot({ "appsettings.json": { Section: { Key: "v" } } }) }],
@@ -120,6 +133,26 @@ describe("arrays", () => {
     withConfig({ contentRoot: contentRoot(json), env: { Servers: "x, y" } }, Config.array(Config.string(), "Servers")).pipe(
       Effect.map((servers) => expect(servers).toEqual(["x", "y"]))
     ))
+
+  it.effect("each layer replaces what the one below made of the array: elements, a list, elements again", () =>
+    Effect.all([
+      // JSON array -> a comma list in the environment -> one element on the command line.
+      withConfig({ contentRoot: contentRoot(json), env: { Servers: "x, y" }, args: ["--Servers:0=z"] }, Config.array(Config.string(), "Servers")),
+      // JSON array -> one element in the environment -> a comma list on the command line.
+      withConfig({ contentRoot: contentRoot(json), env: { SERVERS__0: "x" }, args: ["--Servers=p,q"] }, Config.array(Config.string(), "Servers"))
+    ]).pipe(Effect.map((values) => expect(values).toEqual([["z"], ["p", "q"]]))))
+
+  it.effect("a key that was an array and was replaced by a value is a plain key again for the layers above", () =>
+    // Code: an array -> appsettings.json: a value (the array is gone) -> appsettings.Production.json:
+    // a child of that key -> the environment: the value again, which must not take the child with it.
+    withConfig(
+      {
+        values: { Servers: ["a"] },
+        contentRoot: contentRoot({ "appsettings.json": { Servers: "x" }, "appsettings.Production.json": { Servers: { Extra: "e" } } }),
+        env: { Servers: "y" }
+      },
+      Effect.all([readString("Servers"), readString("Servers:Extra")])
+    ).pipe(Effect.map((values) => expect(values).toEqual(["y", "e"]))))
 
   it.effect("indexed elements from the environment and the command line form arrays", () =>
     withConfig(

@@ -20,6 +20,11 @@ export const normalize = (path: Path): Array<string> => {
   for (const raw of path) {
     for (const part of raw.split(":")) {
       if (part === "") continue
+      // Most segments have no index in brackets: no regular expression for them.
+      if (!part.endsWith("]")) {
+        out.push(part)
+        continue
+      }
       const bracket = bracketIndex.exec(part)
       if (bracket !== null && bracket[1] !== undefined) {
         out.push(bracket[1])
@@ -36,10 +41,22 @@ export const normalize = (path: Path): Array<string> => {
   return out
 }
 
-export const isIndex = (segment: string): boolean => /^\d+$/.test(segment)
+export const isIndex = (segment: string): boolean => {
+  if (segment.length === 0) return false
+  for (let i = 0; i < segment.length; i++) {
+    const c = segment.charCodeAt(i)
+    if (c < 48 || c > 57) return false
+  }
+  return true
+}
 
 /** The lookup key: lower-cased segments joined with `:`. */
-export const lower = (path: Path): string => path.map((s) => s.toLowerCase()).join(":")
+export const lower = (path: Path): string => {
+  // Built by hand: every entry of every source goes through here, several times per merge.
+  let key = ""
+  for (let i = 0; i < path.length; i++) key = i === 0 ? (path[i] as string).toLowerCase() : `${key}:${(path[i] as string).toLowerCase()}`
+  return key
+}
 
 export const display = (path: Path): string => path.join(":")
 

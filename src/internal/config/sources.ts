@@ -135,19 +135,38 @@ export const parseJsonFile = (path: string, read: FileText): FileResult => {
  */
 export const fromEnv = (env: Readonly<Record<string, string | undefined>>, prefix?: string): Layer => {
   const entries: Array<Entry> = []
+  const withPrefix = prefix !== undefined && prefix !== ""
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) continue
-    let keyText = name
-    if (prefix !== undefined && prefix !== "") {
-      if (!name.toLowerCase().startsWith(prefix.toLowerCase())) continue
-      keyText = name.slice(prefix.length)
+    // Every host reads the whole environment, which rarely changes between two hosts: the entry
+    // of a variable is made once per name, value and prefix (entries are never modified).
+    const cacheKey = withPrefix ? `${prefix}\u0000${name}` : name
+    const cached = envEntries.get(cacheKey)
+    if (cached !== undefined && cached.value === value) {
+      if (cached.entry !== undefined) entries.push(cached.entry)
+      continue
     }
-    const raw = keyText.split(/__|:/)
-    // `__CF_USER_TEXT_ENCODING` and the like cannot be addressed as keys: skip them.
-    if (raw.some((segment) => segment === "")) continue
-    entries.push({ path: Key.normalize(raw), value, source: Source.env(name), splittable: true })
+    const entry = envEntry(name, value, withPrefix ? prefix : undefined)
+    envEntries.set(cacheKey, { value, entry })
+    if (entry !== undefined) entries.push(entry)
   }
   return layer(entries)
+}
+
+/** The entries made from the environment so far (see `fromEnv`): as many as it has variables. */
+const envEntries = new Map<string, { readonly value: string; readonly entry: Entry | undefined }>()
+
+/** The entry of one variable, or `undefined` when it is not a key (or not under the prefix). */
+const envEntry = (name: string, value: string, prefix: string | undefined): Entry | undefined => {
+  let keyText = name
+  if (prefix !== undefined) {
+    if (!name.toLowerCase().startsWith(prefix.toLowerCase())) return undefined
+    keyText = name.slice(prefix.length)
+  }
+  const raw = keyText.split(/__|:/)
+  // `__CF_USER_TEXT_ENCODING` and the like cannot be addressed as keys: skip them.
+  if (raw.some((segment) => segment === "")) return undefined
+  return { path: Key.normalize(raw), value, source: Source.env(name), splittable: true }
 }
 
 // ---------------------------------------------------------------------------------------------

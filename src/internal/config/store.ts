@@ -53,9 +53,8 @@ export class Store {
   private readonly byKey: ReadonlyMap<string, Entry>
   private readonly childIndex = new Map<string, Map<string, string>>()
 
-  constructor(entries: Iterable<Entry>) {
-    const byKey = new Map<string, Entry>()
-    for (const entry of entries) byKey.set(Key.lower(entry.path), entry)
+  /** The entries by their lower-cased key (`Key.lower`), as `merge` makes them. */
+  constructor(byKey: ReadonlyMap<string, Entry>) {
     this.byKey = byKey
     for (const entry of byKey.values()) {
       let parent = ""
@@ -161,39 +160,50 @@ const prefixes = (key: string): Array<string> => {
   return out
 }
 
+/** Adds to `out` the keys that are arrays in `key` (lower-cased): the parents of its numeric segments. */
+const addArrayParents = (key: string, out: Set<string>): void => {
+  // Most keys have no numeric segment: one scan for a digit after a `:` first.
+  if (!/:\d/.test(key)) return
+  const segments = key.split(":")
+  for (let i = 1; i < segments.length; i++) {
+    if (Key.isIndex(segments[i] as string)) out.add(segments.slice(0, i).join(":"))
+  }
+}
+
 /** The keys that are arrays in `keys`: parents of a numeric segment. */
 const arrayParents = (keys: Iterable<string>): Set<string> => {
   const out = new Set<string>()
-  for (const key of keys) {
-    const segments = key.split(":")
-    for (let i = 1; i < segments.length; i++) {
-      if (Key.isIndex(segments[i] as string)) out.add(segments.slice(0, i).join(":"))
-    }
-  }
+  for (const key of keys) addArrayParents(key, out)
   return out
 }
 
 /** Merges layers, lowest first. */
 export const merge = (layers: ReadonlyArray<Layer>): Store => {
   const merged = new Map<string, Entry>()
+  // The arrays among the merged keys, kept up as keys are added (found again after a removal).
+  let mergedArrays = new Set<string>()
   // First spelling of every prefix, across all layers, so a replaced array keeps its spelling.
   const spelling = new Map<string, string>()
   for (const { arrays, entries } of layers) {
+    const keys = entries.map((e) => Key.lower(e.path))
     const replaced = new Set<string>(arrays.map(Key.lower))
     // Every parent of an index segment is an array this layer sets.
-    for (const parent of arrayParents(entries.map((e) => Key.lower(e.path)))) replaced.add(parent)
+    for (const key of keys) addArrayParents(key, replaced)
     // A plain value for a key that is an array below replaces that array (`Servers=a,b`).
-    const lowerArrays = arrayParents(merged.keys())
-    for (const entry of entries) {
-      const key = Key.lower(entry.path)
-      if (lowerArrays.has(key)) replaced.add(key)
-    }
+    for (const key of keys) if (mergedArrays.has(key)) replaced.add(key)
     if (replaced.size > 0) {
+      let removed = false
       for (const existing of [...merged.keys()]) {
-        if (replaced.has(existing) || prefixes(existing).some((p) => replaced.has(p))) merged.delete(existing)
+        if (replaced.has(existing) || prefixes(existing).some((p) => replaced.has(p))) {
+          merged.delete(existing)
+          removed = true
+        }
       }
+      if (removed) mergedArrays = arrayParents(merged.keys())
     }
-    for (const entry of entries) {
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i] as Entry // i < length
+      const key = keys[i] as string
       let prefix = ""
       const respelled = entry.path.map((segment) => {
         prefix = prefix === "" ? segment.toLowerCase() : `${prefix}:${segment.toLowerCase()}`
@@ -202,10 +212,11 @@ export const merge = (layers: ReadonlyArray<Layer>): Store => {
         spelling.set(prefix, segment)
         return segment
       })
-      merged.set(Key.lower(entry.path), { ...entry, path: respelled })
+      merged.set(key, { ...entry, path: respelled })
+      addArrayParents(key, mergedArrays)
     }
   }
-  return new Store(merged.values())
+  return new Store(merged)
 }
 
 /**
