@@ -552,6 +552,39 @@ describe("the watcher", () => {
     }).pipe(Effect.provide(layer), Effect.provide(log.layer))
   })
 
+  it.effect("a directory that does not exist yet is looked at every 5 s, watched once it appears; the scope's end stops the looking", () => {
+    const dir = contentRoot()
+    const config = path.join(dir, "later")
+    const layer = HostConfiguration.layer(isolated({ contentRoot: dir, files: ["later/appsettings.json"] }))
+    const view = HostConfiguration.debugView()
+    const log = recording()
+    return Effect.gen(function*() {
+      yield* Effect.gen(function*() {
+        yield* eventually(view, (v) => /later \(appsettings\.json: waiting/.test(v), "waiting for the directory")
+        yield* TestClock.adjust("5 seconds")
+        expect(yield* view).toMatch(/later \(appsettings\.json: waiting/)
+        yield* Effect.sync(() => {
+          fs.mkdirSync(config)
+          fs.writeFileSync(path.join(config, "appsettings.json"), JSON.stringify({ Features: { Greeting: "found" } }))
+        })
+        yield* TestClock.adjust("5 seconds")
+        yield* watching
+        // Read at once when the watch began: the file was written before it.
+        yield* eventually(Settings.live("Features", Features).get, (f) => f.Greeting === "found", "the catch-up read")
+        // The directory goes again: looked at every 5 s again, until the scope ends.
+        yield* Effect.sync(() => fs.rmSync(config, { recursive: true }))
+        yield* eventually(view, (v) => /watch lost, looking again/.test(v), "the lost watch")
+        yield* pendingTimer
+      }).pipe(Effect.provide(layer))
+      // The scope is closed: the directory coming back is no longer looked at.
+      const before = log.lines.length
+      yield* Effect.sync(() => fs.mkdirSync(config))
+      yield* TestClock.adjust("10 seconds")
+      yield* realSleep(100)
+      expect(log.lines.slice(before).map((l) => l.message)).toEqual([])
+    }).pipe(Effect.provide(log.layer))
+  })
+
   it.effect("with reloadOnChange: false on a file, only the others are watched", () => {
     const { dir, layer } = setup({ "appsettings.json": { Features: { Greeting: "hello" } } }, {
       files: [{ path: "appsettings.json", reloadOnChange: false }, "extra.json"]

@@ -8,8 +8,11 @@
  *     entries changing in the directory. Events for other names are ignored.
  *   - Events are debounced on the `Clock` (`reloadDelay`, 250 ms by default, as .NET's
  *     `ReloadDelay`): a save that writes in several steps is one reload, read once it is quiet.
- *   - Built from plain callbacks, a queue and a `Deferred` rather than streams: an event costs no
- *     scheduling, and the stop interrupts only waits (a few hops instead of a stream's dozens).
+ *   - Built from plain callbacks and one fiber rather than streams: the watches are opened and
+ *     closed synchronously by that fiber, an event costs no scheduling, and the stop interrupts
+ *     one wait. Only a directory that cannot be watched gets a fiber of its own while it is
+ *     looked at again. A watch's start and stop costs about a third of the previous design's
+ *     (a fiber per directory, a scope and a `Deferred` each, a `Queue`).
  *   - It never keeps the process alive (`persistent: false`) and never fails the host: a
  *     directory that vanishes or is replaced, or a watch the system refuses (too many watches), is
  *     logged once; the directory is looked at again every 5 seconds (on the `Clock`), and when it
@@ -25,14 +28,11 @@
  */
 import * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
-import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import * as Queue from "effect/Queue"
 import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
 import * as SynchronizedRef from "effect/SynchronizedRef"
@@ -69,62 +69,176 @@ export const directories = (configuration: Configuration): ReadonlyMap<string, R
   return out
 }
 
+/** A watch that ended (the directory was removed or replaced, or the system ended it). */
+class Lost {
+  /** `opened`: which opening of the watch it was (a late report about an earlier one is stale). */
+  constructor(readonly watch: DirectoryWatch, readonly opened: number, readonly error: WatchError) {}
+}
+
+/** What the callbacks tell the watcher's fiber: the name of an entry that changed, or a lost watch. */
+type Message = string | Lost
+
 /**
- * Watches `directory` for the scope: `onChange` hears the name of each entry that changed (`null`
- * when the platform does not say); the effect returned waits until the watch is lost (the system
- * ends it, or the directory is removed or replaced: an event named like the directory itself),
- * and succeeds with why. Plain callbacks and a `Deferred`: nothing to schedule per event, and
- * nothing but a wait to interrupt at the stop.
+ * The watcher's messages: the callbacks push, its one fiber takes. Plain rather than a `Queue`
+ * (whose making and first wait cost two `Deferred`s, as much as the rest of a watch's start): a
+ * message stays in the array until the fiber takes it, so a take interrupted by the debounce's
+ * timeout loses nothing.
  */
-const watchFor = (
-  directory: string,
-  ino: number,
-  onChange: (name: string | null) => void
-): Effect.Effect<Effect.Effect<WatchError>, WatchError, Scope.Scope> =>
-  Effect.gen(function*() {
-    const lost = yield* Deferred.make<WatchError>()
-    const lose = (error: WatchError) => Deferred.unsafeDone(lost, Exit.succeed(error))
-    const own = path.basename(directory).toLowerCase()
-    yield* Effect.acquireRelease(
-      Effect.try({
-        try: () => {
-          const watcher = fs.watch(directory, { persistent: false }, (_event, name) => {
-            if (name !== null && name.toLowerCase() === own) {
-              // Removed or replaced? A watch on it then sees nothing more.
-              fs.stat(directory, (error, stat) => {
-                if (error !== null) {
-                  lose(error.code === "ENOENT"
-                    ? new WatchError({ directory, reason: "was removed" })
-                    : new WatchError({ directory, reason: "cannot be read", cause: error }))
-                }
-                else if (stat.ino !== ino) lose(new WatchError({ directory, reason: "was replaced" }))
-              })
-            }
-            onChange(name)
-          })
-          watcher.on("error", (cause) => lose(new WatchError({ directory, reason: "the watch failed", cause })))
-          return watcher
-        },
-        catch: (cause) => new WatchError({ directory, reason: "cannot be watched", cause })
-      }),
-      (watcher) => Effect.sync(() => watcher.close())
-    )
-    return Deferred.await(lost)
+class Inbox {
+  private readonly items: Array<Message> = []
+  private notify: (() => void) | undefined
+
+  offer(message: Message): void {
+    this.items.push(message)
+    const notify = this.notify
+    this.notify = undefined
+    notify?.()
+  }
+
+  private readonly arrival: Effect.Effect<void> = Effect.async<void>((resume) => {
+    this.notify = () => resume(Effect.void)
+    return Effect.sync(() => {
+      this.notify = undefined
+    })
   })
 
-/** The directory's inode, or why there is none (a synchronous stat: microseconds, no scheduling). */
-const inode = (directory: string): Effect.Effect<Either.Either<number, WatchError>> =>
-  Effect.sync(() => {
-    try {
-      const stat = fs.statSync(directory)
-      return stat.isDirectory() ? Either.right(stat.ino) : Either.left(new WatchError({ directory, reason: "is not a directory" }))
-    } catch (cause) {
-      return Either.left(new WatchError({ directory, reason: "cannot be read", cause }))
-    }
+  readonly take: Effect.Effect<Message> = Effect.suspend(() => {
+    const message = this.items.shift()
+    return message !== undefined ? Effect.succeed(message) : Effect.zipRight(this.arrival, this.take)
   })
+}
+
+/** The directory's inode, or why there is none (a synchronous stat: microseconds, no scheduling). */
+const inode = (directory: string): Either.Either<number, WatchError> => {
+  try {
+    const stat = fs.statSync(directory)
+    return stat.isDirectory() ? Either.right(stat.ino) : Either.left(new WatchError({ directory, reason: "is not a directory" }))
+  } catch (cause) {
+    return Either.left(new WatchError({ directory, reason: "cannot be read", cause }))
+  }
+}
 
 const isMissing = (error: WatchError): boolean =>
   typeof error.cause === "object" && error.cause !== null && "code" in error.cause && error.cause.code === "ENOENT"
+
+/**
+ * One directory's watch, as plain state: `fs.watch` with callbacks that offer to the watcher's
+ * queue (nothing to schedule per event), opened and closed synchronously. The watcher's fiber
+ * opens it, and only a watch that is lost (or could not be opened) gets a fiber of its own, the
+ * one that looks at the directory again every `retryInterval`.
+ */
+class DirectoryWatch {
+  private watcher: fs.FSWatcher | undefined
+  /** How many times it was opened: a loss reported by an earlier opening is stale. */
+  opened = 0
+  /** Whether it was ever watched (a failure is then news), and whether this outage was logged. */
+  watched = false
+  reported = false
+
+  constructor(readonly directory: string, readonly names: ReadonlySet<string>, private readonly messages: Inbox) {}
+
+  /** Watches the directory, or says why it cannot. */
+  open(): WatchError | undefined {
+    const directory = this.directory
+    const ino = inode(directory)
+    if (Either.isLeft(ino)) return ino.left
+    const own = path.basename(directory).toLowerCase()
+    const opened = ++this.opened
+    let lost = false
+    const lose = (error: WatchError) => {
+      if (lost) return
+      lost = true
+      this.messages.offer(new Lost(this, opened, error))
+    }
+    try {
+      const watcher = fs.watch(directory, { persistent: false }, (_event, name) => {
+        const lower = name?.toLowerCase() ?? null
+        if (lower !== null && lower === own) {
+          // Removed or replaced? A watch on it then sees nothing more.
+          fs.stat(directory, (error, stat) => {
+            if (error !== null) {
+              lose(error.code === "ENOENT"
+                ? new WatchError({ directory, reason: "was removed" })
+                : new WatchError({ directory, reason: "cannot be read", cause: error }))
+            } else if (stat.ino !== ino.right) lose(new WatchError({ directory, reason: "was replaced" }))
+          })
+        }
+        if (lower === null || this.names.has(lower) || lower.startsWith("..")) this.messages.offer(name ?? directory)
+      })
+      watcher.on("error", (cause) => lose(new WatchError({ directory, reason: "the watch failed", cause })))
+      this.watcher = watcher
+      return undefined
+    } catch (cause) {
+      return new WatchError({ directory, reason: "cannot be watched", cause })
+    }
+  }
+
+  close(): void {
+    this.watcher?.close()
+    this.watcher = undefined
+  }
+}
+
+const again = `looking again every ${Duration.format(retryInterval)} (the configuration in force stays)`
+
+const setStatus = (live: Live.Live, directory: string, status: Live.DirectoryStatus) =>
+  Ref.update(live.directories, (m) => new Map(m).set(directory, status))
+
+/** Logs an outage once (until the directory is watched again). */
+const report = (watch: DirectoryWatch, message: string, error: WatchError) =>
+  Effect.suspend(() => {
+    if (watch.reported) return Effect.void
+    watch.reported = true
+    return Effect.logWarning(message, ...(error.cause === undefined ? [] : [Cause.fail(error)]))
+  })
+
+/** A watch that could not be opened: why, in the log (once), and in the status. */
+const notWatching = (live: Live.Live, watch: DirectoryWatch, error: WatchError) =>
+  Effect.gen(function*() {
+    if (!watch.watched && isMissing(error) && !watch.reported) {
+      watch.reported = true
+      yield* Effect.logDebug(`Configuration reload: ${watch.directory} does not exist; ${again}`)
+    }
+    yield* report(watch, `Configuration reload: not watching ${error.message}; ${again}`, error)
+    yield* setStatus(live, watch.directory, watch.watched ? "lost" : "waiting")
+  })
+
+/** The watch is open: the status and the log line. */
+const nowWatching = (live: Live.Live, watch: DirectoryWatch) =>
+  Effect.gen(function*() {
+    yield* setStatus(live, watch.directory, "watching")
+    if (watch.watched) yield* Effect.logInfo(`Configuration reload: watching ${watch.directory} again`)
+    else yield* Effect.logDebug(`Configuration reload: watching ${watch.directory} for ${[...watch.names].join(", ")}`)
+    watch.watched = true
+    watch.reported = false
+  })
+
+/**
+ * Looks at a directory that is not watched every `retryInterval` (on the `Clock`) until it can
+ * be watched again, then reads the files at once (changes may have been missed meanwhile).
+ */
+const recover = (configuration: Configuration, live: Live.Live, watch: DirectoryWatch): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    for (;;) {
+      yield* Effect.sleep(retryInterval)
+      const error = watch.open()
+      if (error === undefined) break
+      yield* notWatching(live, watch, error)
+    }
+    yield* nowWatching(live, watch)
+    yield* reloadLogged(configuration, live)
+  })
+
+/** A lost watch: closed, logged, and looked at again from a fiber of its own. */
+const onLost = (configuration: Configuration, live: Live.Live, { error, opened, watch }: Lost) =>
+  Effect.gen(function*() {
+    // Reported by the stat of an earlier opening, after it was reopened: not about this one.
+    if (opened !== watch.opened) return
+    watch.close()
+    yield* setStatus(live, watch.directory, "lost")
+    yield* report(watch, `Configuration reload: stopped watching ${error.message}; ${again}`, error)
+    yield* Effect.fork(recover(configuration, live, watch))
+  })
 
 /** Reloads and logs what went wrong instead of failing (an interruption still interrupts). */
 const reloadLogged = (configuration: Configuration, live: Live.Live) =>
@@ -137,86 +251,58 @@ const reloadLogged = (configuration: Configuration, live: Live.Live) =>
     )
   )
 
-/** Watches one directory for as long as the fiber runs, looking again after every failure. */
-const watchDirectory = (
-  configuration: Configuration,
-  live: Live.Live,
-  directory: string,
-  names: ReadonlySet<string>,
-  changes: Queue.Queue<string>
-): Effect.Effect<never> =>
-  Effect.gen(function*() {
-    const status = (s: Live.DirectoryStatus) => Ref.update(live.directories, (m) => new Map(m).set(directory, s))
-    const again = `looking again every ${Duration.format(retryInterval)} (the configuration in force stays)`
-    const onChange = (name: string | null) => {
-      const lower = name?.toLowerCase() ?? null
-      if (lower === null || names.has(lower) || lower.startsWith("..")) changes.unsafeOffer(name ?? directory)
-    }
-    // Whether the directory was watched before (a failure is news), and whether this outage was logged.
-    let watched = false
-    let reported = false
-    const report = (message: string, error: WatchError) =>
-      Effect.suspend(() => {
-        if (reported) return Effect.void
-        reported = true
-        return Effect.logWarning(message, ...(error.cause === undefined ? [] : [Cause.fail(error)]))
-      })
-    for (;;) {
-      const ino = yield* inode(directory)
-      if (Either.isLeft(ino)) {
-        if (!watched && isMissing(ino.left) && !reported) {
-          reported = true
-          yield* Effect.logDebug(`Configuration reload: ${directory} does not exist; ${again}`)
-        }
-        yield* report(`Configuration reload: not watching ${ino.left.message}; ${again}`, ino.left)
-        yield* status(watched ? "lost" : "waiting")
-        yield* Effect.sleep(retryInterval)
-        continue
-      }
-      const outcome = yield* Effect.either(Effect.scoped(Effect.gen(function*() {
-        const lost = yield* watchFor(directory, ino.right, onChange)
-        yield* status("watching")
-        if (watched) yield* Effect.logInfo(`Configuration reload: watching ${directory} again`)
-        else yield* Effect.logDebug(`Configuration reload: watching ${directory} for ${[...names].join(", ")}`)
-        watched = true
-        reported = false
-        // What changed before the watch was established (at start, or while it was lost).
-        yield* reloadLogged(configuration, live)
-        return yield* lost
-      })))
-      const error = Either.isLeft(outcome) ? outcome.left : outcome.right
-      yield* status(watched ? "lost" : "waiting")
-      yield* report(`Configuration reload: stopped watching ${error.message}; ${again}`, error)
-      yield* Effect.sleep(retryInterval)
-    }
-  })
-
 /**
  * Waits for a change, then until the files have been quiet for `delay` (every change meanwhile
- * starts the wait again, on the `Clock`), then reloads; for ever.
+ * starts the wait again, on the `Clock`), then reloads; for ever. A lost watch is handed to
+ * `onLost` whenever it is reported.
  */
-const debounced = (configuration: Configuration, live: Live.Live, changes: Queue.Queue<string>): Effect.Effect<never> =>
+const debounced = (configuration: Configuration, live: Live.Live, messages: Inbox): Effect.Effect<never> =>
   Effect.gen(function*() {
     for (;;) {
-      yield* Queue.take(changes)
-      while (Option.isSome(yield* Effect.timeoutOption(Queue.take(changes), live.plan.reloadDelay))) {
-        // Not quiet yet.
+      let message = yield* messages.take
+      while (message instanceof Lost) {
+        yield* onLost(configuration, live, message)
+        message = yield* messages.take
+      }
+      for (;;) {
+        const next = yield* Effect.timeoutOption(messages.take, live.plan.reloadDelay)
+        if (Option.isNone(next)) break
+        if (next.value instanceof Lost) yield* onLost(configuration, live, next.value)
       }
       yield* reloadLogged(configuration, live)
     }
   })
 
-/** The watcher of one configuration: the directories' watches and the debounced reloads. */
+/**
+ * The watcher of one configuration, one fiber: it opens the directories' watches, reads what
+ * changed before they were open, then debounces the changes; the watches close when it ends.
+ */
 const run = (configuration: Configuration, live: Live.Live): Effect.Effect<void> =>
-  Effect.scoped(Effect.gen(function*() {
+  Effect.gen(function*() {
     const targets = directories(configuration)
     if (targets.size === 0) return
-    const changes = yield* Queue.unbounded<string>()
-    for (const [directory, names] of targets) {
-      yield* Effect.forkScoped(watchDirectory(configuration, live, directory, names, changes))
-    }
-    return yield* debounced(configuration, live, changes)
-  }))
+    const messages = new Inbox()
+    const watches = [...targets].map(([directory, names]) => new DirectoryWatch(directory, names, messages))
+    return yield* Effect.ensuring(
+      Effect.gen(function*() {
+        for (const watch of watches) {
+          const error = watch.open()
+          if (error === undefined) {
+            yield* nowWatching(live, watch)
+          } else {
+            yield* notWatching(live, watch, error)
+            yield* Effect.fork(recover(configuration, live, watch))
+          }
+        }
+        // What changed before the watches were open.
+        yield* reloadLogged(configuration, live)
+        return yield* debounced(configuration, live, messages)
+      }),
+      Effect.sync(() => {
+        for (const watch of watches) watch.close()
+      })
+    )
+  })
 
 /**
  * Watches the files of `configuration` for the scope. The first scope starts the watcher, the
