@@ -10,6 +10,7 @@ import * as Config from "effect/Config"
 import type * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
+import * as FiberRefs from "effect/FiberRefs"
 import { identity } from "effect/Function"
 import { globalValue } from "effect/GlobalValue"
 import * as HashMap from "effect/HashMap"
@@ -253,13 +254,37 @@ export const install = (
     const hasDefault = HashSet.some(loggers, isStandIn)
     if (hasDefault || options.replaceDefaultOnly !== true) {
       const decorate = yield* FiberRef.get(currentDecorator)
-      yield* Effect.locallyScoped(
-        FiberRef.currentLoggers,
-        loggers.pipe(HashSet.filter((l) => !isStandIn(l)), HashSet.add(decorate(logger as Logger.Logger<unknown, void>)))
+      yield* loggersAndLevelScoped(
+        loggers.pipe(HashSet.filter((l) => !isStandIn(l)), HashSet.add(decorate(logger as Logger.Logger<unknown, void>))),
+        lowestLevel(settings)
       )
+    } else {
+      yield* Effect.locallyScoped(FiberRef.currentMinimumLogLevel, lowestLevel(settings))
     }
-    yield* Effect.locallyScoped(FiberRef.currentMinimumLogLevel, lowestLevel(settings))
   })
+
+/**
+ * Sets the fiber's loggers and minimum level for the scope, and puts both back when it closes:
+ * one finalizer instead of two `locallyScoped` (each finalizer diffs the fiber's refs twice).
+ */
+const loggersAndLevelScoped = (
+  loggers: HashSet.HashSet<Logger.Logger<unknown, unknown>>,
+  level: LogLevel.LogLevel
+): Effect.Effect<void, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.flatMap(
+      Effect.all([FiberRef.get(FiberRef.currentLoggers), FiberRef.get(FiberRef.currentMinimumLogLevel)]),
+      (before) => Effect.as(setLoggersAndLevel(loggers, level), before)
+    ),
+    ([loggersBefore, levelBefore]) => setLoggersAndLevel(loggersBefore, levelBefore)
+  ).pipe(Effect.asVoid)
+
+const setLoggersAndLevel = (loggers: HashSet.HashSet<Logger.Logger<unknown, unknown>>, level: LogLevel.LogLevel) =>
+  Effect.updateFiberRefs((fiberId, refs) =>
+    FiberRefs.updateManyAs(refs, {
+      entries: [[FiberRef.currentLoggers, [[fiberId, loggers]]], [FiberRef.currentMinimumLogLevel, [[fiberId, level]]]]
+    })
+  )
 
 /**
  * The host logger's settings as they are now, swapped whole when a reload applies: the logger
@@ -325,8 +350,7 @@ export const installFollowing = (
     const others = loggers.pipe(HashSet.filter((l) => !isStandIn(l)), HashSet.map((l) => gated(current, l)))
     const decorate = yield* FiberRef.get(currentDecorator)
     // The logger carries the floor (logFloor.ts), so the engine skips what it would drop anyway.
-    yield* Effect.locallyScoped(FiberRef.currentLoggers, HashSet.add(others, withFloor(decorate(following(current)), current)))
-    yield* Effect.locallyScoped(FiberRef.currentMinimumLogLevel, LogLevel.All)
+    yield* loggersAndLevelScoped(HashSet.add(others, withFloor(decorate(following(current)), current)), LogLevel.All)
     return true
   })
 
