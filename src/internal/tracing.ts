@@ -18,6 +18,14 @@ const builtInTracer = Context.get(DefaultServices.liveServices, Tracer.Tracer)
 /** Whether the current tracer is one a program installed (spans are exported somewhere). */
 export const isTracing: Effect.Effect<boolean> = Effect.tracerWith((tracer) => Effect.succeed(tracer !== builtInTracer))
 
+/**
+ * `Effect.withSpan(name, options)` when a tracer is installed as the effect runs, else the effect
+ * itself (one read of the context instead of a span made, put in the context and ended).
+ */
+export const withSpanWhenTracing = (name: string, options: Tracer.SpanOptions = {}) =>
+<A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.tracerWith((tracer) => (tracer === builtInTracer ? effect : Effect.withSpan(effect, name, options)))
+
 /** `Effect.withSpan(name, { attributes })` without a stack capture when `tracing`, else nothing. */
 export const spanIf = (tracing: boolean) =>
 (name: string, attributes: Record<string, unknown> = {}) =>

@@ -25,6 +25,7 @@ import * as Read from "./read.js"
 import * as Secrets from "./secrets.js"
 import type { Entry, Store } from "./store.js"
 import * as Watcher from "./watcher.js"
+import { withSpanWhenTracing } from "../tracing.js"
 
 export const make = (options: Options = {}): Effect.Effect<ConfigProvider.ConfigProvider, ConfigurationError> =>
   Effect.suspend(() => {
@@ -32,7 +33,7 @@ export const make = (options: Options = {}): Effect.Effect<ConfigProvider.Config
     return "issues" in result
       ? Effect.fail(new ConfigurationError({ issues: result.issues }))
       : Effect.map(Live.make(result), (live) => Provider.make({ ...result.configuration, live }))
-  }).pipe(Effect.withSpan("HostConfiguration.make", { captureStackTrace: false }))
+  }).pipe(withSpanWhenTracing("HostConfiguration.make", { captureStackTrace: false }))
 
 /** The provider for the layer's scope, its files watched for as long (when they reload on change). */
 export const layer = (options: Options = {}): Layer.Layer<never, ConfigurationError> =>
@@ -132,7 +133,7 @@ export const debugView = (options: DebugOptions = {}): Effect.Effect<string> =>
       `${r.key.padEnd(width)} = ${printable(r.value)}  (${describeSource(r.source)}${r.changedSinceStart ? ", changed since start" : ""})`
     )
     return [...header, ...reloads, ...lines].join("\n")
-  }).pipe(Effect.withSpan("HostConfiguration.debugView", { captureStackTrace: false }))
+  }).pipe(withSpanWhenTracing("HostConfiguration.debugView", { captureStackTrace: false }))
 
 const iso = (millis: number) => new Date(millis).toISOString()
 

@@ -34,6 +34,7 @@ import { configurationOf } from "./provider.js"
 import * as Live from "./live.js"
 import * as Read from "./read.js"
 import * as Watcher from "./watcher.js"
+import { withSpanWhenTracing } from "../tracing.js"
 
 /** The configuration-related host options (see `Host.Options`). */
 export interface SetupOptions extends HostOptions.HostOptions {
@@ -150,7 +151,7 @@ export const prepare = (options: SetupOptions): Effect.Effect<Setup, Configurati
       suppressStatusMessages: Either.getOrElse(suppress, () => Option.none()),
       error: errors.length > 0 ? ConfigurationError.merge(errors) : undefined
     }
-  }).pipe(Effect.withSpan("Host.configure", { captureStackTrace: false }))
+  }).pipe(withSpanWhenTracing("Host.configure", { captureStackTrace: false }))
 
 /**
  * The failures of a service layer that did not build, as one `ConfigurationError`, when they are

@@ -31,6 +31,7 @@ import * as Build from "./build.js"
 import { ConfigurationError, formatIssue } from "./error.js"
 import * as Provider from "./provider.js"
 import type { Store } from "./store.js"
+import { withSpanWhenTracing } from "../tracing.js"
 
 export interface Snapshot {
   readonly store: Store
@@ -243,4 +244,4 @@ export const reload = (configuration: Provider.Configuration, live: Live): Effec
       Effect.annotateLogs({ configurationReload: "applied", ...counters(stats) })
     )
     return { _tag: "Applied", files, keys, version } as const
-  })).pipe(Effect.withSpan("HostConfiguration.reload", { captureStackTrace: false }))
+  })).pipe(withSpanWhenTracing("HostConfiguration.reload", { captureStackTrace: false }))

@@ -28,6 +28,7 @@ import * as Key from "./key.js"
 import * as Live from "./live.js"
 import { configurationOf } from "./provider.js"
 import * as Read from "./read.js"
+import { withSpanWhenTracing } from "../tracing.js"
 
 export const defaults: Settings = { output: "split", minimumLevel: LogLevel.Info, categories: new Map() }
 
@@ -135,7 +136,7 @@ export const read: Effect.Effect<{ readonly settings: Settings; readonly issues:
 export const settings: Effect.Effect<Settings, ConfigurationError> = Effect.flatMap(
   read,
   ({ issues, settings }) => issues.length > 0 ? Effect.fail(new ConfigurationError({ issues })) : Effect.succeed(settings)
-).pipe(Effect.withSpan("HostLogger.settings", { captureStackTrace: false }))
+).pipe(withSpanWhenTracing("HostLogger.settings", { captureStackTrace: false }))
 
 /**
  * The level that applies to a log line: its `category` annotation's, else its `service`

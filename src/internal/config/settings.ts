@@ -25,6 +25,7 @@ import { type Configuration, configurationOf } from "./provider.js"
 import * as Read from "./read.js"
 import * as SchemaReader from "./schema.js"
 import type { Store } from "./store.js"
+import { withSpanWhenTracing } from "../tracing.js"
 
 /** Marks a settings tag class (`Settings.Tag(...)`), so that tools can tell it from other tags. */
 export const TypeId: unique symbol = Symbol.for("effect-host/Settings")
@@ -61,7 +62,7 @@ export const section = <A, I, R>(name: string, schema: Schema.Schema<A, I, R>): 
     const configuration = view.configuration
     // Only a section that reads now is kept valid by reloads.
     return configuration === undefined ? decoded : Effect.tap(decoded, () => register(configuration, path, schema))
-  }).pipe(Effect.withSpan("Settings.section", { attributes: { "settings.section": name }, captureStackTrace: false }))
+  }).pipe(withSpanWhenTracing("Settings.section", { attributes: { "settings.section": name }, captureStackTrace: false }))
 }
 
 export const layer = <Id, A, I, R>(
