@@ -24,6 +24,7 @@ import * as Exit from "effect/Exit"
 import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
+import * as Scope from "effect/Scope"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import * as SynchronizedRef from "effect/SynchronizedRef"
 import type { ReloadResult } from "../../HostConfiguration.js"
@@ -128,9 +129,19 @@ export const register = (live: Live, check: Check): Effect.Effect<void> =>
     return known ? checks : [...checks, check]
   })
 
+/**
+ * `Effect.acquireRelease` for a release that only changes state (no logging, nothing that reads
+ * the fiber's refs): it runs as the scope closes, with the closing fiber's refs, which spares
+ * the two fiber-refs diffs `acquireRelease` makes to run its release with the acquiring fiber's.
+ */
+export const acquireReleaseState = <A>(acquire: Effect.Effect<A>, release: (a: A) => Effect.Effect<unknown>): Effect.Effect<A, never, Scope.Scope> =>
+  Effect.uninterruptible(
+    Effect.flatMap(acquire, (a) => Effect.as(Effect.flatMap(Effect.scope, (scope) => Scope.addFinalizer(scope, release(a))), a))
+  )
+
 /** Adds `check` for the scope. */
 export const registerScoped = (live: Live, check: Check) =>
-  Effect.acquireRelease(
+  acquireReleaseState(
     Ref.update(live.checks, (checks) => [...checks, check]),
     () => Ref.update(live.checks, (checks) => checks.filter((c) => c !== check))
   )

@@ -311,7 +311,8 @@ const run = (configuration: Configuration, live: Live.Live): Effect.Effect<void>
 export const watch = (configuration: Configuration): Effect.Effect<void, never, Scope.Scope> => {
   const live = configuration.live
   if (live === undefined || directories(configuration).size === 0) return Effect.void
-  return Effect.acquireRelease(
+  // The release interrupts the watcher's own fiber and resets state: nothing of the closing fiber's.
+  return Live.acquireReleaseState(
     SynchronizedRef.updateEffect(live.watcher, (w) =>
       w.count > 0
         ? Effect.succeed({ ...w, count: w.count + 1 })
