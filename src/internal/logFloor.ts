@@ -18,8 +18,8 @@
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as LogLevel from "effect/LogLevel"
-import * as Logger from "effect/Logger"
-import { pipeArguments } from "effect/Pipeable"
+import type * as Logger from "effect/Logger"
+import { marked } from "./markedLogger.js"
 
 /** What a following host logger lets through now (`lowest` follows reloads). */
 export interface Floor {
@@ -28,22 +28,8 @@ export interface Floor {
 
 export const FloorTypeId: unique symbol = Symbol.for("effect-host/LogFloor")
 
-/**
- * `logger`, carrying `floor` (the logger's own behaviour is unchanged). A new value built whole:
- * an `Object.create` of the logger with the floor as a property descriptor cost ~3 µs per host.
- */
-export const withFloor = <M, O>(logger: Logger.Logger<M, O>, floor: Floor): Logger.Logger<M, O> => {
-  const floored: Logger.Logger<M, O> & { readonly [FloorTypeId]: Floor } = {
-    [Logger.LoggerTypeId]: logger[Logger.LoggerTypeId],
-    [FloorTypeId]: floor,
-    log: (options) => logger.log(options),
-    pipe() {
-      // eslint-disable-next-line prefer-rest-params
-      return pipeArguments(this, arguments)
-    }
-  }
-  return floored
-}
+/** `logger`, carrying `floor` (the logger's own behaviour is unchanged). */
+export const withFloor = <M, O>(logger: Logger.Logger<M, O>, floor: Floor): Logger.Logger<M, O> => marked(logger, FloorTypeId, floor)
 
 const floorOf = (logger: unknown): Floor | undefined =>
   typeof logger === "object" && logger !== null && FloorTypeId in logger ? (logger as { readonly [FloorTypeId]: Floor })[FloorTypeId] : undefined

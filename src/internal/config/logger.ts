@@ -19,10 +19,10 @@ import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
-import { pipeArguments } from "effect/Pipeable"
 import type * as Scope from "effect/Scope"
 import type { Format, Output, Settings } from "../../HostLogger.js"
 import { withFloor } from "../logFloor.js"
+import { marked } from "../markedLogger.js"
 import { ConfigurationError, type Issue } from "./error.js"
 import * as Key from "./key.js"
 import * as Live from "./live.js"
@@ -214,15 +214,7 @@ export interface StandIn<in M, out O> extends Logger.Logger<M, O> {
  * around the program (the host's logger then takes over inside the host). A new value, built
  * whole; `logger` itself is left as it is.
  */
-export const standIn = <M, O>(logger: Logger.Logger<M, O>): StandIn<M, O> => ({
-  [Logger.LoggerTypeId]: logger[Logger.LoggerTypeId],
-  [StandInTypeId]: StandInTypeId,
-  log: (options) => logger.log(options),
-  pipe() {
-    // eslint-disable-next-line prefer-rest-params
-    return pipeArguments(this, arguments)
-  }
-})
+export const standIn = <M, O>(logger: Logger.Logger<M, O>): StandIn<M, O> => marked(logger, StandInTypeId, StandInTypeId)
 
 export const isStandIn = (logger: Logger.Logger<unknown, unknown>): boolean =>
   logger === Logger.defaultLogger || logger === Logger.prettyLoggerDefault || StandInTypeId in logger
