@@ -37,6 +37,9 @@ const result = await build({
   logLevel: "warning"
 })
 
+/** The bundled JavaScript files (absolute paths). */
+const outputs = Object.keys(result.metafile.outputs).filter((file) => file.endsWith(".js")).map((file) => path.resolve(file))
+
 // A class is named after the variable esbuild assigns it to; a name it had to change to avoid a
 // clash (`HostError2`) would show in errors and logs, so that fails the build.
 const sourceClasses = new Set()
@@ -51,7 +54,7 @@ const collect = (dir) => {
 }
 collect(path.resolve(dist, "..", "src"))
 const renamed = []
-for (const file of Object.keys(result.metafile.outputs).filter((f) => f.endsWith(".js"))) {
+for (const file of outputs) {
   for (const match of fs.readFileSync(file, "utf8").matchAll(/\bvar (\w+?)(\d+) = class\b/g)) {
     if (sourceClasses.has(match[1]) && !sourceClasses.has(match[1] + match[2])) renamed.push(`${match[1]} -> ${match[1]}${match[2]} in ${file}`)
   }
@@ -70,7 +73,6 @@ if (renamed.length > 0) {
 // bundler's re-export costs ~15% at run time) and no imported-binding checks per access. Only what
 // index and node use is in it: the other entries import the rest of effect directly, so importing
 // the core loads no effect module it does not use.
-const outputs = Object.keys(result.metafile.outputs).filter((file) => file.endsWith(".js")).map((file) => path.resolve(file))
 const namespaceImport = /^import \* as (\w+) from "(effect\/(\w+))";$/gm
 const coreEffectModules = new Set()
 const reach = (file, seen = new Set()) => {
