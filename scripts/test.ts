@@ -5,7 +5,9 @@
  * to the type check, the lint and the cluster tests, and the unit tests start when the type check
  * and the cluster tests are done, filling the cores the waiting leaves free.
  *
- * Each step's output is printed whole when it ends (never interleaved). The exit code is
+ * Each step's output is printed whole when it ends (never interleaved), except that a failed
+ * step's output is held back and printed after every other step's: a log cut to its tail (as CI
+ * reports show it) then ends with the failure, not with the steps that passed. The exit code is
  * non-zero when any step failed; every step runs to its end, so one failure does not hide
  * another. Extra arguments go to vitest.
  */
@@ -35,6 +37,8 @@ const steps = {
   unit: { name: "unit tests", command: bin("vitest"), args: ["run", "--project", "unit", ...extra] }
 } satisfies Record<string, Step>
 
+const failures: Array<string> = []
+
 const run = (step: Step) =>
   new Promise<boolean>((resolve) => {
     const started = performance.now()
@@ -49,7 +53,12 @@ const run = (step: Step) =>
     child.stderr.on("data", (chunk: Buffer) => void (output += chunk.toString("utf8")))
     const report = (ok: boolean, why: string) => {
       const seconds = ((performance.now() - started) / 1000).toFixed(1)
-      process.stdout.write(`${output}${ok ? "✓" : "✗"} ${step.name}: ${why} in ${seconds} s\n`)
+      const text = `${output}${ok ? "✓" : "✗"} ${step.name}: ${why} in ${seconds} s\n`
+      if (ok) process.stdout.write(text)
+      else {
+        process.stdout.write(`✗ ${step.name}: ${why} in ${seconds} s (its output follows the other steps')\n`)
+        failures.push(text)
+      }
       resolve(ok)
     }
     child.on("error", (error) => report(false, `could not start ${step.command}: ${error.message}`))
@@ -64,5 +73,6 @@ const others = [run(steps.lint), run(steps.process)]
 const unit = Promise.all([typecheck, cluster]).then(() => run(steps.unit))
 const results = await Promise.all([typecheck, cluster, unit, ...others])
 const ok = results.every(Boolean)
+for (const text of failures) process.stdout.write(`\n${text}`)
 console.log(`${ok ? "✓ npm test passed" : "✗ npm test failed"} in ${((performance.now() - started) / 1000).toFixed(1)} s`)
 process.exitCode = ok ? 0 : 1
