@@ -189,8 +189,8 @@ describe.sequential("systemd notify", () => {
       await new Promise((resolve) => setTimeout(resolve, 600))
       expect(await app.signal("SIGTERM")).toMatchObject({ code: 0, signal: null })
       // Messages go out in order, so every ping there was came before STOPPING=1. (Not waiting
-      // for STATUS=Stopped: the exit waits for it only `notifyDrainMs`, which a loaded machine's
-      // process start-up can exceed; the sequence test above is the one about it.)
+      // for STATUS=Stopped: the exit waits for it only `notifyDrainMs`; the sequence test above
+      // is the one about it.)
       await socket.receiver.waitFor(/STOPPING=1/)
       const sequence = socket.received().map((r) => r.assignment)
       expect(sequence).toContain("READY=1")

@@ -88,8 +88,12 @@ export const progressIntervalMs = 100
  * How long a normal exit waits, at most, for the last sd_notify messages ("STATUS=Stopped"). Each
  * message is a `systemd-notify` process (tens of milliseconds; hundreds on a loaded machine) and
  * the exit comes as soon as the queue is empty, so the bound only matters when sending is slow.
+ * At the exit there are at most two commands to wait for (the one in flight, then the queued
+ * messages in one datagram): 3 s leaves each of them 1.5 s, which a loaded two-core machine
+ * needed (1 s was exceeded there, and "STATUS=Stopped" was lost). The shutdown guard still
+ * bounds it: when it fires first, the process exits with the program's code.
  */
-export const notifyDrainMs = 1000
+export const notifyDrainMs = 3000
 
 const names = (inFlight: ReadonlyArray<InFlight>): string =>
   inFlight.map(({ phase, service }) => `${service} (${phase})`).join(", ")
