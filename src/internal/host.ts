@@ -13,6 +13,7 @@ import * as Exit from "effect/Exit"
 import * as FiberRef from "effect/FiberRef"
 import * as FiberRefs from "effect/FiberRefs"
 import * as Layer from "effect/Layer"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
@@ -23,6 +24,7 @@ import * as HostSetup from "./config/hostSetup.js"
 import * as Engine from "./engine.js"
 import { currentHostContext, type HostContext } from "./hostContext.js"
 import * as HostedService from "./hostedService.js"
+import { belowFloor } from "./logFloor.js"
 import { ApplicationLifetimeTag, HostEnvironmentTag } from "./tags.js"
 import { currentWatch, type WatchedHost } from "./watch.js"
 
@@ -51,7 +53,8 @@ const publish = (engine: Engine.Engine, setup: HostSetup.Setup) =>
           Effect.withConfigProvider(provider),
           Effect.locally(FiberRef.currentMinimumLogLevel, level),
           Effect.locally(FiberRef.currentLoggers, loggers)
-        )
+        ),
+      logs: (at) => LogLevel.greaterThanEqual(at, level) && !belowFloor(loggers, at)
     }
     yield* Queue.offer(watch.value, host)
     return true

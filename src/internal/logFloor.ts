@@ -34,12 +34,17 @@ export const withFloor = <M, O>(logger: Logger.Logger<M, O>, floor: Floor): Logg
 const floorOf = (logger: unknown): Floor | undefined =>
   typeof logger === "object" && logger !== null && FloorTypeId in logger ? (logger as { readonly [FloorTypeId]: Floor })[FloorTypeId] : undefined
 
+/** Whether a following host logger among `loggers` drops lines at `level` (none: `false`). */
+export const belowFloor = (loggers: Iterable<Logger.Logger<unknown, unknown>>, level: LogLevel.LogLevel): boolean => {
+  for (const logger of loggers) {
+    const floor = floorOf(logger)
+    if (floor !== undefined && LogLevel.lessThan(level, floor.lowest)) return true
+  }
+  return false
+}
+
 /** `Effect.logWithLevel(level, message)`, skipped when no logger of the host would write it. */
 export const logAbove = (level: LogLevel.LogLevel, message: string): Effect.Effect<void> =>
-  Effect.withFiberRuntime((fiber) => {
-    for (const logger of fiber.getFiberRef(FiberRef.currentLoggers)) {
-      const floor = floorOf(logger)
-      if (floor !== undefined && LogLevel.lessThan(level, floor.lowest)) return Effect.void
-    }
-    return Effect.logWithLevel(level, message)
-  })
+  Effect.withFiberRuntime((fiber) =>
+    belowFloor(fiber.getFiberRef(FiberRef.currentLoggers), level) ? Effect.void : Effect.logWithLevel(level, message)
+  )

@@ -10,6 +10,7 @@
  */
 import type * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
+import type * as LogLevel from "effect/LogLevel"
 import { globalValue } from "effect/GlobalValue"
 import * as Option from "effect/Option"
 import type * as Queue from "effect/Queue"
@@ -27,6 +28,11 @@ export interface WatchedHost extends Handle {
    * the host's configuration.
    */
   readonly withHost: <A, E>(effect: Effect.Effect<A, E>) => Effect.Effect<A, E>
+  /**
+   * Whether a line at `level` run through `withHost` would be written (the host's minimum level
+   * and its logger's floor): a runner asks before building a line that is likely dropped.
+   */
+  readonly logs: (level: LogLevel.LogLevel) => boolean
 }
 
 /** Where the hosts built under a watcher are offered. */
