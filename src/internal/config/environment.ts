@@ -107,25 +107,37 @@ export const codeIssues = (settings: Settings): ReadonlyArray<Issue> => {
 
 const optionalString = (key: string) => Config.option(Config.nonEmptyString(key))
 
-const config = Config.all({
+export const config = Config.all({
   environment: optionalString(configKeys.environment),
   nodeEnv: optionalString("NODE_ENV"),
   applicationName: optionalString(configKeys.applicationName),
   contentRoot: optionalString(configKeys.contentRoot)
 })
-const configPaths = [...Object.values(configKeys), "NODE_ENV"].map((key) => [key])
-/** What `config` reads when none of its keys is set. */
-const unset: Config.Config.Success<typeof config> = {
-  environment: Option.none(),
-  nodeEnv: Option.none(),
-  applicationName: Option.none(),
-  contentRoot: Option.none()
+/**
+ * What `config` reads, from effect-host's store (see `Read.fromStore`): each key's text when it
+ * has one. An empty text (`Config.nonEmptyString` rejects it) or a value-less switch is read
+ * through `config`, for its error.
+ */
+export const direct = (look: Read.StoreLook): Config.Config.Success<typeof config> | undefined => {
+  let rejected = false
+  const text = (key: string): Option.Option<string> => {
+    const value = look.value([key])
+    if (value === undefined || (Option.isSome(value) && value.value === "")) rejected = true
+    return value ?? Option.none()
+  }
+  const values = {
+    environment: text(configKeys.environment),
+    nodeEnv: text("NODE_ENV"),
+    applicationName: text(configKeys.applicationName),
+    contentRoot: text(configKeys.contentRoot)
+  }
+  return rejected ? undefined : values
 }
 
 export const resolve = (settings: Settings = {}): Effect.Effect<Environment, ConfigurationError> =>
   Effect.gen(function*() {
     const issues = [...codeIssues(settings)]
-    const read = yield* Effect.either(Read.unlessUnset(configPaths, config, unset))
+    const read = yield* Effect.either(Read.fromStore(config, direct))
     if (Either.isLeft(read)) return yield* Effect.fail(new ConfigurationError({ issues: [...issues, ...read.left.issues] }))
     const fromConfig = read.right
     const given = (value: string | undefined) => (value !== undefined && value.trim() !== "" ? value : undefined)

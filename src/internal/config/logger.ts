@@ -66,7 +66,7 @@ const outputs: ReadonlyArray<Output> = ["split", "stderr", "stdout"]
  * every child of `LogLevel` as text. A value at `LogLevel` itself is read to be reported: it is
  * a section.
  */
-const section = Config.nested(
+export const section = Config.nested(
   Config.all({
     format: Config.option(Config.string("Format")),
     output: Config.option(Config.string("Output")),
@@ -76,12 +76,25 @@ const section = Config.nested(
   configKeys.section
 )
 
-/** What `section` reads when nothing is set under `Logging`. */
-const unsetSection: Config.Config.Success<typeof section> = {
-  format: Option.none(),
-  output: Option.none(),
-  levels: HashMap.empty(),
-  levelValue: Option.none()
+/**
+ * What `section` reads, from effect-host's store (see `Read.fromStore`): the texts of `Format`,
+ * `Output` and `LogLevel`, and of each child of `LogLevel` (a child that is only a section reads
+ * as `None`, as `Config.option` has it). A value-less switch, or a child named like an array
+ * index (which `Config.hashMap` spells `[n]`), is read through `section`.
+ */
+export const directSection = (look: Read.StoreLook): Config.Config.Success<typeof section> | undefined => {
+  const at = (...path: ReadonlyArray<string>) => look.value([configKeys.section, ...path])
+  const format = at("Format")
+  const output = at("Output")
+  const levelValue = at("LogLevel")
+  if (format === undefined || output === undefined || levelValue === undefined) return undefined
+  let levels = HashMap.empty<string, Option.Option<string>>()
+  for (const child of look.children([configKeys.section, "LogLevel"])) {
+    const value = Key.isIndex(child) ? undefined : at("LogLevel", child)
+    if (value === undefined) return undefined
+    levels = HashMap.set(levels, child, value)
+  }
+  return { format, output, levels, levelValue }
 }
 
 const levelMessage = "Expected a log level (Trace, Debug, Information, Warning, Error, Critical, None)"
@@ -92,7 +105,7 @@ const levelMessage = "Expected a log level (Trace, Debug, Information, Warning, 
  */
 export const read: Effect.Effect<{ readonly settings: Settings; readonly issues: ReadonlyArray<Issue> }, ConfigurationError> =
   Effect.gen(function*() {
-    const raw = yield* Read.unlessUnset([[configKeys.section]], section, unsetSection)
+    const raw = yield* Read.fromStore(section, directSection)
     const issues: Array<Issue> = []
     const invalid = (path: ReadonlyArray<string>, message: string, text: string) =>
       Effect.map(Read.sourceAt(path), (source) => {

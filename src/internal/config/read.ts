@@ -137,3 +137,45 @@ export const unlessUnset = <A>(
     const store = configurationOf(provider)?.store
     return store !== undefined && paths.every((path) => !store.has(path)) ? Effect.succeed(whenUnset) : withSources(config)
   })
+
+/**
+ * A synchronous look into effect-host's store for `fromStore`: `value` is a key's own text
+ * (`None`: nothing set there, or only keys below it), a read recorded as the provider does;
+ * `undefined` for a value `Config` would reject (a switch given without a value), which sends the
+ * whole read through `Config` for its error. `children` lists a section's child names.
+ */
+export interface StoreLook {
+  readonly value: (path: Key.Path) => Option.Option<string> | undefined
+  readonly children: (path: Key.Path) => ReadonlyArray<string>
+}
+
+/**
+ * `withSources(config)`, computed by `direct` from effect-host's store when the current provider
+ * is effect-host's, without Effect's `Config` interpreter (tens of microseconds per key, and most
+ * of a cold start's configuration time). `direct` must read what `config` reads; it returns
+ * `undefined` for anything it does not read the same way (a value `config` would reject, say),
+ * and then `config` is read as usual: every error, with its sources, comes from `Config`. A
+ * foreign provider always goes through `Config`.
+ */
+export const fromStore = <A>(config: Config.Config<A>, direct: (look: StoreLook) => A | undefined): Effect.Effect<A, ConfigurationError> =>
+  Effect.configProviderWith((provider) => {
+    const configuration = configurationOf(provider)
+    if (configuration === undefined) return withSources(config)
+    const { reads, store } = configuration
+    // Recorded only when the direct read succeeds: otherwise `config` records what it reads.
+    const looked: Array<Key.Path> = []
+    const look: StoreLook = {
+      value: (path) => {
+        const key = Key.normalize(path)
+        looked.push(key)
+        const entry = store.get(key)
+        if (entry === undefined) return Option.none()
+        return entry.valueless === true ? undefined : Option.some(entry.value)
+      },
+      children: (path) => store.children(Key.normalize(path))
+    }
+    const value = direct(look)
+    if (value === undefined) return withSources(config)
+    for (const key of looked) reads.add(key)
+    return Effect.succeed(value)
+  })
