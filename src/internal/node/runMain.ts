@@ -304,7 +304,7 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
         loop = loopWatch(now, windowMs)
         armGuard()
         // Asked first: the line is below most hosts' level, and building it on the way to the
-        // stop cost about 0.8 ms of a SIGTERM → exit (the runner's set-up for it, on cold code).
+        // stop cost about 0.3 ms of a SIGTERM → exit (the host's logger set-up, on cold code).
         if (hosts[0]?.logs(LogLevel.Debug) ?? true) logNow(Effect.logDebug(`Received ${signal}; stopping (send it again to exit at once)`))
         fiber.unsafeInterruptAsFork(fiber.id())
         return
