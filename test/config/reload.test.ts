@@ -552,6 +552,30 @@ describe("the watcher", () => {
     }).pipe(Effect.provide(layer), Effect.provide(log.layer))
   })
 
+  it.effect("an empty watched directory that vanishes (its loss the only event) is watched again, and later edits still reload", () => {
+    const dir = contentRoot()
+    const config = path.join(dir, "config")
+    fs.mkdirSync(config)
+    const layer = HostConfiguration.layer(isolated({ contentRoot: dir, files: ["config/appsettings.json"] }))
+    const view = HostConfiguration.debugView()
+    const greeting = Effect.map(Settings.live("Features", Features).get, (f) => f.Greeting)
+    return Effect.gen(function*() {
+      yield* watching
+      yield* Effect.sync(() => fs.rmSync(config, { recursive: true }))
+      yield* eventually(view, (v) => /watch lost, looking again/.test(v), "the lost watch")
+      yield* Effect.sync(() => {
+        fs.mkdirSync(config)
+        fs.writeFileSync(path.join(config, "appsettings.json"), JSON.stringify({ Features: { Greeting: "back" } }))
+      })
+      yield* TestClock.adjust("5 seconds")
+      yield* watching
+      yield* eventually(greeting, (g) => g === "back", "the catch-up read")
+      yield* write(config, "appsettings.json", { Features: { Greeting: "later" } })
+      yield* quietFor("250 millis")
+      yield* eventually(greeting, (g) => g === "later", "a later edit")
+    }).pipe(Effect.provide(layer))
+  })
+
   it.effect("a directory that does not exist yet is looked at every 5 s, watched once it appears; the scope's end stops the looking", () => {
     const dir = contentRoot()
     const config = path.join(dir, "later")

@@ -21,7 +21,6 @@ import * as Clock from "effect/Clock"
 import type * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import type * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Scope from "effect/Scope"
@@ -72,7 +71,8 @@ export interface Stats {
 
 export interface Watcher {
   readonly count: number
-  readonly fiber: Option.Option<Fiber.RuntimeFiber<void>>
+  /** Closes the file watcher (its watches, its fibers), while one runs. */
+  readonly close: Option.Option<Effect.Effect<void>>
 }
 
 export interface Live {
@@ -108,7 +108,7 @@ export const make = (built: Build.Built): Effect.Effect<Live> =>
         lastRejected: Option.none(),
         pendingRejection: false
       }),
-      watcher: yield* SynchronizedRef.make<Watcher>({ count: 0, fiber: Option.none() }),
+      watcher: yield* SynchronizedRef.make<Watcher>({ count: 0, close: Option.none() }),
       directories: yield* Ref.make<ReadonlyMap<string, DirectoryStatus>>(new Map())
     }
   })
