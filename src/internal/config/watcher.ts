@@ -294,11 +294,10 @@ class FileWatcher {
    * closes. Interruptible explicitly: the runtime was taken in the uninterruptible acquire, and
    * its flags come with it.
    */
-  private spawn(effect: Effect.Effect<void>): Fiber.RuntimeFiber<void> {
+  private spawn(effect: Effect.Effect<void>): void {
     const fiber = Runtime.runFork(this.runtime)(Effect.interruptible(effect))
     this.fibers.add(fiber)
     fiber.addObserver(() => this.fibers.delete(fiber))
-    return fiber
   }
 
   private readonly retry = (watch: DirectoryWatch): void => {
@@ -359,19 +358,20 @@ class FileWatcher {
 }
 
 /**
- * Watches the files of `configuration` for the scope. The first scope starts the watcher, the
- * last one to close interrupts it (and waits for its watches to close).
+ * Watches the files of `configuration` for the scope. The first scope opens the watcher, the
+ * last one to close closes it (and waits for its fibers to end).
  */
 export const watch = (configuration: Configuration): Effect.Effect<void, never, Scope.Scope> => {
   const live = configuration.live
-  if (live === undefined || directories(configuration).size === 0) return Effect.void
+  const targets = directories(configuration)
+  if (live === undefined || targets.size === 0) return Effect.void
   // The release closes the watcher and resets state: nothing of the closing fiber's.
   return Live.acquireReleaseState(
     SynchronizedRef.updateEffect(live.watcher, (w) =>
       w.count > 0
         ? Effect.succeed({ ...w, count: w.count + 1 })
         : Effect.flatMap(Effect.runtime<never>(), (runtime) => {
-          const watcher = new FileWatcher(configuration, live, runtime, directories(configuration))
+          const watcher = new FileWatcher(configuration, live, runtime, targets)
           return Effect.as(watcher.open, { count: 1, close: Option.some(watcher.close) })
         })),
     () =>
