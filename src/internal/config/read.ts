@@ -122,23 +122,6 @@ export const withSources = <A, R>(
   ) as Effect.Effect<A, ConfigurationError, R>
 
 /**
- * `withSources(config)`, or `whenUnset` at once when the current provider is effect-host's and
- * none of `paths` is set in it (at or below): what `config` would read then, since every one of
- * its keys is optional. The host reads its own keys at every start, and Effect's `Config`
- * interpreter costs tens of microseconds per key even when nothing is set; a foreign provider
- * (or a set key) always goes through `Config`, errors and sources as usual.
- */
-export const unlessUnset = <A>(
-  paths: ReadonlyArray<Key.Path>,
-  config: Config.Config<A>,
-  whenUnset: A
-): Effect.Effect<A, ConfigurationError> =>
-  Effect.configProviderWith((provider) => {
-    const store = configurationOf(provider)?.store
-    return store !== undefined && paths.every((path) => !store.has(path)) ? Effect.succeed(whenUnset) : withSources(config)
-  })
-
-/**
  * A synchronous look into effect-host's store for `fromStore`: `value` is a key's own text
  * (`None`: nothing set there, or only keys below it), a read recorded as the provider does;
  * `undefined` for a value `Config` would reject (a switch given without a value), which sends the
@@ -147,6 +130,8 @@ export const unlessUnset = <A>(
 export interface StoreLook {
   readonly value: (path: Key.Path) => Option.Option<string> | undefined
   readonly children: (path: Key.Path) => ReadonlyArray<string>
+  /** Whether anything is set at or below `path` (not recorded as a read). */
+  readonly has: (path: Key.Path) => boolean
 }
 
 /**
@@ -172,10 +157,25 @@ export const fromStore = <A>(config: Config.Config<A>, direct: (look: StoreLook)
         if (entry === undefined) return Option.none()
         return entry.valueless === true ? undefined : Option.some(entry.value)
       },
-      children: (path) => store.children(Key.normalize(path))
+      children: (path) => store.children(Key.normalize(path)),
+      has: (path) => store.has(path)
     }
     const value = direct(look)
     if (value === undefined) return withSources(config)
     for (const key of looked) reads.add(key)
     return Effect.succeed(value)
   })
+
+/**
+ * `withSources(config)`, or `whenUnset` at once when the current provider is effect-host's and
+ * none of `paths` is set in it (at or below): what `config` would read then, since every one of
+ * its keys is optional. The host reads its own keys at every start, and Effect's `Config`
+ * interpreter costs tens of microseconds per key even when nothing is set; a foreign provider
+ * (or a set key) always goes through `Config`, errors and sources as usual.
+ */
+export const unlessUnset = <A>(
+  paths: ReadonlyArray<Key.Path>,
+  config: Config.Config<A>,
+  whenUnset: A
+): Effect.Effect<A, ConfigurationError> =>
+  fromStore(config, (look) => (paths.every((path) => !look.has(path)) ? whenUnset : undefined))
