@@ -19,10 +19,18 @@ interface StartOptions {
 // A failed test must not leave its example behind (npm start: its whole process group).
 afterAll(killLeftovers)
 
+/**
+ * How long to wait for an example's output, or for its exit, before calling it stuck. A bound
+ * on a hang, not a speed check: an example prints its first line in about 2 s on a quiet machine
+ * (3 s through `npm start`), and CI's machine runs these beside the other process tests, the
+ * unit tests and the lint, where one `npm start` printed nothing in 15 s.
+ */
+const stuckMs = 60_000
+
 const start = (example: string, { args = [], env = {}, viaNpmStart = false }: StartOptions = {}): Running =>
   viaNpmStart
-    ? spawnWatched("npm", ["start", "--silent", "--", ...args], { env, detached: true, label: "npm start", waitTimeoutMs: 15_000 })
-    : spawnTsx(path.join("examples", example), args, { env, label: example, waitTimeoutMs: 15_000 })
+    ? spawnWatched("npm", ["start", "--silent", "--", ...args], { env, detached: true, label: "npm start", waitTimeoutMs: stuckMs })
+    : spawnTsx(path.join("examples", example), args, { env, label: example, waitTimeoutMs: stuckMs })
 
 /**
  * Sends Ctrl+C and waits for the exit code (kills the child if it does not exit in time). With
@@ -30,7 +38,7 @@ const start = (example: string, { args = [], env = {}, viaNpmStart = false }: St
  */
 const interrupt = async (
   running: Running,
-  { group = false, timeoutMs = 15_000 } = {}
+  { group = false, timeoutMs = stuckMs } = {}
 ): Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }> => {
   const pid = running.child.pid
   if (group && pid !== undefined) process.kill(-pid, "SIGINT")
@@ -83,8 +91,8 @@ const slot = (() => {
   }
 })()
 
-/** Per test, including the wait for a slot. */
-const timeout = 90_000
+/** Per test, including the wait for a slot: room for two stuck-bounds and the slot's queue. */
+const timeout = 4 * stuckMs
 
 describe.concurrent("examples", () => {
   it("lifecycle-hooks prints the 9 steps in the documented order and exits 0", ({ expect }) => slot(async () => {
