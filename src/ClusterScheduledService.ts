@@ -9,9 +9,12 @@
  * - **Schedule** (an Effect `Schedule`): the local scheduled service, running on exactly one
  *   runner (a `Singleton`); it moves when that runner leaves or dies, and starts its schedule
  *   again there. The job gets the time its run began.
- * - **Overlap, `perRun`, `onFailure`, stats, metrics and logs** as for the local one (the same
- *   metrics, `effect_host_scheduled_runs_total` and `effect_host_scheduled_skipped_total`,
- *   tagged with the service name; stats count the runs on this runner).
+ * - **Overlap, `perRun`, `onFailure`, stats, metrics and logs** as for the local one. With
+ *   `overlap: "skip"` the slots skipped are those a run of its length covers, counted from its
+ *   slot's time: a slot picked up late by the storage poll does not cost the next one. The
+ *   metrics are the local one's (`effect_host_scheduled_runs_total` and
+ *   `effect_host_scheduled_skipped_total`, tagged with the service name); stats count the runs
+ *   on this runner.
  * - **Missed slots** (no runner owned the job in time: a fail-over, the whole cluster down): a
  *   slot picked up more than `missedAfter` after it was due runs once, late, with its own slot
  *   time, and the slots in between are skipped (`missed: "catchUpOnce"`, the default), or is

@@ -13,8 +13,9 @@
  * - Once per slot; a slot runs twice only when its runner died (or left past
  *   `entityTerminationTimeout`) during the run: the message had no reply, so it is delivered
  *   again after fail-over (at-least-once).
- * - Overlap: `"skip"` (default) schedules the next slot after the run ends, from then (slots a
- *   long run covered are skipped and counted); `"queue"` schedules the slot after the one that
+ * - Overlap: `"skip"` (default) schedules the first slot after the run's length, counted from
+ *   its slot's time (slots a long run covered are skipped and counted; a late pick-up by the
+ *   storage poll skips none); `"queue"` schedules the slot after the one that
  *   ran, even if it is past (no slot lost, runs back to back); `"allow"` schedules the next slot
  *   before the run starts (runs may overlap, on different runners).
  * - Missed slots: a slot that starts more than `missedAfter` after it was due (no runner owned
@@ -135,10 +136,11 @@ export const decide = (lateness: Duration.Duration, missedAfter: Duration.Durati
  *
  * - A missed slot: the schedule goes on from the first slot after now.
  * - `"queue"`: the slot after it, even if that is past (runs back to back, none lost).
- * - `"skip"`: the slot after it if that came due before the run started (it is late because due
- *   slots are picked up by a storage poll, not because of the run); else the first slot after the
- *   run ended: the slots that came due while it ran are skipped, as the local service's ticks
- *   during a run are.
+ * - `"skip"`: the first slot after the run would have ended had it started at its slot's time:
+ *   the slots a run of that length covers are skipped, as the local service's ticks during a run
+ *   are. It is measured from the slot, not from when the run started, because a slot is picked up
+ *   by a storage poll, up to a poll interval late: measured from the pick-up, a 10 ms run of a
+ *   1 s cron picked up 995 ms late would skip the next slot, which no run was in the way of.
  */
 export const nextSlot = (
   cron: Cron.Cron,
@@ -148,11 +150,10 @@ export const nextSlot = (
   overlap: Overlap,
   missed: boolean
 ): DateTime.Utc => {
-  const afterEnd = () => DateTime.unsafeFromDate(Cron.next(cron, DateTime.max(slot, endedAt)))
-  if (missed) return afterEnd()
-  const following = DateTime.unsafeFromDate(Cron.next(cron, slot))
-  if (overlap === "queue" || DateTime.lessThanOrEqualTo(following, startedAt)) return following
-  return afterEnd()
+  if (missed) return DateTime.unsafeFromDate(Cron.next(cron, DateTime.max(slot, endedAt)))
+  if (overlap === "queue") return DateTime.unsafeFromDate(Cron.next(cron, slot))
+  const ranFor = Math.max(0, DateTime.toEpochMillis(endedAt) - DateTime.toEpochMillis(startedAt))
+  return DateTime.unsafeFromDate(Cron.next(cron, DateTime.add(slot, { millis: ranFor })))
 }
 
 /** The retries of a send of the next slot: as `ClusterCron`, on and on (a slot must not end the chain). */
