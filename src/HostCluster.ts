@@ -11,6 +11,10 @@
  *   `stop` hook, before those services stop: its entities finish their requests (up to
  *   `Cluster:EntityTerminationTimeoutSeconds`), it unregisters and releases its shard locks, so
  *   the other runners take its shards at once — all within the host's `shutdownTimeout`.
+ *   "After" and "before" hold for the host's sequential phases (the default); with
+ *   `servicesStartConcurrently` / `servicesStopConcurrently` the join and the leave run beside
+ *   the other services' hooks, as every hook of a concurrent phase does (the layers listed before
+ *   it are still built before any hook runs).
  * - **Host defaults.** Fail-over after a runner dies (kill -9, a lost machine) takes about 10 s
  *   instead of Effect's 30–35 s: shard locks expire after 10 s, are refreshed every 3 s,
  *   assignments are re-read and storage polled every second, runners pinged every 5 s.

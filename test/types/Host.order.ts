@@ -48,6 +48,11 @@ TestHost.start([Reporter, DbLive])
 // A plain array's order is unknown to the compiler: no member counts as provided to another.
 const _list: Array<typeof CacheLive | typeof Worker> = [CacheLive, Worker]
 expectTypeOf<Effect.Effect.Context<ReturnType<typeof Host.launch<typeof _list>>>>().toEqualTypeOf<Cache>()
+// Unannotated, the same array is typed by one element type: TypeScript's subtype reduction
+// drops CacheLive (a Layer<Cache> is a subtype of a layer that needs Cache). So only `Cache`, for
+// the caller, is left: the README's reason to write `as const`.
+const _plain = [CacheLive, Worker]
+expectTypeOf<Effect.Effect.Context<ReturnType<typeof Host.launch<typeof _plain>>>>().toEqualTypeOf<Cache>()
 // `as const` keeps the order, and then the providers count.
 const _listed = [CacheLive, Worker] as const
 expectTypeOf<Effect.Effect.Context<ReturnType<typeof Host.launch<typeof _listed>>>>().toEqualTypeOf<never>()
