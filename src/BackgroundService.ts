@@ -2,7 +2,11 @@
  * Background services (.NET's `BackgroundService.ExecuteAsync`): one long-running effect, forked
  * when the host starts and interrupted when it stops. A failure is never silent: it is logged
  * with its cause, optionally retried on a `restart` schedule, and then handed to the host's
- * `backgroundServiceExceptionBehavior` (`"StopHost"` by default, or `"Ignore"`).
+ * `backgroundServiceExceptionBehavior` (`"StopHost"` by default, or `"Ignore"`). A failure
+ * while the host is already stopping (also one that comes while the stop's interruption waits
+ * for an uninterruptible region) is logged and, under `"StopHost"`, is one of the stop's
+ * failures (phase `"execute"`): in the `BackgroundServiceError`'s `stop` report, or a
+ * `HostStopError` after a requested stop.
  *
  * @since 0.1.0
  */

@@ -93,9 +93,10 @@ export const BackgroundServiceError: typeof internal.BackgroundServiceError = in
 export type BackgroundServiceError = internal.BackgroundServiceError
 
 /**
- * One or more hooks failed while stopping (a stop hook, an `onStopping`/`onStopped` callback, or
- * a start hook that ignored the interruption of a stop during start and was abandoned). Every
- * service still got every stop phase.
+ * One or more hooks failed while stopping (a stop hook, an `onStopping`/`onStopped` callback, a
+ * background service's `execute` that failed during the stop, or a start hook that ignored the
+ * interruption of a stop during start and was abandoned). Every service still got every stop
+ * phase.
  *
  * @since 0.1.0
  * @category errors

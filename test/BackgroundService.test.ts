@@ -304,4 +304,62 @@ describe("BackgroundService", () => {
       expect(error).toMatchObject({ _tag: "HostStartError" })
       expect(ran.count).toBe(0)
     }))
+
+  describe("failures while the host is stopping: logged and carried by the outcome (.NET aggregates them)", () => {
+    /**
+     * An execute that sleeps, then fails, all uninterruptibly: a stop's interruption waits for it,
+     * and the failure happens. (Failing after the uninterruptible region would not: the pending
+     * interruption ends the fiber first.)
+     */
+    const failsAfter = (name: string, ms: number) =>
+      BackgroundService.make(name, Effect.uninterruptible(Effect.zipRight(Effect.sleep(ms), Effect.fail(`${name} failure`))))
+
+    it.scoped("one failing while its own interruption waits is reported, not lost at the interruption", () => {
+      const logs = captureLogs()
+      return Effect.gen(function*() {
+        const host = yield* TestHost.start([failsAfter("B1", 100), failsAfter("B2", 150), failsAfter("B3", 200)])
+        yield* host.started
+        yield* host.advance("100 millis")
+        // B1 failed: the stop interrupts B3 first (reverse order), whose failure comes at 200 ms
+        // while that interruption waits; B2, not yet interrupted, fails at 150 ms.
+        yield* host.advance("100 millis")
+        const exit = yield* host.exit
+        const error = backgroundError(exit)
+        expect(error.service).toBe("B1")
+        expect(Cause.squash(error.cause)).toBe("B1 failure")
+        const stop = (error as unknown as { readonly stop: { readonly failures: ReadonlyArray<{ service: string; phase: string; cause: Cause.Cause<unknown> }> } }).stop
+        expect(stop.failures.map((f) => [f.service, f.phase, Cause.squash(f.cause)])).toStrictEqual([
+          ["B2", "execute", "B2 failure"],
+          ["B3", "execute", "B3 failure"]
+        ])
+        expect(logs.messages("ERROR")).toStrictEqual([
+          "Background service B1 failed; stopping the host",
+          "Background service B2 failed while the host was stopping",
+          "Background service B3 failed while the host was stopping"
+        ])
+      }).pipe(Effect.provide(logs.layer))
+    })
+
+    it.scoped("after a requested stop, a failure of execute makes the stop fail (HostStopError), naming it", () =>
+      Effect.gen(function*() {
+        const host = yield* TestHost.start([failsAfter("Worker", 1000)])
+        yield* host.started
+        yield* host.requestStop
+        yield* host.advance("1 second")
+        const error = failureOf(yield* host.exit)
+        expect(error).toMatchObject({ _tag: "HostStopError", failures: [{ service: "Worker", phase: "execute" }] })
+      }))
+
+    it.scoped("under Ignore it is only logged, and the stop succeeds", () => {
+      const logs = captureLogs()
+      return Effect.gen(function*() {
+        const host = yield* TestHost.start([failsAfter("Worker", 1000)], { backgroundServiceExceptionBehavior: "Ignore" })
+        yield* host.started
+        yield* host.requestStop
+        yield* host.advance("1 second")
+        assertSuccess(yield* host.exit)
+        expect(logs.messages("ERROR")).toStrictEqual(["Background service Worker failed while the host was stopping"])
+      }).pipe(Effect.provide(logs.layer))
+    })
+  })
 })

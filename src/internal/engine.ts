@@ -518,6 +518,8 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
     // 5. stop
     // ---------------------------------------------------------------------------------------
     const stopFailures: Array<ServiceFailure> = []
+    /** Set once the stop's outcome is read from `stopFailures`: a later failure is only logged. */
+    let stopSettled = false
 
     /**
      * Interrupts a start still running and waits for it to end, so no service is stopped while
@@ -608,7 +610,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       const deadlineHit = (yield* Deferred.await(finish)) === "deadline"
       // Interruptible (see above), so interrupting it returns at once.
       yield* Fiber.interrupt(timer)
-      let report: StopReport = { failures: stopFailures, deadline: undefined }
+      let report: StopReport = { failures: [...stopFailures], deadline: undefined }
       if (deadlineHit) {
         // Named at the deadline, before the interruption unwinds them.
         const stuck = [...inFlight.values()].map((f) => f.service)
@@ -629,6 +631,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
           deadline: { timeout: options.shutdownTimeout, stuck, skipped: [...never, ...partly] }
         }
       }
+      stopSettled = true
       // `stopped` fires last, also when the deadline cut the stop before its callbacks ran.
       if (!stoppedFired) events.push({ _tag: "Lifetime", event: "stopped" })
       yield* Deferred.succeed(stoppedEvent, undefined)
@@ -655,6 +658,12 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       Effect.gen(function*() {
         if (isStopping()) {
           yield* Effect.logError(`Background service ${service} failed while the host was stopping`, cause)
+          // Not the reason for the stop, but a failure the outcome must carry (as .NET's host
+          // aggregates every background failure), unless failures are to be ignored or the
+          // outcome is already settled.
+          if (options.backgroundServiceExceptionBehavior !== "Ignore" && !stopSettled) {
+            stopFailures.push(serviceFailure(service, "execute", cause))
+          }
           return
         }
         if (options.backgroundServiceExceptionBehavior === "Ignore") {

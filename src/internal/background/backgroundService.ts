@@ -99,7 +99,14 @@ export const make = <A, E, R>(
       return { start, stop }
     }))
 
-/** Runs attempts until one ends normally, the restart schedule gives up, or the host stops us. */
+/**
+ * Runs attempts until one ends normally, the restart schedule gives up, or the host stops us.
+ *
+ * Only the attempts and the waits between them are interruptible: what follows an attempt's end
+ * (logging it, reporting it to the host) is not. An attempt that fails while the stop's
+ * interruption waits (a failure at the end of an uninterruptible region) must still be reported;
+ * interruptible, the report would be the next interruption point and the failure lost.
+ */
 const supervisor = <E>(
   name: string,
   attempt: (n: number) => Effect.Effect<unknown, E>,
@@ -107,20 +114,19 @@ const supervisor = <E>(
   host: HostContext,
   stopping: () => boolean
 ): Effect.Effect<void> =>
-  Effect.gen(function*() {
+  Effect.uninterruptibleMask((restore) => Effect.gen(function*() {
     const serviceLabels = labels(["service", name])
     // Every series exists from the start, at 0: a scraper (and `increase()`) sees the first failure.
     backgroundFailures.unsafeUpdate(0, serviceLabels)
     backgroundRestarts.unsafeUpdate(0, serviceLabels)
     let state: unknown = restart?.initial
     for (let n = 1;; n++) {
-      const exit = yield* Effect.exit(attempt(n))
+      const exit = yield* Effect.exit(restore(attempt(n)))
       if (Exit.isSuccess(exit)) {
         yield* Effect.logInfo(`Background service ${name} completed`)
         return
       }
-      // Our own stop interrupted it: nothing to report (we normally never get here, as the
-      // interruption also ends this fiber).
+      // Our own stop interrupted it: nothing to report.
       if (stopping() && Cause.isInterruptedOnly(exit.cause)) return
       backgroundFailures.unsafeUpdate(1, serviceLabels)
       if (restart !== undefined && !stopping()) {
@@ -134,7 +140,7 @@ const supervisor = <E>(
             `Background service ${name} failed (attempt ${n}); restarting in ${Duration.format(delay)} (attempt ${n + 1})`,
             exit.cause
           )
-          yield* Effect.sleep(delay)
+          yield* restore(Effect.sleep(delay))
           continue
         }
         yield* Effect.logError(`Background service ${name} failed (attempt ${n}); its restart schedule is exhausted`)
@@ -143,4 +149,4 @@ const supervisor = <E>(
       yield* host.reportBackgroundFailure(name, exit.cause)
       return
     }
-  })
+  }))
