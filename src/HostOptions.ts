@@ -26,9 +26,13 @@ export type BackgroundServiceExceptionBehavior = "StopHost" | "Ignore"
  * @category models
  */
 export interface HostOptions {
-  /** One budget for the whole stop (all phases, all services). Default 30 seconds; finite, >= 0. */
+  /**
+   * One budget for the whole stop (all phases, all services). Default 30 seconds; finite, >= 0.
+   * Zero (as in .NET) lets hooks that finish without waiting complete and cuts the first one
+   * that waits; a deadline reached after the work ended is no deadline, under any clock.
+   */
   readonly shutdownTimeout?: Duration.DurationInput | undefined
-  /** Budget for the start phases, >= 0. Default: none (`Infinity` means none too). */
+  /** Budget for the start phases, >= 0 (zero as for `shutdownTimeout`). Default: none (`Infinity` means none too). */
   readonly startupTimeout?: Duration.DurationInput | undefined
   /** Run each start phase's members concurrently (phases stay barriers). Default false. */
   readonly servicesStartConcurrently?: boolean | undefined

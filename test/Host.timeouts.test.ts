@@ -100,6 +100,20 @@ describe("startupTimeout", () => {
       expect(rec.log.slice(-5)).toStrictEqual(["lifetime.stopping", ...stopTrace(["A"]), "lifetime.stopped"])
     }))
 
+  it.scoped("zero: a start whose hooks finish at once succeeds; one that waits is cut (under TestClock)", () =>
+    Effect.gen(function*() {
+      const rec = new Recorder()
+      const host = yield* TestHost.start([rec.service("A"), rec.service("B")], { startupTimeout: 0 })
+      yield* host.started
+      assertSuccess(yield* host.stop)
+      expect(rec.log.filter((l) => l.endsWith(".started"))).toStrictEqual(["A.started", "B.started"])
+
+      const waiting = yield* TestHost.start([rec.service("C", { start: Effect.sleep("1 millis") })], { startupTimeout: 0 })
+      const error = failureOf(yield* waiting.exit)
+      if (error._tag !== "StartupTimeoutError") throw new Error(`expected StartupTimeoutError, got ${error._tag}`)
+      expect(error.pending).toStrictEqual(["C"])
+    }))
+
   it.scoped("no startupTimeout by default: a slow start just takes its time", () =>
     Effect.gen(function*() {
       const rec = new Recorder()
@@ -166,6 +180,26 @@ describe("shutdownTimeout", () => {
       // B stopped first (3 s), A was cut 2 s into its stop.
       expect(error.stuck).toStrictEqual(["A"])
       expect(rec.log.filter((e) => e.includes(".stop"))).toStrictEqual(["B.stopping", "A.stopping", "B.stop", "A.stop"])
+    }))
+
+  it.scoped("zero: a stop whose hooks finish at once succeeds, every hook run; one that waits is cut and named", () =>
+    Effect.gen(function*() {
+      const rec = new Recorder()
+      const logs = captureLogs()
+      const host = yield* TestHost.start([rec.service("A"), rec.service("B")], { shutdownTimeout: 0 }).pipe(
+        Effect.provide(logs.layer)
+      )
+      yield* host.started
+      assertSuccess(yield* host.stop)
+      expect(rec.log.filter((l) => /\.stop/.test(l))).toStrictEqual(stopTrace(["B", "A"]))
+      expect(logs.lines.filter((l) => l.level === "ERROR")).toStrictEqual([])
+
+      const waiting = yield* TestHost.start([rec.service("C", { stop: Effect.sleep("1 millis") })], { shutdownTimeout: 0 })
+      yield* waiting.started
+      yield* waiting.requestStop
+      const error = failureOf(yield* waiting.exit)
+      if (error._tag !== "ShutdownTimeoutError") throw new Error(`expected ShutdownTimeoutError, got ${error._tag}`)
+      expect(error.stuck).toStrictEqual(["C"])
     }))
 
   it.scoped("a stop within the budget succeeds; the default budget is 30 seconds", () =>

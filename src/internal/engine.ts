@@ -491,10 +491,13 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       // `interruptible`: the startup deadline must be able to stop this wait even when the
       // caller runs uninterruptibly. None: the deadline passed first.
       const awaitStart = Effect.interruptible(Fiber.await(fiber))
-      const ended = yield* Option.match(options.startupTimeout, {
+      const waited = yield* Option.match(options.startupTimeout, {
         onNone: () => Effect.map(awaitStart, Option.some),
         onSome: (timeout) => Effect.timeoutOption(awaitStart, timeout)
       }).pipe(Effect.onInterrupt(() => Fiber.interruptFork(fiber)))
+      // A deadline reached when the start has already ended (a zero timeout racing hooks that
+      // finish at once, as under TestClock) is no deadline: its outcome stands.
+      const ended = Option.isSome(waited) ? waited : Option.fromNullable(fiber.unsafePoll())
       if (Option.isNone(ended)) {
         // The pending names are read at the deadline, before the stop interrupts them.
         const pending = [...inFlight.values()].map((f) => f.service)
@@ -607,7 +610,9 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
           Effect.zipRight(Deferred.succeed(finish, "deadline"))
         )
       )
-      const deadlineHit = (yield* Deferred.await(finish)) === "deadline"
+      // A deadline reached when the work has already ended (a zero timeout racing hooks that
+      // finish at once, as under TestClock) is no deadline: nothing was cut.
+      const deadlineHit = (yield* Deferred.await(finish)) === "deadline" && worker.unsafePoll() === null
       // Interruptible (see above), so interrupting it returns at once.
       yield* Fiber.interrupt(timer)
       let report: StopReport = { failures: [...stopFailures], deadline: undefined }
