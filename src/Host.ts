@@ -157,6 +157,9 @@ const toArray = (services: Services): ReadonlyArray<Layer.Layer<never, unknown, 
 /**
  * The host as a `Layer`: acquiring it builds and starts every hosted service, releasing it stops
  * them. It provides `ApplicationLifetime`, `HostEnvironment` and whatever the services provide.
+ * A failed start fails the build with the `HostError`; a stop requested during the start
+ * (`stopApplication`) rolls the start back and interrupts the build, so the program that needs
+ * the host does not run.
  *
  * @since 0.1.0
  * @category constructors

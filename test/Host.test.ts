@@ -44,6 +44,23 @@ describe("Host.make (the host as a Layer)", () => {
       expect(rec.log.slice(-3)).toStrictEqual(["A.stopping", "A.stop", "A.stopped"])
     }))
 
+  it.effect("stopApplication during the start interrupts the layer's build: the program never runs, what started is rolled back", () =>
+    Effect.gen(function*() {
+      const rec = new Recorder()
+      const exit = yield* rec.record("program").pipe(
+        Effect.provide(Host.make([
+          rec.service("A"),
+          rec.service("B", { start: ApplicationLifetime.stopApplication }),
+          rec.service("C")
+        ])),
+        Effect.exit
+      )
+      expect(Exit.isInterrupted(exit)).toBe(true)
+      expect(rec.log).not.toContain("program")
+      expect(rec.log).not.toContain("C.start")
+      expect(rec.log.slice(-6)).toStrictEqual(["B.stopping", "A.stopping", "B.stop", "A.stop", "B.stopped", "A.stopped"])
+    }))
+
   it.effect("interrupting the program stops the host", () =>
     Effect.gen(function*() {
       const rec = new Recorder()

@@ -70,12 +70,17 @@ const setRefs = (context: Context.Context<never>, host: Option.Option<HostContex
 
 /**
  * Builds and starts a host in the current scope; closing the scope stops it. Yields the engine,
- * the context the services provide, and whether a watcher observes the host.
+ * the context the services provide, whether a watcher observes the host, and how the start
+ * ended (`StoppedDuringStart`: a stop request came first, and the start was rolled back).
  */
 export const build = (
   services: ReadonlyArray<AnyService>,
   options: Options = {}
-): Effect.Effect<Built & { readonly watched: boolean }, HostError | ConfigurationError, Scope.Scope> =>
+): Effect.Effect<
+  Built & { readonly watched: boolean; readonly started: Engine.StartOutcome },
+  HostError | ConfigurationError,
+  Scope.Scope
+> =>
   Effect.gen(function*() {
     // Installs the configuration and the logger for the rest of the scope; invalid host
     // configuration is reported below, together with the services' configuration errors.
@@ -140,19 +145,27 @@ export const build = (
     }
     // Added after the services were built, so the stop runs before their layers are released.
     yield* Effect.addFinalizer(() => engine.stop)
-    yield* engine.start
-    return { engine, context, watched }
+    const started = yield* engine.start
+    return { engine, context, watched, started }
   }).pipe(Effect.annotateLogs({ host: "effect-host" })) as Effect.Effect<
     // The services' requirements are the caller's (`Host.Requirements` types them); here they
     // are `unknown`, as the list is untyped.
-    Built & { readonly watched: boolean },
+    Built & { readonly watched: boolean; readonly started: Engine.StartOutcome },
     HostError | ConfigurationError,
     Scope.Scope
   >
 
-/** The host as a layer: its context is what the host and the services provide. */
+/**
+ * The host as a layer: its context is what the host and the services provide. A host stopped
+ * during its start (`stopApplication`, rolled back, nothing left running) interrupts the layer's
+ * build, as .NET's `StartAsync` is cancelled: the program that needs the host does not run
+ * against services that were stopped again (and would wait for a `started` that never comes).
+ */
 export const make = (services: ReadonlyArray<AnyService>, options?: Options): Layer.Layer<never, HostError | ConfigurationError> =>
-  Layer.scopedContext(Effect.map(build(services, options), ({ context }) => context))
+  Layer.scopedContext(
+    Effect.flatMap(build(services, options), ({ context, started }) =>
+      started === "StoppedDuringStart" ? Effect.interrupt : Effect.succeed(context))
+  )
 
 /** Runs the host until it is stopped. */
 export const launch = (services: ReadonlyArray<AnyService>, options?: Options): Effect.Effect<void, HostError | ConfigurationError> =>
