@@ -2,7 +2,10 @@
  * Background services (.NET's `BackgroundService.ExecuteAsync`): one long-running effect, forked
  * when the host starts and interrupted when it stops. A failure is never silent: it is logged
  * with its cause, optionally retried on a `restart` schedule, and then handed to the host's
- * `backgroundServiceExceptionBehavior` (`"StopHost"` by default, or `"Ignore"`). A failure
+ * `backgroundServiceExceptionBehavior` (`"StopHost"` by default, or `"Ignore"`). An `execute`
+ * that fails at once (before it waits for anything) is reported during its `start`, so under
+ * `"StopHost"` the start is cut and rolled back and `started` never fires (.NET fails the start
+ * of a service whose `ExecuteAsync` threw synchronously). A failure
  * while the host is already stopping (also one that comes while the stop's interruption waits
  * for an uninterruptible region) is logged and, under `"StopHost"`, is one of the stop's
  * failures (phase `"execute"`): in the `BackgroundServiceError`'s `stop` report, or a

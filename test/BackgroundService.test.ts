@@ -305,6 +305,30 @@ describe("BackgroundService", () => {
       expect(ran.count).toBe(0)
     }))
 
+  it.scoped("an execute that fails at once (before it waits) fails the start: rolled back, started never fires, later services never start", () =>
+    Effect.gen(function*() {
+      const events: Array<string> = []
+      const record = (event: string) => Effect.sync(() => void events.push(event))
+      const A = HostedService.make("A", { start: record("A.start"), stop: record("A.stop") })
+      const C = HostedService.make("C", { start: record("C.start") })
+      const Watch = Layer.effectDiscard(ApplicationLifetime.onStarted(record("started")))
+      const host = yield* TestHost.start([Watch, A, BackgroundService.make("Bad", Effect.fail("bad at once")), C])
+      const error = backgroundError(yield* host.exit)
+      expect(error.service).toBe("Bad")
+      expect(events).toStrictEqual(["A.start", "A.stop"])
+    }))
+
+  it.scoped("an execute that fails after a wait fails after the start, as before", () =>
+    Effect.gen(function*() {
+      const events: Array<string> = []
+      const Watch = Layer.effectDiscard(ApplicationLifetime.onStarted(Effect.sync(() => void events.push("started"))))
+      const host = yield* TestHost.start([Watch, BackgroundService.make("Bad", Effect.zipRight(Effect.sleep("1 millis"), Effect.fail("bad later")))])
+      yield* host.started
+      yield* host.advance("1 millis")
+      expect(backgroundError(yield* host.exit).service).toBe("Bad")
+      expect(events).toStrictEqual(["started"])
+    }))
+
   describe("failures while the host is stopping: logged and carried by the outcome (.NET aggregates them)", () => {
     /**
      * An execute that sleeps, then fails, all uninterruptibly: a stop's interruption waits for it,

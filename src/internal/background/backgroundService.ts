@@ -82,6 +82,11 @@ export const make = <A, E, R>(
         // Explicitly interruptible: a fork inherits the caller's interruptibility, and the stop
         // must be able to interrupt this fiber whatever region `start` was called from.
         fiber = yield* Effect.forkDaemon(Effect.interruptible(supervise))
+        // One turn for `execute` to run up to its first wait: one that fails at once (before it
+        // waits for anything) is then reported during the start, so the start is cut and rolled
+        // back and `started` never fires, as .NET's host fails a start whose ExecuteAsync threw
+        // synchronously. A failure after a wait comes after the start, as before.
+        yield* Effect.yieldNow()
       })
 
       const stop = Effect.suspend(() => {
