@@ -107,6 +107,12 @@ describe("HostOptions from configuration", () => {
         expect(trace).toEqual([])
       }))
   }
+
+  it.scoped("the message names the value it rejected", () =>
+    Effect.gen(function*() {
+      const { error } = yield* hostWith({ configuration: isolated({ args: ["--shutdownTimeoutSeconds=-1"] }) })
+      expect(issuesOf(error).map((issue) => issue.message)).toEqual(["Expected a number of seconds >= 0, actual -1"])
+    }))
 })
 
 describe("suppressStatusMessages is a host key", () => {
