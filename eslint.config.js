@@ -9,7 +9,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ["eslint.config.js", "scripts/prepare.mjs", "scripts/bundle.mjs"] },
+        projectService: { allowDefaultProject: ["eslint.config.js", "scripts/prepare.mjs", "scripts/bundle.mjs", "scripts/pack-manifest.mjs"] },
         tsconfigRootDir: import.meta.dirname
       }
     },

@@ -79,6 +79,15 @@ try {
     }
   }
 
+  // No lifecycle script a user's npm would run or ask to approve (the repository's `prepare`
+  // builds dist/, which the tarball already holds: scripts/pack-manifest.mjs leaves it out).
+  const packedManifest = JSON.parse(run("tar", ["-xzOf", tarball, "package/package.json"], work)) as {
+    readonly scripts?: Readonly<Record<string, string>>
+  }
+  const installScripts = ["preinstall", "install", "postinstall", "prepare"].filter((name) => packedManifest.scripts?.[name] !== undefined)
+  if (installScripts.length > 0) fail(`the packed package.json has install scripts: ${installScripts.join(", ")}`)
+  step("the packed package.json has no install scripts")
+
   // 2. A fresh project, installed with the README's line.
   const project = path.join(work, "app")
   fs.mkdirSync(project)
