@@ -329,6 +329,18 @@ describe("BackgroundService", () => {
       expect(events).toStrictEqual(["started"])
     }))
 
+  it.scoped("a restart schedule whose step waits does not hold up the stop", () =>
+    Effect.gen(function*() {
+      const Worker = BackgroundService.make("Worker", Effect.fail("down"), {
+        restart: Schedule.spaced("1 second").pipe(Schedule.tapInput(() => Effect.never))
+      })
+      const host = yield* TestHost.start([Worker], { shutdownTimeout: "5 seconds" })
+      yield* host.started
+      yield* host.requestStop
+      // No time passes: the step's wait is interrupted at once, not cut at the deadline.
+      assertSuccess(yield* host.exit)
+    }))
+
   describe("failures while the host is stopping: logged and carried by the outcome (.NET aggregates them)", () => {
     /**
      * An execute that sleeps, then fails, all uninterruptibly: a stop's interruption waits for it,

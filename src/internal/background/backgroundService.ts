@@ -107,7 +107,8 @@ export const make = <A, E, R>(
 /**
  * Runs attempts until one ends normally, the restart schedule gives up, or the host stops us.
  *
- * Only the attempts and the waits between them are interruptible: what follows an attempt's end
+ * Only the attempts, the restart schedule's steps and the waits between attempts are
+ * interruptible: what follows an attempt's end
  * (logging it, reporting it to the host) is not. An attempt that fails while the stop's
  * interruption waits (a failure at the end of an uninterruptible region) must still be reported;
  * interruptible, the report would be the next interruption point and the failure lost.
@@ -136,7 +137,13 @@ const supervisor = <E>(
       backgroundFailures.unsafeUpdate(1, serviceLabels)
       if (restart !== undefined && !stopping()) {
         const now = yield* Clock.currentTimeMillis
-        const [next, , decision] = yield* restart.step(now, exit.cause, state)
+        // The schedule's step is the user's code (it may wait): interruptible like the attempts.
+        const stepped = yield* Effect.exit(restore(restart.step(now, exit.cause, state)))
+        if (Exit.isFailure(stepped)) {
+          if (stopping() && Cause.isInterruptedOnly(stepped.cause)) return
+          return yield* host.reportBackgroundFailure(name, Cause.sequential(exit.cause, stepped.cause))
+        }
+        const [next, , decision] = stepped.value
         state = next
         if (ScheduleDecision.isContinue(decision)) {
           const delay = Duration.millis(Math.max(0, Intervals.start(decision.intervals) - now))
