@@ -11,7 +11,8 @@
  *   again there. The job gets the time its run began.
  * - **Overlap, `perRun`, `onFailure`, stats, metrics and logs** as for the local one. With
  *   `overlap: "skip"` the slots skipped are those a run of its length covers, counted from its
- *   slot's time: a slot picked up late by the storage poll does not cost the next one. The
+ *   slot's time: a slot picked up late by the storage poll does not cost the next one (slots more
+ *   than a poll interval older than the run's end are skipped too, so it never stays behind). The
  *   metrics are the local one's (`effect_host_scheduled_runs_total` and
  *   `effect_host_scheduled_skipped_total`, tagged with the service name); stats count the runs
  *   on this runner.

@@ -14,8 +14,9 @@
  *   `entityTerminationTimeout`) during the run: the message had no reply, so it is delivered
  *   again after fail-over (at-least-once).
  * - Overlap: `"skip"` (default) schedules the first slot after the run's length, counted from
- *   its slot's time (slots a long run covered are skipped and counted; a late pick-up by the
- *   storage poll skips none); `"queue"` schedules the slot after the one that
+ *   its slot's time but never from earlier than a poll interval before the run ended (slots a
+ *   long run covered are skipped and counted; a late pick-up by the storage poll skips none; the
+ *   schedule never falls more than a poll interval behind); `"queue"` schedules the slot after the one that
  *   ran, even if it is past (no slot lost, runs back to back); `"allow"` schedules the next slot
  *   before the run starts (runs may overlap, on different runners).
  * - Missed slots: a slot that starts more than `missedAfter` after it was due (no runner owned
@@ -139,8 +140,11 @@ export const decide = (lateness: Duration.Duration, missedAfter: Duration.Durati
  * - `"skip"`: the first slot after the run would have ended had it started at its slot's time:
  *   the slots a run of that length covers are skipped, as the local service's ticks during a run
  *   are. It is measured from the slot, not from when the run started, because a slot is picked up
- *   by a storage poll, up to a poll interval late: measured from the pick-up, a 10 ms run of a
- *   1 s cron picked up 995 ms late would skip the next slot, which no run was in the way of.
+ *   by a storage poll, up to `pollInterval` late: measured from the pick-up, a 10 ms run of a
+ *   1 s cron picked up 995 ms late would skip the next slot, which no run was in the way of. But
+ *   never from earlier than `pollInterval` before the run ended: slots older than that are
+ *   skipped too, so that runs that together take longer than the period (late pick-ups included)
+ *   do not fall further behind with every slot.
  */
 export const nextSlot = (
   cron: Cron.Cron,
@@ -148,12 +152,14 @@ export const nextSlot = (
   startedAt: DateTime.Utc,
   endedAt: DateTime.Utc,
   overlap: Overlap,
-  missed: boolean
+  missed: boolean,
+  pollInterval: Duration.Duration
 ): DateTime.Utc => {
   if (missed) return DateTime.unsafeFromDate(Cron.next(cron, DateTime.max(slot, endedAt)))
   if (overlap === "queue") return DateTime.unsafeFromDate(Cron.next(cron, slot))
   const ranFor = Math.max(0, DateTime.toEpochMillis(endedAt) - DateTime.toEpochMillis(startedAt))
-  return DateTime.unsafeFromDate(Cron.next(cron, DateTime.add(slot, { millis: ranFor })))
+  const from = DateTime.max(DateTime.add(slot, { millis: ranFor }), DateTime.subtractDuration(endedAt, pollInterval))
+  return DateTime.unsafeFromDate(Cron.next(cron, from))
 }
 
 /** The retries of a send of the next slot: as `ClusterCron`, on and on (a slot must not end the chain). */
@@ -303,7 +309,7 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
                 const lateness = Duration.millis(Math.max(0, DateTime.toEpochMillis(pickedUp) - DateTime.toEpochMillis(due)))
                 const decision = decide(lateness, missedAfter, missedPolicy)
                 if (decision._tag === "Skip") {
-                  const next = nextSlot(cron, slot, pickedUp, pickedUp, overlap, true)
+                  const next = nextSlot(cron, slot, pickedUp, pickedUp, overlap, true, pollInterval)
                   yield* Effect.logWarning(
                     `Scheduled service ${name}: slot ${DateTime.formatIso(slot)} was picked up ${Duration.format(lateness)} late ` +
                       `(no runner owned it in time); skipped (missed: "skip"), next slot ${DateTime.formatIso(next)}`
@@ -318,7 +324,7 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
                   )
                 }
                 const earlyNext = overlap === "allow" && !decision.missed
-                if (earlyNext) yield* sendSlot(makeClient, nextSlot(cron, slot, pickedUp, pickedUp, "queue", false), pickedUp)
+                if (earlyNext) yield* sendSlot(makeClient, nextSlot(cron, slot, pickedUp, pickedUp, "queue", false, pollInterval), pickedUp)
                 const exit = yield* runSlot(slot)
                 // Interrupted (the runner leaves, or its shard moved): no reply is stored, the
                 // slot runs again on the shard's next owner.
@@ -329,7 +335,7 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
                 }
                 if (earlyNext) return
                 const now = yield* DateTime.now
-                const next = nextSlot(cron, slot, pickedUp, now, overlap, decision.missed)
+                const next = nextSlot(cron, slot, pickedUp, now, overlap, decision.missed, pollInterval)
                 const skipped = slotsBetween(cron, slot, next)
                 if (skipped > 0 && !decision.missed) {
                   yield* Effect.logDebug(`Scheduled service ${name}: ${skipped} slot(s) skipped, the run was still in progress`)
