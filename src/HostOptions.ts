@@ -29,7 +29,8 @@ export interface HostOptions {
   /**
    * One budget for the whole stop (all phases, all services). Default 30 seconds; finite, >= 0.
    * Zero (as in .NET) lets hooks that finish without waiting complete and cuts the first one
-   * that waits; a deadline reached after the work ended is no deadline, under any clock.
+   * that waits; a deadline reached after the work ended is no deadline. Zero is timed by the
+   * live clock, also under `TestClock`, so a test sees what production does.
    */
   readonly shutdownTimeout?: Duration.DurationInput | undefined
   /** Budget for the start phases, >= 0 (zero as for `shutdownTimeout`). Default: none (`Infinity` means none too). */

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Option } from "effect"
-import { ApplicationLifetime, HostError } from "effect-host"
+import { ApplicationLifetime, BackgroundService, HostError } from "effect-host"
 import { TestHost } from "effect-host/testing"
 import { assertSuccess, captureLogs, errorIn, failureOf, settle } from "./util/host.js"
 import { Recorder, stopTrace } from "./util/recorder.js"
@@ -108,6 +108,15 @@ describe("startupTimeout", () => {
       assertSuccess(yield* host.stop)
       expect(rec.log.filter((l) => l.endsWith(".started"))).toStrictEqual(["A.started", "B.started"])
 
+      // A hook that yields once and a BackgroundService (its start yields once) do not wait for
+      // anything either: they start under TestClock as they do with the live clock.
+      const yielding = yield* TestHost.start(
+        [rec.service("Y", { start: Effect.yieldNow() }), BackgroundService.make("W", Effect.never)],
+        { startupTimeout: 0 }
+      )
+      yield* yielding.started
+      assertSuccess(yield* yielding.stop)
+
       const waiting = yield* TestHost.start([rec.service("C", { start: Effect.sleep("1 millis") })], { startupTimeout: 0 })
       const error = failureOf(yield* waiting.exit)
       if (error._tag !== "StartupTimeoutError") throw new Error(`expected StartupTimeoutError, got ${error._tag}`)
@@ -193,6 +202,10 @@ describe("shutdownTimeout", () => {
       assertSuccess(yield* host.stop)
       expect(rec.log.filter((l) => /\.stop/.test(l))).toStrictEqual(stopTrace(["B", "A"]))
       expect(logs.lines.filter((l) => l.level === "ERROR")).toStrictEqual([])
+
+      const background = yield* TestHost.start([BackgroundService.make("W", Effect.never)], { shutdownTimeout: 0 })
+      yield* background.started
+      assertSuccess(yield* background.stop)
 
       const waiting = yield* TestHost.start([rec.service("C", { stop: Effect.sleep("1 millis") })], { shutdownTimeout: 0 })
       yield* waiting.started

@@ -43,7 +43,7 @@ import * as Runtime from "effect/Runtime"
 import type { ApplicationLifetime } from "../ApplicationLifetime.js"
 import type { HostError, Phase, ServiceFailure, StopReport } from "../HostError.js"
 import type * as HostOptions from "../HostOptions.js"
-import { awaitWithin } from "./grace.js"
+import { awaitWithin, zeroOnLiveClock } from "./grace.js"
 import { finalizationGrace, type HostContext, type ServiceDefinition } from "./hostContext.js"
 import { hookDuration, hookLabels, hostState, labels, type Outcome, outcome as outcomeOf } from "./metrics.js"
 import { logAbove } from "./logFloor.js"
@@ -493,7 +493,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       const awaitStart = Effect.interruptible(Fiber.await(fiber))
       const waited = yield* Option.match(options.startupTimeout, {
         onNone: () => Effect.map(awaitStart, Option.some),
-        onSome: (timeout) => Effect.timeoutOption(awaitStart, timeout)
+        onSome: (timeout) => zeroOnLiveClock(timeout, Effect.timeoutOption(awaitStart, timeout))
       }).pipe(Effect.onInterrupt(() => Fiber.interruptFork(fiber)))
       // A deadline reached when the start has already ended (a zero timeout racing hooks that
       // finish at once, as under TestClock) is no deadline: its outcome stands.
@@ -606,7 +606,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       // Forked from an uninterruptible region, the timer must be made interruptible explicitly,
       // or cancelling it below does nothing and its pending sleep keeps the process alive.
       const timer = yield* Effect.forkDaemon(
-        Effect.interruptible(Effect.sleep(options.shutdownTimeout)).pipe(
+        Effect.interruptible(zeroOnLiveClock(options.shutdownTimeout, Effect.sleep(options.shutdownTimeout))).pipe(
           Effect.zipRight(Deferred.succeed(finish, "deadline"))
         )
       )

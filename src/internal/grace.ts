@@ -10,11 +10,20 @@
  */
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 
 const liveClock = Clock.make()
+
+/**
+ * A zero deadline is timed by the live clock, also under `TestClock`: there a zero sleep ends at
+ * once, before the scheduler's next turn, so a hook that yields once (a `BackgroundService`'s
+ * start does) would be cut under test and not in production. The live clock's zero waits for a
+ * timer, so work that does not wait for anything finishes first under either clock.
+ */
+export const zeroOnLiveClock = <A, E, R>(timeout: Duration.Duration, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Duration.isZero(timeout) ? Effect.withClock(effect, liveClock) : effect
 
 /**
  * Waits until `wait` completes or `limit` (real time) has passed; true when it completed. Safe in
