@@ -21,7 +21,10 @@
  *   - a service gets its stop phases exactly once iff its `start` hook completed, in reverse
  *     registration order, and never without a completed start;
  *   - the lifetime's `stopped` event fires last, also when the deadline was hit;
- *   - the result is a failure exactly when some hook failed or a deadline was hit.
+ *   - the result is a failure exactly when some hook failed, a deadline was hit, or a background
+ *     failure was reported (`reportBackgroundFailure`: a `BackgroundService`, or a scheduled
+ *     run with `onFailure: "stop"`) other than under `"Ignore"`; one reported while stopping is a
+ *     stop failure of phase `"execute"`.
  *
  * @internal
  */
