@@ -263,8 +263,6 @@ describe.concurrent("examples", () => {
     expect(code).toBe(0)
     expectInOrder(expect, app.output(), [
       /Connection: open/,
-      // The status line comes with the start's last step, before the work that waited for it.
-      /Application started/,
       /BatchJob: application started/,
       /BatchJob: batch 3\/3 done/,
       /stopping the application/,

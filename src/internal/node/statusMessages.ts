@@ -25,31 +25,21 @@ export const messages = {
   stopping: "Application is shutting down..."
 } as const
 
-/**
- * Prints the status messages at `host`'s lifetime events. "Application started…" is an
- * `onStarted` callback, as .NET's ConsoleLifetime registers one: it is printed with the start's
- * last step, before `ApplicationLifetime.started` releases its waiters, so it comes before the
- * lines of work that waited for the start. A host whose start got that far before this watcher
- * (the runner takes hosts from a queue) prints it when `started` fires instead; once either way.
- */
+/** Prints the status messages at `host`'s lifetime events (a fiber that waits for them). */
 export const watch = (host: WatchedHost, suppress: boolean | undefined): Effect.Effect<void> => {
   // Code wins over the key; the host validated the key (an invalid one failed it, exit 78).
   if (suppress ?? Option.getOrElse(host.suppressStatusMessages, () => false)) return Effect.void
-  // As .NET's "Microsoft.Hosting.Lifetime": a category a logging configuration can raise.
-  const asLifetime = <A, E>(effect: Effect.Effect<A, E>) => host.withHost(Effect.annotateLogs(effect, "category", category))
-  let printed = false
-  const started = asLifetime(Effect.suspend(() => {
-    if (printed) return Effect.void
-    printed = true
-    return Effect.gen(function*() {
-      yield* Effect.logInfo(messages.started)
-      yield* Effect.logInfo(messages.environment(host.environment.environmentName))
-      yield* Effect.logInfo(messages.contentRoot(host.environment.contentRootPath))
-    })
-  }))
-  return Effect.gen(function*() {
-    yield* host.lifetime.onStarted(started)
-    yield* Effect.fork(Effect.zipRight(host.lifetime.started, started))
-    yield* Effect.zipRight(host.lifetime.stopping, asLifetime(Effect.logInfo(messages.stopping)))
+  const started = Effect.gen(function*() {
+    yield* Effect.logInfo(messages.started)
+    yield* Effect.logInfo(messages.environment(host.environment.environmentName))
+    yield* Effect.logInfo(messages.contentRoot(host.environment.contentRootPath))
   })
+  return Effect.gen(function*() {
+    yield* Effect.fork(Effect.zipRight(host.lifetime.started, started))
+    yield* Effect.zipRight(host.lifetime.stopping, Effect.logInfo(messages.stopping))
+  }).pipe(
+    // As .NET's "Microsoft.Hosting.Lifetime": a category a logging configuration can raise.
+    Effect.annotateLogs("category", category),
+    host.withHost
+  )
 }
