@@ -6,6 +6,7 @@ import { describe, expect, it } from "@effect/vitest"
 import type { Exit } from "effect"
 import { Cause, Clock, Deferred, Effect, Fiber, Layer, Option, Schedule, TestClock } from "effect"
 import { ApplicationLifetime, BackgroundService, Host, HostedService } from "effect-host"
+import type { HostError } from "effect-host"
 import { TestHost } from "effect-host/testing"
 import { assertSuccess, captureLogs, failureOf, settle } from "./util/background.js"
 
@@ -21,7 +22,7 @@ const backgroundError = (exit: Exit.Exit<void, unknown>) => {
   if (typeof error !== "object" || error === null || !("_tag" in error) || error._tag !== "BackgroundServiceError") {
     throw new Error(`expected BackgroundServiceError, got ${String(error)}`)
   }
-  return error as unknown as { readonly service: string; readonly cause: Cause.Cause<unknown> }
+  return error as unknown as HostError.BackgroundServiceError
 }
 
 describe("BackgroundService", () => {
@@ -363,8 +364,7 @@ describe("BackgroundService", () => {
         const error = backgroundError(exit)
         expect(error.service).toBe("B1")
         expect(Cause.squash(error.cause)).toBe("B1 failure")
-        const stop = (error as unknown as { readonly stop: { readonly failures: ReadonlyArray<{ service: string; phase: string; cause: Cause.Cause<unknown> }> } }).stop
-        expect(stop.failures.map((f) => [f.service, f.phase, Cause.squash(f.cause)])).toStrictEqual([
+        expect(error.stop.failures.map((f) => [f.service, f.phase, Cause.squash(f.cause)])).toStrictEqual([
           ["B2", "execute", "B2 failure"],
           ["B3", "execute", "B3 failure"]
         ])
