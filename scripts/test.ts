@@ -53,11 +53,11 @@ const run = (step: Step) =>
     child.stderr.on("data", (chunk: Buffer) => void (output += chunk.toString("utf8")))
     const report = (ok: boolean, why: string) => {
       const seconds = ((performance.now() - started) / 1000).toFixed(1)
-      const text = `${output}${ok ? "✓" : "✗"} ${step.name}: ${why} in ${seconds} s\n`
-      if (ok) process.stdout.write(text)
+      const line = `${ok ? "✓" : "✗"} ${step.name}: ${why} in ${seconds} s`
+      if (ok) process.stdout.write(`${output}${line}\n`)
       else {
-        process.stdout.write(`✗ ${step.name}: ${why} in ${seconds} s (its output follows the other steps')\n`)
-        failures.push(text)
+        process.stdout.write(`${line} (its output follows the other steps')\n`)
+        failures.push(`${output}${line}\n`)
       }
       resolve(ok)
     }

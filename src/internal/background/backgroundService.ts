@@ -108,10 +108,10 @@ export const make = <A, E, R>(
  * Runs attempts until one ends normally, the restart schedule gives up, or the host stops us.
  *
  * Only the attempts, the restart schedule's steps and the waits between attempts are
- * interruptible: what follows an attempt's end
- * (logging it, reporting it to the host) is not. An attempt that fails while the stop's
- * interruption waits (a failure at the end of an uninterruptible region) must still be reported;
- * interruptible, the report would be the next interruption point and the failure lost.
+ * interruptible: what follows an attempt's end (logging it, reporting it to the host) is not. An
+ * attempt that fails while the stop's interruption waits (a failure at the end of an
+ * uninterruptible region) must still be reported; interruptible, the report would be the next
+ * interruption point and the failure lost.
  */
 const supervisor = <E>(
   name: string,
