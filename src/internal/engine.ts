@@ -30,7 +30,6 @@
  */
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
-import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -188,11 +187,17 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
     /** The result, once known. */
     let finished: Option.Option<Option.Option<HostError>> = Option.none()
 
-    const startedEvent = yield* Deferred.make<void>()
-    const stoppingEvent = yield* Deferred.make<void>()
-    const stoppedEvent = yield* Deferred.make<void>()
-    const stopRequested = yield* Deferred.make<void>()
-    const done = yield* Deferred.make<Option.Option<HostError>>()
+    const startedEvent = Effect.unsafeMakeLatch(false)
+    const stoppingEvent = Effect.unsafeMakeLatch(false)
+    const stoppedEvent = Effect.unsafeMakeLatch(false)
+    const stopRequested = Effect.unsafeMakeLatch(false)
+    /** Opens once `finished` holds the result. */
+    const done = Effect.unsafeMakeLatch(false)
+    /** Waits for the result (`finished` is set before `done` opens). */
+    const awaitResult: Effect.Effect<Option.Option<HostError>> = Effect.zipRight(
+      done.await,
+      Effect.sync(() => Option.flatten(finished))
+    )
     const callbacks: Record<LifetimeEvent, Array<Callback>> = { started: [], stopping: [], stopped: [] }
 
     const setReason = (reason: StopReason) => {
@@ -211,7 +216,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
         setReason(reason)
         // Run with the host's own fiber refs (its logger, its configuration), not the requester's.
         if (state === "Starting" || state === "Started") Runtime.runFork(hostRuntime)(stop)
-        return Deferred.succeed(stopRequested, undefined)
+        return open(stopRequested)
       })
 
     const isStopping = () => state === "Stopping" || state === "Stopped"
@@ -430,8 +435,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       )
 
     /** Releases the event's waiters, and lets them run before the next phase's hooks. */
-    const fire = (deferred: Deferred.Deferred<void>) =>
-      Effect.zipRight(Deferred.succeed(deferred, undefined), Effect.yieldNow())
+    const fire = (event: Effect.Latch) => Effect.zipRight(open(event), Effect.yieldNow())
 
     const addCallback = (event: LifetimeEvent, name: string, effect: Effect.Effect<void, unknown>, failsHost: boolean) =>
       Effect.sync(() => void callbacks[event].push({ name, effect, failsHost }))
@@ -515,7 +519,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       // Failed, timed out, or stopped during start: roll back (the stop interrupts what is still
       // running) and report the outcome, which is a success only for a plain stop request.
       yield* stop
-      const error = yield* Deferred.await(done)
+      const error = yield* awaitResult
       yield* annotate("effect_host.outcome", Option.isSome(error) ? "failure" : "stopped")
       return Option.isSome(error) ? yield* failWith(error.value) : "StoppedDuringStart"
     }).pipe(span("Host.start"))
@@ -594,28 +598,35 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       enter("Stopping")
       yield* annotate("effect_host.services", services.length)
       setReason({ _tag: "Requested" })
-      yield* Deferred.succeed(stopRequested, undefined)
+      yield* open(stopRequested)
       yield* logAbove(LogLevel.Debug, "Stopping hosted services")
       // The stop work runs in its own fiber so the deadline can cut it: at the deadline we
       // interrupt it and wait at most `finalizationGrace` for its interruption handlers (queue
       // accounting, perRun releases), since a hook that ignores interruption would hang us.
-      // Whichever comes first, the end of the work or the deadline, completes `finish`; waiting
-      // on a Deferred needs no interruption, so the stop (uninterruptible) always reaches the
-      // outcome below, even when the fiber running it is interrupted from outside.
-      const finish = yield* Deferred.make<"finished" | "deadline">()
+      // Whichever comes first, the end of the work or the deadline, is `first` and opens
+      // `finish`; waiting on it needs no interruption, so the stop (uninterruptible) always
+      // reaches the outcome below, even when the fiber running it is interrupted from outside.
+      const finish = Effect.unsafeMakeLatch(false)
+      let first: "finished" | "deadline" | undefined
+      const end = (how: "finished" | "deadline") =>
+        Effect.suspend(() => {
+          first ??= how
+          return open(finish)
+        })
       const worker = yield* Effect.forkDaemon(
-        Effect.interruptible(stopWork).pipe(Effect.ensuring(Deferred.succeed(finish, "finished")))
+        Effect.interruptible(stopWork).pipe(Effect.ensuring(end("finished")))
       )
       // Forked from an uninterruptible region, the timer must be made interruptible explicitly,
       // or cancelling it below does nothing and its pending sleep keeps the process alive.
       const timer = yield* Effect.forkDaemon(
         Effect.interruptible(zeroOnLiveClock(options.shutdownTimeout, Effect.sleep(options.shutdownTimeout))).pipe(
-          Effect.zipRight(Deferred.succeed(finish, "deadline"))
+          Effect.zipRight(end("deadline"))
         )
       )
       // A deadline reached when the work has already ended (a zero timeout racing hooks that
       // finish at once, as under TestClock) is no deadline: nothing was cut.
-      const deadlineHit = (yield* Deferred.await(finish)) === "deadline" && worker.unsafePoll() === null
+      yield* finish.await
+      const deadlineHit = first === "deadline" && worker.unsafePoll() === null
       // Interruptible (see above), so interrupting it returns at once.
       yield* Fiber.interrupt(timer)
       let report: StopReport = { failures: [...stopFailures], deadline: undefined }
@@ -642,7 +653,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       stopSettled = true
       // `stopped` fires last, also when the deadline cut the stop before its callbacks ran.
       if (!stoppedFired) events.push({ _tag: "Lifetime", event: "stopped" })
-      yield* Deferred.succeed(stoppedEvent, undefined)
+      yield* open(stoppedEvent)
       // ---------------------------------------------------------------------------------------
       // 6. outcome
       // ---------------------------------------------------------------------------------------
@@ -650,14 +661,14 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       yield* annotate("effect_host.outcome", deadlineHit ? "deadline" : error === undefined ? "success" : "failure")
       enter("Stopped")
       finished = Option.some(Option.fromNullable(error))
-      yield* Deferred.succeed(done, Option.fromNullable(error))
+      yield* open(done)
     }).pipe(span("Host.stop"))
 
     // Runs once: later (and concurrent) callers wait for the first run's end. Not `Effect.cached`:
     // it would patch the first run's FiberRefs and runtime flags into every caller, and an
     // interrupted first caller (a scope closing mid-stop) would interrupt the others.
     const stop: Effect.Effect<void> = Effect.suspend(() => {
-      if (isStopping()) return Effect.asVoid(Deferred.await(done))
+      if (isStopping()) return done.await
       enter("Stopping")
       return Effect.uninterruptible(runStop)
     })
@@ -698,9 +709,9 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
     }
 
     const lifetime: ApplicationLifetime["Type"] = {
-      started: Deferred.await(startedEvent),
-      stopping: Deferred.await(stoppingEvent),
-      stopped: Deferred.await(stoppedEvent),
+      started: startedEvent.await,
+      stopping: stoppingEvent.await,
+      stopped: stoppedEvent.await,
       stopApplication: requestStop({ _tag: "Requested" }),
       onStarted: (callback) => addCallback("started", "ApplicationLifetime.onStarted", callback, false),
       onStopping: (callback) => addCallback("stopping", "ApplicationLifetime.onStopping", callback, false),
@@ -713,8 +724,8 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       state: () => state,
       events: () => [...events],
       inFlight: () => [...inFlight.values()],
-      stopRequested: Deferred.await(stopRequested),
-      result: Deferred.await(done),
+      stopRequested: stopRequested.await,
+      result: awaitResult,
       poll: () => finished,
       reportFailure: reportBackgroundFailure
     }
@@ -725,10 +736,19 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       handle,
       start,
       stop,
-      result: Effect.flatMap(Deferred.await(done), Option.match({ onNone: () => Effect.void, onSome: failWith })),
-      stopRequested: Deferred.await(stopRequested)
+      result: Effect.flatMap(awaitResult, Option.match({ onNone: () => Effect.void, onSome: failWith })),
+      stopRequested: stopRequested.await
     } satisfies Engine
   })
+
+/**
+ * Opens a lifetime event now. The engine's events are latches rather than `Deferred`s (a host
+ * makes six of them, and a `Deferred` costs several times as much to make), opened
+ * synchronously: their waiters are resumed at this point, as a `Deferred`'s are, so that `fire`'s
+ * yield lets them run before the engine's next step (`Latch.open` would resume them one
+ * scheduler turn later, after it).
+ */
+const open = (event: Effect.Latch): Effect.Effect<void> => Effect.sync(() => event.unsafeOpen())
 
 /**
  * Fails with the host's error as is: `Effect.fail` inside a span would wrap the error to attach
