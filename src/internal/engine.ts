@@ -45,6 +45,7 @@ import * as Runtime from "effect/Runtime"
 import type { ApplicationLifetime } from "../ApplicationLifetime.js"
 import type { HostError, Phase, ServiceFailure, StopReport } from "../HostError.js"
 import type * as HostOptions from "../HostOptions.js"
+import { forkDaemonFresh } from "./fork.js"
 import { awaitWithin, zeroOnLiveClock } from "./grace.js"
 import { finalizationGrace, type HostContext, type ServiceDefinition } from "./hostContext.js"
 import { hookDuration, hookLabels, hostState, labels, type Outcome, outcome as outcomeOf } from "./metrics.js"
@@ -613,12 +614,12 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
           first ??= how
           return open(finish)
         })
-      const worker = yield* Effect.forkDaemon(
+      const worker = yield* forkDaemonFresh(
         Effect.interruptible(stopWork).pipe(Effect.ensuring(end("finished")))
       )
       // Forked from an uninterruptible region, the timer must be made interruptible explicitly,
       // or cancelling it below does nothing and its pending sleep keeps the process alive.
-      const timer = yield* Effect.forkDaemon(
+      const timer = yield* forkDaemonFresh(
         Effect.interruptible(zeroOnLiveClock(options.shutdownTimeout, Effect.sleep(options.shutdownTimeout))).pipe(
           Effect.zipRight(end("deadline"))
         )
