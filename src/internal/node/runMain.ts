@@ -29,7 +29,6 @@ import { makeRunMain } from "@effect/platform/Runtime"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import { constVoid, identity } from "effect/Function"
 import * as HashSet from "effect/HashSet"
@@ -288,7 +287,7 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
         yield* Effect.forkDaemon(StatusMessages.watch(host, options.suppressStatusMessages))
         if (systemd !== undefined) yield* Effect.forkDaemon(systemd.watch(host))
       })
-    const watcher = Effect.runFork(Effect.forever(Effect.flatMap(Queue.take(arrivals), watchHost)))
+    Effect.runFork(Effect.forever(Effect.flatMap(Queue.take(arrivals), watchHost)))
 
     const relayer = relayingParent(process)
     const windowMs = relayer === undefined ? 0 : Duration.toMillis(duplicateWindow)
@@ -324,8 +323,9 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
     for (const signal of signals) process.on(signal, () => onSignal(signal))
 
     fiber.addObserver((exit: Exit.Exit<unknown, unknown>) => {
-      Effect.runFork(Fiber.interrupt(watcher))
       // Hosts not yet taken by the watcher (a host that finished in the same tick) count too.
+      // The watcher itself is left waiting for the next one: it keeps nothing alive, and
+      // interrupting it (a fiber, on code that has not run yet) only delayed the exit.
       hosts.push(...Effect.runSync(Queue.takeAll(arrivals)))
       const results: Array<HostError> = hosts.flatMap((host) => Option.toArray(Option.flatten(host.poll())))
       const { code, reports } = settle(exit, results)
