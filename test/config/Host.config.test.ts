@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Config, ConfigProvider, Duration, Effect, Exit, FiberRef, HashSet, Layer, Logger, Option, Schema } from "effect"
-import { ConfigurationError, Host, HostConfiguration, HostedService, HostEnvironment, Settings } from "effect-host"
+import { ConfigurationError, Host, HostConfiguration, HostedService, HostEnvironment, HostError, Settings } from "effect-host"
 import { TestHost } from "effect-host/testing"
 import * as path from "node:path"
 import { settle } from "../util/host.js"
@@ -275,6 +275,26 @@ describe("the host's logger", () => {
       // Effect's default logger prints logfmt-like text to stdout.
       expect(captured.stdout.join("\n")).toMatch(/message="chatty is up"/)
       expect(captured.stderr).toEqual([])
+    }))
+
+  it.scoped("a BigInt in a logged value or in a failure fails nothing, and the failure is reported in full", () =>
+    Effect.gen(function*() {
+      const captured = captureConsole()
+      // Effect's JSON logger throws on a BigInt; the line used to fail the hook that logged it,
+      // and a failed hook whose error held one lost its report.
+      const Logs = HostedService.make("Logs", { start: Effect.logInfo({ event: "order processed", orderId: 9007199254740993n }) })
+      const Orders = HostedService.make("Orders", { start: Effect.fail({ _tag: "OrderError", orderId: 5n }) })
+      const host = yield* withDefaultLogger(TestHost.start([Logs, Orders], { configuration: isolated() })).pipe(
+        Effect.withConsole(captured.console)
+      )
+      const exit = yield* host.exit
+      const error = failureOf(exit)
+      expect(error).toBeInstanceOf(HostError.HostStartError)
+      expect(error instanceof HostError.HostStartError ? error.failures.map((f) => [f.service, f.phase]) : []).toEqual([["Orders", "start"]])
+      expect(captured.stdout.join("\n")).toContain("\"orderId\":\"9007199254740993\"")
+      const failed = captured.stderr.find((l) => l.includes("Hosted service Orders failed in start"))
+      expect(failed).toBeDefined()
+      expect(failed).toContain("OrderError")
     }))
 
   it.scoped("a logger the program put in place of the default one is kept", () =>

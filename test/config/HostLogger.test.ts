@@ -4,7 +4,7 @@
  * `Logging:LogLevel:*` with per-category levels, and secrets never written.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, FiberRef, HashSet, Logger, Redacted, Schema } from "effect"
+import { Cause, Effect, FiberRef, HashSet, Logger, Redacted, Schema } from "effect"
 import type { HostConfiguration } from "effect-host"
 import { HostLogger, Settings } from "effect-host"
 import * as LoggerInternal from "../../src/internal/config/logger.js"
@@ -169,4 +169,32 @@ describe("stand-in loggers", () => {
       expect(ownLines).toEqual([["hello"]])
       expect(captured.stdout.map((l) => json(l).message)).toEqual(["hello"])
     }))
+})
+
+describe("a value the format cannot write never fails what logged it", () => {
+  // Effect's jsonLogger throws on a BigInt (JSON.stringify), and Cause.pretty on a failure that
+  // is a plain object holding one: the line is written again with the value made writable.
+  const order = { event: "order processed", orderId: 9007199254740993n, token: Redacted.make("t0ken-secret") }
+  const failure = { _tag: "OrderError", orderId: 5n }
+
+  it.effect("JSON: a BigInt in the message or an annotation is written as its digits", () =>
+    Effect.gen(function*() {
+      const out = yield* logged({}, Effect.logInfo(order).pipe(Effect.annotateLogs("batch", { size: 12n })))
+      expect(out.stdout).toHaveLength(1)
+      const line = json(out.stdout[0] as string)
+      expect(line).toMatchObject({ message: { event: "order processed", orderId: "9007199254740993" }, annotations: { batch: { size: "12" } } })
+      // Made writable, a secret is still redacted.
+      expect(out.stdout[0]).not.toContain("t0ken-secret")
+    }))
+
+  for (const isDevelopment of [false, true]) {
+    it.effect(`${isDevelopment ? "pretty" : "JSON"}: a failure holding a BigInt is logged with its message and its value`, () =>
+      Effect.gen(function*() {
+        const out = yield* logged({}, Effect.logError("Hosted service Orders failed in start", Cause.fail(failure)), { isDevelopment })
+        const text = out.stderr.join("\n")
+        expect(text).toContain("Hosted service Orders failed in start")
+        expect(text).toContain("OrderError")
+        expect(text).toMatch(/orderId\\?":\\?"5/)
+      }))
+  }
 })

@@ -28,6 +28,7 @@ import * as Key from "./key.js"
 import * as Live from "./live.js"
 import { configurationOf } from "./provider.js"
 import * as Read from "./read.js"
+import { neverThrows } from "../safeLogger.js"
 import { withSpanWhenTracing } from "../tracing.js"
 
 export const defaults: Settings = { output: "split", minimumLevel: LogLevel.Info, categories: new Map() }
@@ -205,11 +206,12 @@ export const make = (
       : settings.output === "stderr" || LogLevel.greaterThanEqual(level, LogLevel.Warning)
       ? toStderr
       : toStdout
-  return Logger.make((options) => {
+  // Never throws (safeLogger.ts): a value the format cannot write must not fail what logged it.
+  return neverThrows(Logger.make((options) => {
     if (LogLevel.greaterThanEqual(options.logLevel, levelFor(settings, options.annotations))) {
       streamFor(options.logLevel).log(options)
     }
-  })
+  }))
 }
 
 /** Marks a logger the host replaces with its own, like Effect's default logger. */

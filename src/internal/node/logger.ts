@@ -12,6 +12,7 @@ import * as HashSet from "effect/HashSet"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as HostLogger from "../config/logger.js"
+import { neverThrows } from "../safeLogger.js"
 
 const toStdout = Logger.prettyLogger()
 const toStderr = Logger.prettyLogger({ stderr: true })
@@ -20,9 +21,9 @@ const toStderr = Logger.prettyLogger({ stderr: true })
  * Info and below on stdout, Warning and above on stderr. A stand-in for the default logger: a
  * host replaces it with its configured logger (JSON in production) like the default one.
  */
-export const consoleLogger: Logger.Logger<unknown, void> = HostLogger.standIn(Logger.make((options) =>
+export const consoleLogger: Logger.Logger<unknown, void> = HostLogger.standIn(neverThrows(Logger.make((options) =>
   LogLevel.greaterThanEqual(options.logLevel, LogLevel.Warning) ? toStderr.log(options) : toStdout.log(options)
-))
+)))
 
 const swapDefault = (replacement: Logger.Logger<unknown, void>) => (loggers: HashSet.HashSet<Logger.Logger<unknown, unknown>>) =>
   HashSet.has(loggers, Logger.defaultLogger)
