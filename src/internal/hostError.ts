@@ -4,10 +4,11 @@
  *
  * @internal
  */
-import * as Cause from "effect/Cause"
+import type * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
 import * as Duration from "effect/Duration"
 import type { Phase, ServiceFailure, StopReport } from "../HostError.js"
+import { prettyCause } from "./writable.js"
 
 export const startPhases: ReadonlyArray<Phase> = ["starting", "start", "started"]
 export const stopPhases: ReadonlyArray<Phase> = ["stopping", "stop", "stopped"]
@@ -21,7 +22,7 @@ export const serviceFailure = (service: string, phase: ServiceFailure["phase"], 
 export const emptyStopReport: StopReport = { failures: [], deadline: undefined }
 
 const describeFailures = (failures: ReadonlyArray<ServiceFailure>): string =>
-  failures.map((f) => `${f.service} (${f.phase}): ${Cause.pretty(f.cause, { renderErrorCause: true })}`).join("\n")
+  failures.map((f) => `${f.service} (${f.phase}): ${prettyCause(f.cause, { renderErrorCause: true })}`).join("\n")
 
 const names = (failures: ReadonlyArray<ServiceFailure>): string => failures.map((f) => `${f.service} (${f.phase})`).join(", ")
 
@@ -74,7 +75,7 @@ export class BackgroundServiceError extends Data.TaggedError("BackgroundServiceE
 }> {
   override get message() {
     return withStop(
-      `background service ${this.service} failed: ${Cause.pretty(this.cause, { renderErrorCause: true })}`,
+      `background service ${this.service} failed: ${prettyCause(this.cause, { renderErrorCause: true })}`,
       this.stop,
       "while stopping"
     )

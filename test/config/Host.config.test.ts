@@ -291,6 +291,8 @@ describe("the host's logger", () => {
       const error = failureOf(exit)
       expect(error).toBeInstanceOf(HostError.HostStartError)
       expect(error instanceof HostError.HostStartError ? error.failures.map((f) => [f.service, f.phase]) : []).toEqual([["Orders", "start"]])
+      // The error's message renders the cause too (Cause.pretty threw on it).
+      expect(error?.message).toMatch(/Orders \(start\): .*OrderError.*orderId/)
       expect(captured.stdout.join("\n")).toContain("\"orderId\":\"9007199254740993\"")
       const failed = captured.stderr.find((l) => l.includes("Hosted service Orders failed in start"))
       expect(failed).toBeDefined()

@@ -4,15 +4,16 @@
  *
  * @internal
  */
-import * as Cause from "effect/Cause"
+import type * as Cause from "effect/Cause"
 import * as Data from "effect/Data"
+import { prettyCause } from "../writable.js"
 
 /** Which storage a cluster member uses. */
 export type StorageKind = "sqlite" | "postgres" | "provided" | "memory"
 
 /** First line of a cause, for messages (the full cause stays on the error). */
 export const firstLine = (cause: Cause.Cause<unknown>): string => {
-  const pretty = Cause.pretty(cause)
+  const pretty = prettyCause(cause)
   const line = pretty.split("\n").find((l) => l.trim().length > 0)
   return (line ?? pretty).trim()
 }

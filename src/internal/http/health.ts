@@ -25,6 +25,7 @@ import type * as HealthTypes from "../../Health.js"
 import type { CheckOptions, Registry } from "../../Health.js"
 import { currentHostContext } from "../hostContext.js"
 import { ApplicationLifetimeTag } from "../tags.js"
+import { prettyCause } from "../writable.js"
 
 /** Which probe a check belongs to (Kubernetes' liveness, readiness and startup probes). */
 export type Kind = "live" | "ready" | "startup"
@@ -129,7 +130,7 @@ export const describeCause = (cause: Cause.Cause<unknown>): string => {
   if (Option.isSome(failure)) return describeError(failure.value)
   const defect = Cause.dieOption(cause)
   if (Option.isSome(defect)) return describeError(defect.value)
-  return Cause.isInterruptedOnly(cause) ? "interrupted" : Cause.pretty(cause).split("\n")[0] ?? "failed"
+  return Cause.isInterruptedOnly(cause) ? "interrupted" : prettyCause(cause).split("\n")[0] ?? "failed"
 }
 
 const describeError = (error: unknown): string => {
