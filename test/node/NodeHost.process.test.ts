@@ -38,6 +38,19 @@ describe.sequential("NodeHost.runMain", () => {
     expect(app.output()).not.toMatch(/ERROR/)
   })
 
+  it("a reader that closes stdout (`node app | head -1`): the stop still runs to its end, exit 0, said once on stderr", async () => {
+    const app = start(["stdout-closes"])
+    await app.waitFor(READY)
+    // Every write to stdout from now on fails with EPIPE, which Node raises as an uncaught
+    // exception unless the stream has an error listener.
+    app.child.stdout?.destroy()
+    const exit = await app.signal("SIGTERM")
+    expect(exit).toMatchObject({ code: 0, signal: null })
+    expect(app.stderr()).toContain("STOP_DONE")
+    expect(linesMatching(app.stderr(), /stdout can no longer be written \(EPIPE\)/)).toHaveLength(1)
+    expect(app.stderr()).not.toMatch(/Unhandled 'error' event/)
+  })
+
   it("SIGTERM: graceful, exit 0; status messages suppressed by the config key", async () => {
     const app = start(["graceful"], { suppressStatusMessages: "true" })
     await app.waitFor(READY)

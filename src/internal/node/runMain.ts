@@ -166,6 +166,20 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
       ? effect
       : Effect.suspend(() => withConsoleLogger(toJournal?.(consoleLogger) ?? consoleLogger)(effect))
 
+  // A reader that goes away (`node app | head -1`, a log shipper restarted, Ctrl+C on
+  // `node app | pino-pretty`) closes the pipe, and Node raises the next write's EPIPE as an
+  // uncaught exception: the process died in the middle of its stop. The lines meant for that
+  // stream are dropped instead (a closed pipe takes nothing), it is said once, and the stop goes
+  // on (as .NET's console logger carries on).
+  for (const [stream, name] of [[process.stdout, "stdout"], [process.stderr, "stderr"]] as const) {
+    let said = false
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (said) return
+      said = true
+      logNow(Effect.logWarning(`${name} can no longer be written (${error.code ?? error.message}): log lines for it are dropped`))
+    })
+  }
+
   const warnings = options.suppressProcessWarnings === true
     ? Effect.void
     : Effect.forEach(processWarnings(process), (warning) => Effect.logWarning(warning), { discard: true }).pipe(
