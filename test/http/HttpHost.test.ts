@@ -12,6 +12,7 @@ import {
   HttpApiGroup,
   HttpRouter,
   HttpServer,
+  HttpServerRespondable as Respondable,
   HttpServerResponse
 } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
@@ -94,6 +95,32 @@ describe("HttpHost", () => {
       expect(portOf(address)).toBeGreaterThan(0)
       expect(logs.lines.map((l) => l.message)).toContain(`Now listening on: ${baseUrl(address)}`)
       expect((yield* getEffect(`${baseUrl(address)}/`)).status).toBe(200)
+    }))
+
+  it.scopedLive("a handler that dies or fails unhandled: answered 500 and logged with its cause; a 404 and a Respondable error are the app's answers, not logged", () =>
+    Effect.gen(function*() {
+      const logs = captureLogs()
+      class Teapot extends Schema.TaggedError<Teapot>()("Teapot", {}) {
+        [Respondable.symbol]() {
+          return HttpServerResponse.empty({ status: 418 })
+        }
+      }
+      const app = HttpRouter.empty.pipe(
+        HttpRouter.get("/throw", Effect.sync((): HttpServerResponse.HttpServerResponse => {
+          throw new Error("handler-defect")
+        })),
+        HttpRouter.get("/typed", Effect.fail(new Error("handler-failure"))),
+        HttpRouter.get("/teapot", Effect.fail(new Teapot()))
+      )
+      const { context } = yield* buildHost([HttpHost.layer(app, { port: 0, host: "127.0.0.1" })], {}, logs)
+      const url = baseUrl(yield* httpHostOf(context).address)
+      const statuses = []
+      for (const path of ["/throw", "/typed", "/teapot", "/missing"]) statuses.push((yield* getEffect(`${url}${path}`)).status)
+      expect(statuses).toEqual([500, 500, 418, 404])
+      const errors = logs.lines.filter((l) => l.level === "ERROR")
+      expect(errors.map((l) => l.message)).toEqual(["HTTP GET /throw failed; answered 500", "HTTP GET /typed failed; answered 500"])
+      expect(errors[0]?.cause).toContain("handler-defect")
+      expect(errors[1]?.cause).toContain("handler-failure")
     }))
 
   it.scopedLive("stop: readiness fails, drain delay, listener closes, in-flight request ends with Connection: close, then the other services stop", () =>

@@ -17,10 +17,13 @@
  */
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServer from "@effect/platform/HttpServer"
+import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as Respondable from "@effect/platform/HttpServerRespondable"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest"
 import * as Cause from "effect/Cause"
+import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
@@ -106,8 +109,22 @@ const whenIdle = (connections: Connections) =>
   Effect.async<void>((resume) => Effect.sync(connections.onceIdle(() => resume(Effect.void))))
 
 /**
- * Registers the request's fiber (for the deadline), answers what `intercept` answers, and lets
- * the application be interrupted.
+ * Logs a request the application failed, when the server answers it with a 5xx of its own: a
+ * defect, or a failure that is no `Respondable` (which the platform answers with a bare 500 and
+ * logs nowhere). What the application answers itself (a `Respondable` error, `RouteNotFound`'s
+ * 404) and a request cut by its client or by the stop are not failures of the application.
+ */
+const logUnhandled = (request: HttpServerRequest.HttpServerRequest, cause: Cause.Cause<unknown>): Effect.Effect<void> =>
+  Cause.isInterruptedOnly(cause)
+    ? Effect.void
+    : Effect.flatMap(HttpServerError.causeResponse(cause), ([response]) =>
+      response.status === 500 && (Cause.isDie(cause) || !Cause.failures(cause).pipe(Chunk.some(Respondable.isRespondable)))
+        ? Effect.logError(`HTTP ${request.method} ${request.url} failed; answered ${response.status}`, cause)
+        : Effect.void)
+
+/**
+ * Registers the request's fiber (for the deadline), answers what `intercept` answers, lets the
+ * application be interrupted, and logs what it failed to answer (`logUnhandled`).
  */
 const tracked = <E, R>(
   app: HttpApp.Default<E, R>,
@@ -119,7 +136,7 @@ const tracked = <E, R>(
     connections.attachFiber(NodeHttpServerRequest.toIncomingMessage(request), fiber)
     // `HttpApp.toHandled` runs the whole app uninterruptibly; routers re-open it per route, a
     // bare `HttpApp` would otherwise outlive the deadline.
-    return Effect.interruptible(intercept?.(request) ?? app)
+    return Effect.tapErrorCause(Effect.interruptible(intercept?.(request) ?? app), (cause) => logUnhandled(request, cause))
   })
 
 /**
