@@ -95,7 +95,16 @@ describe("HostOptions given in code", () => {
 })
 
 describe("HostOptions from configuration", () => {
-  for (const [value, what] of [["-1", "negative"], ["NaN", "NaN"], ["Infinity", "infinite"]] as const) {
+  for (
+    const [value, what] of [
+      ["-1", "negative"],
+      ["NaN", "NaN"],
+      ["Infinity", "infinite"],
+      ["", "empty: not 0"],
+      ["0x2", "hexadecimal"],
+      ["1e400", "beyond a double"]
+    ] as const
+  ) {
     it.scoped(`shutdownTimeoutSeconds=${value} (${what}) fails the host, naming the key and its source`, () =>
       Effect.gen(function*() {
         const { error, trace } = yield* hostWith({ configuration: isolated({ args: [`--shutdownTimeoutSeconds=${value}`] }) })
@@ -112,6 +121,14 @@ describe("HostOptions from configuration", () => {
     Effect.gen(function*() {
       const { error } = yield* hostWith({ configuration: isolated({ args: ["--shutdownTimeoutSeconds=-1"] }) })
       expect(issuesOf(error).map((issue) => issue.message)).toEqual(["Expected a number of seconds >= 0, actual -1"])
+    }))
+
+  it.scoped("a decimal number of seconds, with a fraction or an exponent, and spaces around it", () =>
+    Effect.gen(function*() {
+      for (const [value, millis] of [["1.5", 1500], [" 2 ", 2000], ["2.5e1", 25000], [".25", 250]] as const) {
+        const options = yield* Effect.scoped(HostSetup.prepare({ configuration: isolated({ args: [`--shutdownTimeoutSeconds=${value}`] }), logger: false }))
+        expect(Duration.toMillis(options.options.shutdownTimeout)).toBe(millis)
+      }
     }))
 })
 

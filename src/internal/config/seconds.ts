@@ -1,6 +1,7 @@
 /**
  * A duration configured as a number of seconds (`shutdownTimeoutSeconds`, `Http:DrainDelaySeconds`),
- * as .NET writes them. Missing is `None`; negative or not a number is a `ConfigError` naming the key.
+ * as .NET writes them. Missing is `None`; empty, negative or not a decimal number is a `ConfigError`
+ * naming the key.
  *
  * @internal
  */
@@ -10,13 +11,22 @@ import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import type * as Option from "effect/Option"
 
+/**
+ * A decimal number: digits with an optional fraction and exponent. Read from the text rather than
+ * with `Config.number`, whose `Number(text)` reads an empty value as 0 (`--shutdownTimeoutSeconds=`
+ * was a zero budget that cut every stop) and `0x2` as 2.
+ */
+const decimal = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
+
 export const seconds = (key: string): Config.Config<Option.Option<Duration.Duration>> =>
-  Config.number(key).pipe(
-    // The value in the message, as every other invalid value's message has it.
-    Config.mapOrFail((n) =>
-      Number.isFinite(n) && n >= 0
+  Config.string(key).pipe(
+    Config.mapOrFail((raw) => {
+      const text = raw.trim()
+      const n = decimal.test(text) ? Number(text) : Number.NaN
+      // The value in the message, as every other invalid value's message has it.
+      return Number.isFinite(n) && n >= 0
         ? Either.right(Duration.millis(Math.round(n * 1000)))
-        : Either.left(ConfigError.InvalidData([], `Expected a number of seconds >= 0, actual ${n}`))
-    ),
+        : Either.left(ConfigError.InvalidData([], `Expected a number of seconds >= 0, actual ${text === "" ? JSON.stringify(raw) : raw}`))
+    }),
     Config.option
   )
