@@ -51,6 +51,43 @@ describe.sequential("NodeHost.runMain", () => {
     expect(app.stderr()).not.toMatch(/Unhandled 'error' event/)
   })
 
+  for (const [scenario, what, message] of [
+    ["throws-outside", "Uncaught exception", "timer callback blew up"],
+    ["rejects-outside", "Unhandled promise rejection", "nobody caught this"]
+  ] as const) {
+    it(`${what.toLowerCase()} outside the fibers (${scenario}): logged with its cause, every service stopped, exit 1`, async () => {
+      const app = start([scenario])
+      await app.waitFor(READY)
+      const exit = await app.exited
+      expect(exit).toMatchObject({ code: 1, signal: null })
+      expect(linesMatching(app.stdout(), /^stop:/)).toEqual(["stop:B", "stop:A"])
+      // One JSON line (Production) naming what happened, with the error and its stack.
+      const fatal = linesMatching(app.stderr(), new RegExp(`${what} outside the program's fibers; stopping`))
+      expect(fatal).toHaveLength(1)
+      expect(JSON.parse(fatal[0] ?? "{}")).toMatchObject({ logLevel: "FATAL", cause: expect.stringContaining(message) })
+      expect(app.output()).toContain("Application is shutting down...")
+    })
+  }
+
+  it("--unhandled-rejections=warn keeps its meaning: Node warns, the host runs on", async () => {
+    const app = start(["rejects-outside"], { NODE_OPTIONS: "--unhandled-rejections=warn" })
+    await app.waitFor(READY)
+    await app.waitFor(/nobody caught this/)
+    expect(app.stdout()).not.toMatch(/^stop:/m)
+    const exit = await app.signal("SIGTERM")
+    expect(exit).toMatchObject({ code: 0, signal: null })
+    expect(app.stderr()).not.toMatch(/outside the program's fibers/)
+  })
+
+  it("an uncaught exception while stopping: logged, the stop runs to its end, exit 1", async () => {
+    const app = start(["throws-while-stopping"])
+    await app.waitFor(READY)
+    const exit = await app.signal("SIGTERM")
+    expect(exit).toMatchObject({ code: 1, signal: null })
+    expect(linesMatching(app.stdout(), /^stop:/)).toEqual(["stop:B", "stop:B:done", "stop:A"])
+    expect(app.stderr()).toMatch(/Uncaught exception outside the program's fibers; still stopping.*thrown while stopping/)
+  })
+
   it("SIGTERM: graceful, exit 0; status messages suppressed by the config key", async () => {
     const app = start(["graceful"], { suppressStatusMessages: "true" })
     await app.waitFor(READY)

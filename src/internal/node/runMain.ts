@@ -26,6 +26,7 @@
  * @internal
  */
 import { makeRunMain } from "@effect/platform/Runtime"
+import * as Cause from "effect/Cause"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
@@ -106,6 +107,16 @@ const describe = (inFlight: ReadonlyArray<InFlight>): string =>
 /** What the watchdog thread reports when the main thread no longer answers (it may be stale). */
 const lastSeen = (inFlight: ReadonlyArray<InFlight>): string =>
   inFlight.length > 0 ? `last seen in a hook: ${names(inFlight)}` : "no hosted service was seen in a hook"
+
+/** Node's `--unhandled-rejections` mode, from the command line or NODE_OPTIONS (the last one given wins). */
+export const rejectionsMode = (execArgv: ReadonlyArray<string>, nodeOptions: string | undefined): string => {
+  let mode = "throw"
+  for (const arg of [...(nodeOptions ?? "").split(/\s+/), ...execArgv]) {
+    const match = /^--unhandled-rejections=(.+)$/.exec(arg)
+    if (match?.[1] !== undefined) mode = match[1]
+  }
+  return mode
+}
 
 export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions = {}): void => {
   const hosts: Array<WatchedHost> = []
@@ -336,13 +347,37 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
     }
     for (const signal of signals) process.on(signal, () => onSignal(signal))
 
+    // An exception thrown, or a promise rejected, outside every fiber (a plain timer's callback,
+    // an EventEmitter's "error" nobody listens to) would end the process at once, with no stop
+    // and a plain-text stack outside the host's log format. It is logged with its cause and
+    // stops the program as a signal does: every started service is stopped, within the same
+    // bound, and the exit is 1 (or the stop's own code when that is worse). Later ones are
+    // logged too; the stop under way goes on.
+    let faulted = false
+    const onFault = (what: string) => (error: unknown) => {
+      logNow(Effect.logFatal(`${what} outside the program's fibers; ${faulted || firstSignal !== undefined ? "still stopping" : "stopping"}`, Cause.die(error)))
+      if (faulted || exiting || settled !== undefined) return
+      faulted = true
+      if (firstSignal !== undefined) return
+      armGuard()
+      fiber.unsafeInterruptAsFork(fiber.id())
+    }
+    process.on("uncaughtException", onFault("Uncaught exception"))
+    // Only in Node's default mode (`throw`: a rejection nobody handles ends the process); a mode
+    // chosen with --unhandled-rejections (warn, none, strict, ...) keeps its meaning.
+    if (rejectionsMode(process.execArgv, process.env["NODE_OPTIONS"]) === "throw") {
+      process.on("unhandledRejection", onFault("Unhandled promise rejection"))
+    }
+
     fiber.addObserver((exit: Exit.Exit<unknown, unknown>) => {
       // Hosts not yet taken by the watcher (a host that finished in the same tick) count too.
       // The watcher itself is left waiting for the next one: it keeps nothing alive, and
       // interrupting it (a fiber, on code that has not run yet) only delayed the exit.
       hosts.push(...Effect.runSync(Queue.takeAll(arrivals)))
       const results: Array<HostError> = hosts.flatMap((host) => Option.toArray(Option.flatten(host.poll())))
-      const { code, reports } = settle(exit, results)
+      const settlement = settle(exit, results)
+      const reports = settlement.reports
+      const code = faulted ? Math.max(settlement.code, exitCodes.ServiceFailure) : settlement.code
       if (options.disableErrorReporting !== true) {
         for (const report of reports) {
           logNow(report.cause === undefined ? Effect.logError(report.message) : Effect.logError(report.message, report.cause))
