@@ -68,10 +68,11 @@ describe("startupTimeout", () => {
   it.scoped("a start hook that ignores interruption does not keep the host from finishing", () =>
     Effect.gen(function*() {
       const rec = new Recorder()
+      const logs = captureLogs()
       const host = yield* TestHost.start(
         [rec.service("A"), rec.service("B", { start: Effect.uninterruptible(Effect.never) })],
         { startupTimeout: "10 seconds", shutdownTimeout: "5 seconds" }
-      )
+      ).pipe(Effect.provide(logs.layer))
       yield* host.advance("10 seconds")
       const error = failureOf(yield* host.exit)
       if (error._tag !== "StartupTimeoutError") throw new Error(`expected StartupTimeoutError, got ${error._tag}`)
@@ -84,6 +85,10 @@ describe("startupTimeout", () => {
       ])
       expect(HostError.hitShutdownDeadline(error)).toBe(false)
       expect(rec.log.slice(-3)).toStrictEqual(["A.stopping", "A.stop", "A.stopped"])
+      // One line, the service named once, annotated like the hook's own lines.
+      const abandoned = logs.lines.filter((l) => l.message.includes("ignored interruption"))
+      expect(abandoned.map((l) => [l.level, l.annotations["service"], l.annotations["phase"]])).toStrictEqual([["ERROR", "B", "start"]])
+      expect(abandoned[0]?.message).toMatch(/^Hosted service B ignored interruption in start: .*; stopping the others$/)
     }))
 
   it.scoped("an onStarted callback is part of the start: one that hangs is cut by startupTimeout and named", () =>

@@ -546,7 +546,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       for (const { phase, service } of running) {
         const error = new HookAbandonedError({ service, phase, grace: finalizationGrace })
         stopFailures.push(serviceFailure(service, phase, Cause.fail(error)))
-        yield* Effect.logError(`Hosted service ${service}: ${error.message}; stopping the others`)
+        yield* Effect.logError(`Hosted service ${error.message}; stopping the others`).pipe(Effect.annotateLogs({ service, phase }))
       }
       inFlight.clear()
     })
