@@ -38,6 +38,14 @@ describe("settle", () => {
     expect(reports[0]?.message).not.toContain("boom")
   })
 
+  it("the summary points at the lines logged above only when the error has more to say than its first line", () => {
+    const timedOut = new HostError.StartupTimeoutError({ timeout: Duration.seconds(5), pending: ["Db"], rollback: { failures: [], deadline: undefined } })
+    expect(settle(Exit.fail(timedOut), []).reports.map((r) => r.message)).toEqual([
+      "Host finished with StartupTimeoutError: startup did not finish within 5s; still starting: Db (exit code 1)"
+    ])
+    expect(settle(interrupted, [stopError]).reports[0]?.message).toMatch(/\(exit code 1; details logged above\)$/)
+  })
+
   it("a HostError in the exit and reported by the host is summarised once", () => {
     expect(settle(Exit.fail(stopError), [stopError]).reports).toHaveLength(1)
   })

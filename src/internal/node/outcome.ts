@@ -53,9 +53,16 @@ const mostSevere = (codes: ReadonlyArray<number>): number =>
 
 const firstLine = (text: string) => text.split("\n", 1)[0] ?? text
 
-/** One line naming what failed; the causes were logged by the host when they happened. */
-export const summary = (error: HostError, code: number): string =>
-  `Host finished with ${error._tag}: ${firstLine(error.message)} (exit code ${code}; details logged above)`
+/**
+ * One line naming what failed. The rest of the error's message (each failure's cause) was logged
+ * by the host when it happened, and the line says so; an error whose message is that one line
+ * (a startup deadline with a clean rollback) has nothing more to point at.
+ */
+export const summary = (error: HostError, code: number): string => {
+  const message = error.message
+  const head = firstLine(message)
+  return `Host finished with ${error._tag}: ${head} (exit code ${code}${head === message ? "" : "; details logged above"})`
+}
 
 /**
  * Decides the exit code and what to log. `observed` are the errors the hosts reported through
