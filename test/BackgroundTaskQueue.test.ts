@@ -41,6 +41,21 @@ describe("BackgroundTaskQueue", () => {
       assertSuccess(yield* host.stop)
     }))
 
+  it.scoped("with fewer places than workers (capacity 1, 4 workers) every worker still gets a task", () =>
+    Effect.gen(function*() {
+      const gate = yield* makeGate
+      const { host, queue } = yield* startWithQueue(BackgroundTaskQueue.layer({ capacity: 1, workers: 4 }))
+      // The producer waits for room after the first task; each task it gets in must find an idle
+      // worker, not wait for a busy one.
+      const producer = yield* Effect.fork(Effect.forEach([0, 1, 2, 3, 4], () => queue.enqueue(gate.pass), { discard: true }))
+      yield* settle
+      expect(gate.state.waiting).toBe(4)
+      expect(yield* queue.size).toBe(1)
+      yield* gate.open
+      yield* Fiber.join(producer)
+      assertSuccess(yield* host.stop)
+    }))
+
   it.scoped("the tag's static accessors work from a producer service", () =>
     Effect.gen(function*() {
       const done: Array<string> = []

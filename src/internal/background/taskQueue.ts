@@ -275,6 +275,9 @@ export const makeQueue = <R, ROut, E, RIn>(
         queued.push(producer.task)
         if (traced) parents.push(producer.parent)
         producer.resume(Effect.void)
+        // As `add` does: with fewer places than workers (`capacity` < `workers`), the admitted
+        // task would otherwise wait for a busy worker while an idle one sleeps.
+        idle.pop()?.(Effect.void)
       }
     }
 
