@@ -130,6 +130,20 @@ describe("stopApplication is idempotent", () => {
       expect(rec.log.filter((e) => e === "A.stop")).toHaveLength(1)
     }))
 
+  it.scoped("requested from an onStarted callback, then again while stopping: one stop, and the host does not go back to Started", () =>
+    Effect.gen(function*() {
+      const rec = new Recorder()
+      // A job that runs once the host has started and then stops it; a hook that asks again.
+      const Job = Layer.effectDiscard(Effect.flatMap(ApplicationLifetime, (lifetime) =>
+        lifetime.onStarted(Effect.zipRight(rec.record("job done"), lifetime.stopApplication))))
+      const host = yield* TestHost.start([rec.service("A", { stopping: ApplicationLifetime.stopApplication }), Job])
+      assertSuccess(yield* host.exit)
+      yield* host.requestStop
+      yield* settle
+      expect(rec.log).toStrictEqual(["A.starting", "A.start", "A.started", "job done", "A.stopping", "A.stop", "A.stopped"])
+      expect((yield* host.trace).filter((e) => e === "lifetime.stopping")).toHaveLength(1)
+    }))
+
   it.effect("a program run with Host.make may call stopApplication; the host stops once at release", () =>
     Effect.gen(function*() {
       const rec = new Recorder()

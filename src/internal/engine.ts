@@ -220,7 +220,13 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
         return open(stopRequested)
       })
 
-    const isStopping = () => state === "Stopping" || state === "Stopped"
+    /**
+     * The stop has begun (it runs once). A flag of its own rather than the state: the state moves
+     * to `Started` at the end of the start, which a stop requested from an `onStarted` callback
+     * has already overtaken.
+     */
+    let stopBegun = false
+    const isStopping = () => stopBegun
 
     // ---------------------------------------------------------------------------------------
     // 2. runHook
@@ -477,9 +483,10 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       // and a stop (or the startup deadline) interrupts callbacks that hang.
       const failures = yield* runCallbacks("started")
       failures.forEach(startFailed)
-      // A stop requested from a callback does not undo the start: the host did start.
+      // A stop requested from a callback does not undo the start: the host did start (and
+      // `started` fires), but the state stays `Stopping`, the stop being under way.
       if (failures.length > 0) return false
-      enter("Started")
+      if (!stopBegun) enter("Started")
       events.push({ _tag: "Lifetime", event: "started" })
       yield* fire(startedEvent)
       return true
@@ -669,7 +676,8 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
     // it would patch the first run's FiberRefs and runtime flags into every caller, and an
     // interrupted first caller (a scope closing mid-stop) would interrupt the others.
     const stop: Effect.Effect<void> = Effect.suspend(() => {
-      if (isStopping()) return done.await
+      if (stopBegun) return done.await
+      stopBegun = true
       enter("Stopping")
       return Effect.uninterruptible(runStop)
     })
