@@ -38,13 +38,19 @@ export class ApplicationLifetime extends Effect.Tag("effect-host/ApplicationLife
    * Runs `callback` when the host has started; a failing callback is logged and does not stop the
    * others. The callbacks are the last step of the start: a stop request or `startupTimeout`
    * interrupts one that does not end.
+   *
+   * For each of the three: a callback registered after its event's callbacks ran (an
+   * `onStarted` after `started`, an `onStopped` after the host stopped) runs at once, with the
+   * host's logger, and the registration waits for it, as .NET runs a registration on a token
+   * already cancelled.
    */
   readonly onStarted: (callback: Effect.Effect<void, unknown>) => Effect.Effect<void>
   /** Runs `callback` when the stop begins; the stop waits for it (within the shutdown budget). */
   readonly onStopping: (callback: Effect.Effect<void, unknown>) => Effect.Effect<void>
   /**
    * Runs `callback` after every `stopped` hook, still inside the shutdown budget: when the
-   * deadline cuts the stop first, the callbacks not yet run are skipped (and the log says so).
+   * deadline cuts the stop first, the callbacks not yet run are skipped (and the log says so),
+   * and one registered later runs at once.
    */
   readonly onStopped: (callback: Effect.Effect<void, unknown>) => Effect.Effect<void>
 }>() {}

@@ -167,6 +167,31 @@ describe("stopApplication is idempotent", () => {
 })
 
 describe("lifetime callbacks", () => {
+  it.scoped("a callback registered after its event fired runs at once (as .NET runs a registration on a cancelled token); a failing one is logged", () =>
+    Effect.gen(function*() {
+      const rec = new Recorder()
+      const logs = captureLogs()
+      // Registers late from a stop hook: the stopping callbacks have run by then.
+      const Late = HostedService.make("Late", {
+        stop: Effect.flatMap(ApplicationLifetime, (lifetime) => lifetime.onStopping(rec.record("late onStopping")))
+      })
+      const host = yield* TestHost.start([rec.service("A"), Late]).pipe(Effect.provide(logs.layer))
+      yield* host.started
+      yield* host.lifetime.onStarted(rec.record("late onStarted"))
+      yield* host.lifetime.onStarted(Effect.fail("late-failure"))
+      expect(rec.log.slice(-1)).toStrictEqual(["late onStarted"])
+      assertSuccess(yield* host.stop)
+      yield* host.lifetime.onStopped(rec.record("late onStopped"))
+      expect(rec.log).toStrictEqual([
+        "A.starting", "A.start", "A.started", "late onStarted",
+        "A.stopping", "late onStopping", "A.stop", "A.stopped", "late onStopped"
+      ])
+      const errors = logs.lines.filter((l) => l.level === "ERROR")
+      expect(errors.map((l) => [l.message, Cause.squash(l.cause)])).toStrictEqual([
+        ["ApplicationLifetime.onStarted callback (registered after started fired) failed", "late-failure"]
+      ])
+    }))
+
   it.scoped("failing callbacks are logged with their cause and do not prevent the others", () =>
     Effect.gen(function*() {
       const rec = new Recorder()

@@ -444,8 +444,24 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
     /** Releases the event's waiters, and lets them run before the next phase's hooks. */
     const fire = (event: Effect.Latch) => Effect.zipRight(open(event), Effect.yieldNow())
 
+    /** The events whose callbacks have run (or never will: a deadline cut the stop first). */
+    const callbacksRan: Record<LifetimeEvent, boolean> = { started: false, stopping: false, stopped: false }
+
+    /**
+     * Registers a callback for `event`. One registered after the event's callbacks ran runs at
+     * once, as .NET runs a registration on a token already cancelled; the caller waits for it.
+     * It runs with the host's refs, like the other callbacks (its lines and a failure, logged
+     * with its cause, go to the host's logger).
+     */
     const addCallback = (event: LifetimeEvent, name: string, effect: Effect.Effect<void, unknown>, failsHost: boolean) =>
-      Effect.sync(() => void callbacks[event].push({ name, effect, failsHost }))
+      Effect.suspend(() => {
+        if (!callbacksRan[event]) {
+          callbacks[event].push({ name, effect, failsHost })
+          return Effect.void
+        }
+        const late = Effect.catchAllCause(effect, (cause) => Effect.logError(`${name} callback (registered after ${event} fired) failed`, cause))
+        return Effect.asVoid(Fiber.await(Runtime.runFork(hostRuntime)(late)))
+      })
 
     // ---------------------------------------------------------------------------------------
     // 4. start
@@ -488,6 +504,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       if (failures.length > 0) return false
       if (!stopBegun) enter("Started")
       events.push({ _tag: "Lifetime", event: "started" })
+      callbacksRan.started = true
       yield* fire(startedEvent)
       return true
     })
@@ -565,6 +582,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       events.push({ _tag: "Lifetime", event: "stopping" })
       yield* fire(stoppingEvent)
       stopFailures.push(...(yield* runCallbacks("stopping")))
+      callbacksRan.stopping = true
       const members = services.filter((s) => startCompleted.has(s)).reverse()
       for (const [index, phase] of stopPhases.entries()) {
         yield* runPhase(
@@ -581,6 +599,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       events.push({ _tag: "Lifetime", event: "stopped" })
       stoppedFired = true
       stopFailures.push(...(yield* runCallbacks("stopped")))
+      callbacksRan.stopped = true
     })
 
     /**
@@ -650,7 +669,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
             `still stopping: ${stuck.join(", ") || "none"}` +
             (never.length > 0 ? `; never stopped: ${never.join(", ")}` : "") +
             (partly.length > 0 ? `; stopped hooks not run: ${partly.join(", ")}` : "") +
-            (callbacksCut ? "; ApplicationLifetime onStopped callbacks not run" : "") +
+            (callbacksCut && callbacks.stopped.length > 0 ? "; ApplicationLifetime onStopped callbacks not run" : "") +
             (ended ? "" : `; abandoned after a ${Duration.format(finalizationGrace)} grace: ${stuck.join(", ")}`)
         )
         report = {
@@ -661,6 +680,8 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       stopSettled = true
       // `stopped` fires last, also when the deadline cut the stop before its callbacks ran.
       if (!stoppedFired) events.push({ _tag: "Lifetime", event: "stopped" })
+      callbacksRan.stopping = true
+      callbacksRan.stopped = true
       yield* open(stoppedEvent)
       // ---------------------------------------------------------------------------------------
       // 6. outcome
