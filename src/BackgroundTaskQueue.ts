@@ -140,6 +140,12 @@ export interface Options<R = never, ROut = never, E = never, RIn = never> {
    * deadline, within the grace that follows it, before `Host.launch` returns). Without it they are
    * only logged. A failure of the handler is logged with its cause; after the deadline it gets
    * 0.2 s (real time), then it is interrupted and that is logged.
+   *
+   * A task counts by its exit, as the worker sees it. One the stop interrupts while it is inside
+   * an uninterruptible region ends interrupted when the region ends, even if its body ran to its
+   * end (Effect discards the region's value once an interruption is pending), so it is reported
+   * `"interrupted"`: a handler that enqueues the tasks again for the next start may run such a
+   * task twice. Make such tasks idempotent, or let them record their own completion.
    */
   readonly onUnprocessed?: ((tasks: ReadonlyArray<Unprocessed<R>>) => Effect.Effect<unknown, unknown>) | undefined
 }
