@@ -43,7 +43,9 @@ export interface TestHost<E> {
   /**
    * Requests a stop and waits for the host's final exit. While the host has not finished, it
    * moves the `TestClock` from one pending sleep to the next, so a stop that waits for a run
-   * sleeping on the test clock completes; the clock moves no further than the stop needed.
+   * sleeping on the test clock completes; the clock moves no further than the stop needed, and
+   * never past the shutdown deadline: the grace after it is real time, as in production, so
+   * work that ignores the interruption is abandoned and named, not finished by the clock.
    */
   readonly stop: Effect.Effect<Exit.Exit<void, E>>
   /** Reports a failure as if background service `service` had failed with `error`. */

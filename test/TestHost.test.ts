@@ -2,7 +2,7 @@
  * `TestHost` itself: the event log, time control, stop requests, injected failures, the exit.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Fiber, Layer, Option, Schedule, TestClock } from "effect"
+import { Cause, Clock, Effect, Exit, Fiber, Layer, Option, Schedule, TestClock } from "effect"
 import { HostedService, ScheduledService } from "effect-host"
 import { TestHost } from "effect-host/testing"
 import { assertSuccess, failureOf, settle } from "./util/host.js"
@@ -109,5 +109,21 @@ describe("TestHost", () => {
       const exit = yield* Fiber.await(fiber)
       assertSuccess(exit)
       expect(rec.log).toStrictEqual(["A.starting", "A.start", "A.started", "A.stopping", "A.stop", "A.stopped"])
+    }))
+})
+
+describe("TestHost.stop and the shutdown deadline", () => {
+  it.scoped("moves the clock no further than the deadline: a stop hook that ignores interruption is abandoned, as in production", () =>
+    Effect.gen(function*() {
+      const host = yield* TestHost.start(
+        [HostedService.make("Stubborn", { stop: Effect.uninterruptible(Effect.sleep("5 seconds")) })],
+        { shutdownTimeout: "2 seconds" }
+      )
+      yield* host.started
+      const before = yield* Clock.currentTimeMillis
+      const exit = yield* host.stop
+      expect((yield* Clock.currentTimeMillis) - before).toBe(2000)
+      const error = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
+      expect(error).toMatchObject({ _tag: "ShutdownTimeoutError", stuck: ["Stubborn"] })
     }))
 })

@@ -6,6 +6,7 @@
  */
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
@@ -50,15 +51,18 @@ const settle = Effect.promise(() => new Promise<void>((resolve) => setImmediate(
 /**
  * Moves the test clock from one pending sleep to the next until `fiber` has ended: a stop that
  * waits for a run sleeping on the test clock completes, and the clock moves no further than it
- * had to (at most to the host's deadline plus the grace, where the host always completes).
+ * had to. Never past the host's shutdown deadline: after it, the host gives the interrupted work
+ * a grace of real time, as in production, and what ignores the interruption (a stop hook in an
+ * uninterruptible sleep) is abandoned then, not finished by a clock moving on.
  */
-const driveClockUntilDone = (fiber: Fiber.Fiber<unknown, unknown>): Effect.Effect<void> =>
+const driveClockUntilDone = (fiber: Fiber.Fiber<unknown, unknown>, shutdownTimeout: Duration.Duration): Effect.Effect<void> =>
   Effect.gen(function*() {
+    const deadline = (yield* Clock.currentTimeMillis) + Duration.toMillis(shutdownTimeout)
     while (Option.isNone(yield* Fiber.poll(fiber))) {
       yield* settle
       if (Option.isSome(yield* Fiber.poll(fiber))) return
       const next = Chunk.head(Chunk.sort(yield* TestClock.sleeps(), Order.number))
-      if (Option.isSome(next)) yield* TestClock.setTime(next.value)
+      if (Option.isSome(next) && next.value <= deadline) yield* TestClock.setTime(next.value)
     }
   })
 
@@ -104,7 +108,10 @@ export const start = <E>(
         ),
       advance: (duration) => TestClock.adjust(duration),
       requestStop,
-      stop: Effect.zipRight(requestStop, Effect.zipRight(driveClockUntilDone(fiber), exit)),
+      stop: Effect.zipRight(
+        requestStop,
+        Effect.zipRight(driveClockUntilDone(fiber, host?.options.shutdownTimeout ?? Duration.zero), exit)
+      ),
       injectFailure: (service, error) => host === undefined ? Effect.void : host.reportFailure(service, Cause.fail(error)),
       exit,
       poll: Fiber.poll(fiber) as Effect.Effect<Option.Option<Exit.Exit<void, E>>>,
