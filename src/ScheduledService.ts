@@ -43,6 +43,10 @@ export interface Options<A, E, R, ROut = never, E2 = never, RIn = never> {
    * not when a run ends: a slow run never shifts the timetable, `overlap` decides what happens
    * to the ticks it covers. A tick never fires before its recurrence's time (a timer that wakes
    * early waits for the rest), so a fixed-rate or cron schedule never runs twice for one slot.
+   * The recurrences must be spaced: one that recurs at once (`Schedule.forever`, a zero
+   * spacing) has no time between ticks, so while a run is in progress the ticks come as fast
+   * as the loop can step them (hundreds of thousands a second, each skipped or queued). For
+   * back-to-back runs use a `BackgroundService` that repeats its work.
    */
   readonly schedule: Schedule.Schedule<unknown> | Cron.Cron | string
   /**
