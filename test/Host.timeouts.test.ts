@@ -91,6 +91,23 @@ describe("startupTimeout", () => {
       expect(abandoned[0]?.message).toMatch(/^Hosted service B ignored interruption in start: .*; stopping the others$/)
     }))
 
+  it.scoped("stopApplication during a start hook that ignores interruption: abandoned after the grace, the others stopped, and the host finishes", () =>
+    Effect.gen(function*() {
+      const rec = new Recorder()
+      // No startupTimeout: nothing but the stop request can end the start.
+      const host = yield* TestHost.start([rec.service("A"), rec.service("B", { start: Effect.uninterruptible(Effect.never) })])
+      yield* settle
+      yield* host.requestStop
+      // The host waited for a start fiber that never ends, so Host.launch never returned.
+      const exit = yield* host.exit
+      const error = failureOf(exit)
+      if (error._tag !== "HostStopError") throw new Error(`expected HostStopError, got ${error._tag}`)
+      expect(error.failures.map((f) => [f.service, f.phase, errorIn(f.cause)])).toStrictEqual([
+        ["B", "start", expect.objectContaining({ _tag: "HookAbandonedError", service: "B", phase: "start" })]
+      ])
+      expect(rec.log.slice(-3)).toStrictEqual(["A.stopping", "A.stop", "A.stopped"])
+    }))
+
   it.scoped("an onStarted callback is part of the start: one that hangs is cut by startupTimeout and named", () =>
     Effect.gen(function*() {
       const rec = new Recorder()

@@ -179,6 +179,8 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
     let stopReason: StopReason | undefined
     let startFiber: Fiber.RuntimeFiber<boolean> | undefined
     let startEnded = false
+    /** Opens when the start fiber ends, or when a stop abandons it. */
+    const startOver = Effect.unsafeMakeLatch(false)
     /**
      * The host's runtime (its logger and configuration, outside any of the engine's spans): a
      * requested stop runs in it, not in the requester's fiber.
@@ -517,23 +519,31 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       // A daemon, so that neither an interrupted caller nor the startup deadline has to wait for
       // a start hook that ignores interruption; the stop interrupts it and waits a bounded time.
       const fiber = yield* Effect.forkDaemon(
-        Effect.interruptible(runStartPhases).pipe(Effect.ensuring(Effect.sync(() => void (startEnded = true))))
+        Effect.interruptible(runStartPhases).pipe(Effect.ensuring(Effect.sync(() => {
+          startEnded = true
+          startOver.unsafeOpen()
+        })))
       )
       startFiber = fiber
       // `interruptible`: the startup deadline must be able to stop this wait even when the
-      // caller runs uninterruptibly. None: the deadline passed first.
-      const awaitStart = Effect.interruptible(Fiber.await(fiber))
-      const waited = yield* Option.match(options.startupTimeout, {
-        onNone: () => Effect.map(awaitStart, Option.some),
-        onSome: (timeout) => zeroOnLiveClock(timeout, Effect.timeoutOption(awaitStart, timeout))
+      // caller runs uninterruptibly. The start is over when its fiber ends, or when a stop
+      // requested meanwhile has abandoned it (a hook that ignores interruption): waiting for the
+      // fiber then would never end.
+      const awaitStart = Effect.interruptible(startOver.await)
+      const timedOut = yield* Option.match(options.startupTimeout, {
+        onNone: () => Effect.as(awaitStart, false),
+        onSome: (timeout) => zeroOnLiveClock(timeout, Effect.map(Effect.timeoutOption(awaitStart, timeout), Option.isNone))
       }).pipe(Effect.onInterrupt(() => Fiber.interruptFork(fiber)))
       // A deadline reached when the start has already ended (a zero timeout racing hooks that
       // finish at once, as under TestClock) is no deadline: its outcome stands.
-      const ended = Option.isSome(waited) ? waited : Option.fromNullable(fiber.unsafePoll())
+      const ended = Option.fromNullable(fiber.unsafePoll())
       if (Option.isNone(ended)) {
-        // The pending names are read at the deadline, before the stop interrupts them.
-        const pending = [...inFlight.values()].map((f) => f.service)
-        setReason({ _tag: "StartupTimeout", timeout: Option.getOrElse(options.startupTimeout, () => Duration.zero), pending })
+        // The deadline, or a stop that abandoned the start (which then reports it).
+        if (timedOut) {
+          // The pending names are read at the deadline, before the stop interrupts them.
+          const pending = [...inFlight.values()].map((f) => f.service)
+          setReason({ _tag: "StartupTimeout", timeout: Option.getOrElse(options.startupTimeout, () => Duration.zero), pending })
+        }
       } else if (Exit.isSuccess(ended.value) && ended.value.value) {
         yield* annotate("effect_host.outcome", "success")
         return "Started"
@@ -573,6 +583,8 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
         yield* Effect.logError(`Hosted service ${error.message}; stopping the others`).pipe(Effect.annotateLogs({ service, phase }))
       }
       inFlight.clear()
+      // Whoever waits for the start (`start`, when this stop was requested) waits no more.
+      startOver.unsafeOpen()
     })
 
     const stopWork: Effect.Effect<void> = Effect.gen(function*() {

@@ -75,7 +75,14 @@ const setRefs = (context: Context.Context<never>, host: Option.Option<HostContex
  */
 export const build = (
   services: ReadonlyArray<AnyService>,
-  options: Options = {}
+  options: Options = {},
+  /**
+   * For `launch`: when no watcher observes the host, an interruption (Ctrl+C under plain
+   * `NodeRuntime.runMain`) that meets a failed or cut stop re-raises the `HostError` as a defect,
+   * so that runner exits non-zero. Registered before the start, so an interruption during the
+   * start (whose rollback may fail, or abandon a hook) is covered too.
+   */
+  reraiseOnInterrupt = false
 ): Effect.Effect<
   Built & { readonly watched: boolean; readonly started: Engine.StartOutcome },
   HostError | ConfigurationError,
@@ -145,6 +152,11 @@ export const build = (
     }
     // Added after the services were built, so the stop runs before their layers are released.
     yield* Effect.addFinalizer(() => engine.stop)
+    if (reraiseOnInterrupt && !watched) {
+      yield* Effect.addFinalizer((exit) =>
+        Exit.isInterrupted(exit) ? Effect.orDie(Effect.zipRight(engine.stop, engine.result)) : Effect.void
+      )
+    }
     const started = yield* engine.start
     return { engine, context, watched, started }
   }).pipe(Effect.annotateLogs({ host: "effect-host" })) as Effect.Effect<
@@ -170,15 +182,10 @@ export const make = (services: ReadonlyArray<AnyService>, options?: Options): La
 /** Runs the host until it is stopped. */
 export const launch = (services: ReadonlyArray<AnyService>, options?: Options): Effect.Effect<void, HostError | ConfigurationError> =>
   Effect.scoped(Effect.gen(function*() {
-    const { engine, watched } = yield* build(services, options)
     // A watcher (NodeHost.runMain, TestHost) reads the host's outcome from its handle. Any other
     // runner only sees "interrupted" after its Ctrl+C, and plain NodeRuntime.runMain would exit
-    // 0 although the stop failed or hit its deadline: re-raise the HostError as a defect, so
-    // such a runner logs it and exits non-zero.
-    if (!watched) {
-      yield* Effect.addFinalizer((exit) =>
-        Exit.isInterrupted(exit) ? Effect.orDie(Effect.zipRight(engine.stop, engine.result)) : Effect.void
-      )
-    }
+    // 0 although the stop failed or hit its deadline: `build` re-raises the HostError as a
+    // defect then, so such a runner logs it and exits non-zero.
+    const { engine } = yield* build(services, options, true)
     return yield* engine.result
   }))

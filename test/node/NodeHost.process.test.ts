@@ -190,6 +190,15 @@ describe.sequential("NodeHost.runMain", () => {
     expect(app.stderr()).not.toMatch(/Shutdown deadline/)
   })
 
+  it("stopApplication during a start hook that ignores interruption: abandoned after the grace, the started ones stopped, exit 1 (not the guard's 124)", async () => {
+    const app = start(["start-stubborn-stops-itself"])
+    const exit = await app.exited
+    expect(exit.code).toBe(1)
+    expect(hookLines(app.stdout())).toEqual(["start:A", "start:Stubborn", "stopping:A", "stop:A", "stopped:A"])
+    expect(app.stderr()).toMatch(/Stubborn ignored interruption in start/)
+    expect(app.stderr()).not.toMatch(/Shutdown did not finish/)
+  })
+
   it("SIGINT, SIGTERM, then SIGQUIT 2 ms later: every signal stays handled until the exit, 10 of 10", async () => {
     const runs = await Promise.all(Array.from({ length: 10 }, async () => {
       const app = start(["slow-stop"])

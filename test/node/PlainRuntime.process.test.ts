@@ -43,6 +43,16 @@ describe.sequential("Host.launch under plain NodeRuntime.runMain", () => {
     })
   }
 
+  it("a signal during a start hook that ignores interruption: abandoned and named, the started ones stopped, exit 1", async () => {
+    const app = start(["start-stubborn", "plain"])
+    await app.waitFor(/^STUBBORN$/m)
+    const exit = await app.signal("SIGTERM")
+    // The rollback's failure (the abandoned hook) is added to the interruption, as a stop's is.
+    expect(exit.code).toBe(1)
+    expect(linesMatching(app.stdout(), /^(start|stopping|stop|stopped):/)).toEqual(["start:A", "start:Stubborn", "stopping:A", "stop:A", "stopped:A"])
+    expect(app.output()).toMatch(/Stubborn ignored interruption in start/)
+  })
+
   it("a failing stop hook after a signal is logged with its cause, exit 1", async () => {
     const app = start(["stop-fails", "plain"])
     await app.waitFor(READY)
