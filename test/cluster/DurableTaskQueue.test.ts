@@ -7,7 +7,7 @@
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Fiber, Layer, Schedule, Schema, TestClock } from "effect"
+import { Duration, Effect, Fiber, Layer, Logger, Schedule, Schema, TestClock } from "effect"
 import { DurableTaskQueue, HostCluster } from "effect-host/cluster"
 import * as path from "node:path"
 import { describePostgres, freshDatabase, hostOptions, queryDatabase, startHost, tempDir } from "./util/cluster.js"
@@ -82,16 +82,25 @@ describe("DurableTaskQueue on SQLite", () => {
       const filename = path.join(tempDir(), "c.db")
       const slow: Array<string> = []
       const slowQueue = recordingQueue(slow)
+      const warnings: Array<string> = []
+      const capture = Logger.make(({ logLevel, message }) => {
+        if (logLevel._tag === "Warning") warnings.push(String(message))
+      })
       const first = yield* startHost(
         [HostCluster.layer({ sql: { filename }, entityTerminationTimeout: "500 millis" }), slowQueue.layer],
         hostOptions()
-      )
+      ).pipe(Effect.provide(Logger.add(capture)))
       yield* Effect.provide(Effect.forEach(["s1", "s2"], (id) => slowQueue.enqueue({ id, ms: 60_000 })), first.context)
       yield* waitFor(() => Effect.runSync(slowQueue.stats).running === 2)
       yield* first.stop
       const afterStop = yield* slowQueue.stats
       expect(afterStop.interrupted).toBe(2)
       expect(slow).toEqual([])
+      // The stop's report names them (it said "none left in progress": the entity's stop had
+      // interrupted them, and their runs' ends were taken for completions).
+      const report = warnings.find((w) => w.startsWith("Durable task queue jobs: stopped"))
+      expect(report).toMatch(/2 task\(s\) were still in progress and stay stored/)
+      expect(report).toMatch(/keys: (s1, s2|s2, s1)/)
 
       // The same tasks (same keys), stored: the next runner runs them. Its queue runs fast.
       const ran: Array<string> = []

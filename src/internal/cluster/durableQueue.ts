@@ -184,23 +184,28 @@ export const make = <P, I, A, E, R, ROut = never, E2 = never, RIn = never>(
     const traced = options.taskSpans ?? (yield* isTracing)
     const span = spanIf(traced)
     const permits = yield* Effect.makeSemaphore(workers)
-    /** The keys of the tasks running on this runner now. */
+    /**
+     * The keys of the tasks started on this runner and not done with: running now, or
+     * interrupted (by the leave, or a shard moving away), which stay stored and run again.
+     */
     const inProgress = new Set<string>()
 
     /** What a run's end does to the counts (also when the runner's fiber is interrupted). */
     const record = (key: string, exit: Exit.Exit<unknown, unknown>) =>
       Effect.suspend(() => {
         stats.running--
-        inProgress.delete(key)
         if (Exit.isSuccess(exit)) {
+          inProgress.delete(key)
           stats.succeeded++
           return Metric.increment(byOutcome.success)
         }
         if (Cause.isInterruptedOnly(exit.cause)) {
-          // No reply is stored: the task stays in storage and runs again.
+          // No reply is stored: the task stays in storage and runs again. It stays listed, so
+          // the leave's report names it (the entity's stop interrupts the tasks before it).
           stats.interrupted++
           return Metric.increment(byOutcome.interrupted)
         }
+        inProgress.delete(key)
         stats.failed++
         // Done with, as in the local queue: logged with its cause, not run again.
         return Effect.zipRight(
