@@ -136,8 +136,17 @@ export const build = (
         // reported at once, still before any service starts. Anything else fails at once.
         const onlyFailures = !Cause.isDie(exit.cause) && !Cause.isInterrupted(exit.cause)
         const configError = yield* HostSetup.asConfigurationError(onlyFailures ? [...Cause.failures(exit.cause)] : [])
-        if (Option.isNone(configError)) return yield* Effect.failCause(exit.cause as Cause.Cause<never>)
-        configErrors.push(configError.value)
+        if (Option.isSome(configError)) {
+          configErrors.push(configError.value)
+          continue
+        }
+        if (configErrors.length === 0 || Cause.isInterrupted(exit.cause)) return yield* Effect.failCause(exit.cause as Cause.Cause<never>)
+        // After invalid configuration, a member that fails otherwise most likely needs what a
+        // member that failed on its configuration would have provided ("Service not found"): the
+        // configuration errors are the report (exit 78), and the build stops here. The failure
+        // itself is logged, not lost.
+        yield* Effect.logWarning("A hosted service could not be built after the invalid configuration reported with it", exit.cause)
+        break
       }
       return context
     })

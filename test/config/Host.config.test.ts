@@ -4,11 +4,11 @@
  * into one `ConfigurationError` before any hook runs, and the host's logger.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Config, ConfigProvider, Duration, Effect, Exit, FiberRef, HashSet, Layer, Logger, Option, Schema } from "effect"
+import { Cause, Config, ConfigProvider, Context, Duration, Effect, Exit, FiberRef, HashSet, Layer, Logger, Option, Schema } from "effect"
 import { ConfigurationError, Host, HostConfiguration, HostedService, HostEnvironment, HostError, Settings } from "effect-host"
 import { TestHost } from "effect-host/testing"
 import * as path from "node:path"
-import { settle } from "../util/host.js"
+import { captureLogs, settle } from "../util/host.js"
 import { captureConsole, contentRoot, isolated } from "./util.js"
 
 /** A service recording each of its hooks into `trace`. */
@@ -190,6 +190,25 @@ describe("all configuration errors at once, before any service starts", () => {
       expect(error._tag).toBe("ConfigurationError")
       expect(error.message).toContain(`${path.join(dir, "appsettings.json")}:3:7`)
       expect(trace).toEqual([])
+    }))
+
+  it.scoped("a member that needs one whose configuration is invalid: the configuration error is the report, not \"Service not found\"", () =>
+    Effect.gen(function*() {
+      class Pool extends Context.Tag("test/host/Pool")<Pool, { readonly size: number }>() {}
+      const PoolLive = Layer.effect(Pool, Effect.map(Config.integer("Db:PoolSize"), (size) => ({ size })))
+      // Reads the pool while it is built: without PoolLive's tag it dies ("Service not found").
+      const Repo = Layer.unwrapEffect(Effect.map(Pool, (pool) => HostedService.make("Repo", { start: Effect.log(pool.size) })))
+      const logs = captureLogs()
+      const host = yield* TestHost.start([PoolLive, Repo], { configuration: isolated({ env: { DB__POOLSIZE: "ten" } }) }).pipe(
+        Effect.provide(logs.layer)
+      )
+      const error = failureOf(yield* host.exit) as ConfigurationError
+      expect(error._tag).toBe("ConfigurationError")
+      expect(error.keys).toEqual(["Db:PoolSize"])
+      // The other failure is not lost: logged, as a consequence.
+      expect(logs.lines.filter((l) => l.level === "WARN").map((l) => l.message)).toContain(
+        "A hosted service could not be built after the invalid configuration reported with it"
+      )
     }))
 
   it.scoped("a failure that is not about configuration is not held back", () =>
