@@ -121,6 +121,10 @@ describe("HttpHost", () => {
       expect(errors.map((l) => l.message)).toEqual(["HTTP GET /throw failed; answered 500", "HTTP GET /typed failed; answered 500"])
       expect(errors[0]?.cause).toContain("handler-defect")
       expect(errors[1]?.cause).toContain("handler-failure")
+      // A request's lines name the HttpHost serving it, and no phase of the host (the listen
+      // step's "started" was carried into every request).
+      expect(errors[0]?.annotations).toMatchObject({ service: "HttpHost" })
+      expect(errors[0]?.annotations).not.toHaveProperty("phase")
     }))
 
   it.scopedLive("stop: readiness fails, drain delay, listener closes, in-flight request ends with Connection: close, then the other services stop", () =>

@@ -32,8 +32,10 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import type * as FiberId from "effect/FiberId"
+import * as FiberRef from "effect/FiberRef"
 import * as FiberRefs from "effect/FiberRefs"
 import type { LazyArg } from "effect/Function"
+import * as HashMap from "effect/HashMap"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
@@ -201,7 +203,10 @@ export const make = <E, R>(app: HttpApp.Default<E, R>, settings: Settings): Effe
       // request would otherwise become its child) and with interruption enabled.
       // `HttpServer.serve` erases the app's requirements; they are provided right here.
       const served = tracked(app, connections, settings.intercept) as HttpApp.Default<unknown>
-      yield* Effect.zipRight(Effect.updateFiberRefs(withoutIdleRefs), server.serve(served)).pipe(
+      // A request is in no phase of the host: its lines would otherwise carry the listen step's
+      // `phase: "started"` (they keep `service`, the HttpHost serving them).
+      const serve = Effect.locallyWith(server.serve(served), FiberRef.currentLogAnnotations, HashMap.remove("phase"))
+      yield* Effect.zipRight(Effect.updateFiberRefs(withoutIdleRefs), serve).pipe(
         Effect.mapInputContext((ctx: Context.Context<R | Scope.Scope>) => Context.omit(Tracer.ParentSpan)(ctx)),
         Effect.provide(context),
         Scope.extend(scope),
