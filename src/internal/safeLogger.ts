@@ -23,17 +23,18 @@ export const neverThrows = <O>(logger: Logger.Logger<unknown, O>): Logger.Logger
     try {
       logger.log(options)
     } catch {
+      const message = writableMessage(options.message)
       try {
         logger.log({
           ...options,
-          message: writableMessage(options.message),
+          message,
           cause: writableCause(options.cause),
           annotations: HashMap.map(options.annotations, writable)
         })
       } catch (error) {
         const reason = error instanceof Error ? error.message : safeString(error)
         process.stderr.write(
-          `effect-host: a ${options.logLevel.label} log line could not be written (${reason}): ${messageText(options.message)}\n`
+          `effect-host: a ${options.logLevel.label} log line could not be written (${reason}): ${messageText(message)}\n`
         )
       }
     }

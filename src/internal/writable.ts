@@ -44,9 +44,8 @@ export const safeString = (value: unknown): string => {
 /** The message as JSON can write it (one value or several, as logged). */
 export const writableMessage = (message: unknown): unknown => Array.isArray(message) ? message.map(writable) : writable(message)
 
-/** The message as one line of text, for the last resort. */
-export const messageText = (message: unknown): string => {
-  const value = writableMessage(message)
+/** A writable message (`writableMessage`) as one line of text, for the last resort. */
+export const messageText = (value: unknown): string => {
   if (typeof value === "string") return value
   try {
     return JSON.stringify(value) ?? safeString(value)
