@@ -212,8 +212,11 @@ describe.sequential("systemd notify", () => {
       await app.waitFor(/^life:block-end \d+$/m)
       const end = must(lifeTimes(app).get("block-end"), "life:block-end")
       await socket.receiver.waitFor(/(WATCHDOG=1[\s\S]*){2}/)
-      const resumed = () => socket.received().filter((r) => r.assignment === "WATCHDOG=1" && r.t > end).length
-      while (resumed() < 2) await socket.receiver.waitFor(new RegExp(`(WATCHDOG=1[\\s\\S]*){${socket.received().length}}`), 5000)
+      const watchdogs = () => socket.received().filter((r) => r.assignment === "WATCHDOG=1")
+      const resumed = () => watchdogs().filter((r) => r.t > end).length
+      // One more ping at a time. Each is a systemd-notify process started by the app: on a loaded
+      // machine (the whole suite beside it) one can take seconds, hence the generous bound.
+      while (resumed() < 2) await socket.receiver.waitFor(new RegExp(`(WATCHDOG=1[\\s\\S]*){${watchdogs().length + 1}}`), 20_000)
       expect(await app.signal("SIGTERM")).toMatchObject({ code: 0, signal: null })
       const begin = must(lifeTimes(app).get("block-begin"), "life:block-begin")
       const pings = socket.received().filter((r) => r.assignment === "WATCHDOG=1").map((r) => r.t)
