@@ -25,7 +25,6 @@ import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import * as Scope from "effect/Scope"
 import * as SubscriptionRef from "effect/SubscriptionRef"
-import * as SynchronizedRef from "effect/SynchronizedRef"
 import type { ReloadResult } from "../../HostConfiguration.js"
 import * as Build from "./build.js"
 import { ConfigurationError, formatIssue } from "./error.js"
@@ -69,10 +68,15 @@ export interface Stats {
   readonly pendingRejection: boolean
 }
 
+/**
+ * Who watches the files: plain state, changed synchronously (the first scope opens the watcher,
+ * the last one closes it; see watcher.ts). A `SynchronizedRef` would serialize nothing more here
+ * (opening and closing the watches is synchronous) and costs two semaphore trips per host.
+ */
 export interface Watcher {
-  readonly count: number
+  count: number
   /** Closes the file watcher (its watches, its fibers), while one runs. */
-  readonly close: Option.Option<Effect.Effect<void>>
+  close: Effect.Effect<void> | undefined
 }
 
 export interface Live {
@@ -87,7 +91,7 @@ export interface Live {
   readonly lock: Effect.Semaphore
   readonly stats: Ref.Ref<Stats>
   /** Who watches the files (reference-counted: the first one starts the watcher, the last one stops it). */
-  readonly watcher: SynchronizedRef.SynchronizedRef<Watcher>
+  readonly watcher: Watcher
   readonly directories: Ref.Ref<ReadonlyMap<string, DirectoryStatus>>
 }
 
@@ -108,7 +112,7 @@ export const make = (built: Build.Built): Effect.Effect<Live> =>
         lastRejected: Option.none(),
         pendingRejection: false
       }),
-      watcher: yield* SynchronizedRef.make<Watcher>({ count: 0, close: Option.none() }),
+      watcher: { count: 0, close: undefined },
       directories: yield* Ref.make<ReadonlyMap<string, DirectoryStatus>>(new Map())
     }
   })
@@ -151,6 +155,13 @@ const changedFiles = (
   before: ReadonlyMap<string, string | undefined>,
   after: ReadonlyMap<string, string | undefined>
 ): ReadonlyArray<string> => [...after].filter(([file, text]) => before.get(file) !== text).map(([file]) => file)
+
+/**
+ * Whether a file's text now differs from the last read. Cheaper than `reload` when nothing
+ * changed (no lock, no span): the watcher's catch-up read, microseconds after the build's.
+ */
+export const filesChanged = (live: Live): Effect.Effect<boolean> =>
+  Effect.map(Ref.get(live.seen), (seen) => changedFiles(seen, Build.textsOf(Build.readTexts(live.plan))).length > 0)
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`
 

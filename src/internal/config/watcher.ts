@@ -38,7 +38,6 @@ import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
-import * as SynchronizedRef from "effect/SynchronizedRef"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import * as Live from "./live.js"
@@ -345,7 +344,8 @@ class FileWatcher {
       if (error === undefined) return nowWatching(this.live, watch)
       return Effect.zipRight(notWatching(this.live, watch, error), Effect.sync(() => this.retry(watch)))
     })
-    return Effect.zipRight(Effect.all(opening, { discard: true }), reloadLogged(this.configuration, this.live))
+    const catchUp = Effect.flatMap(Live.filesChanged(this.live), (changed) => changed ? reloadLogged(this.configuration, this.live) : Effect.void)
+    return Effect.zipRight(Effect.all(opening, { discard: true }), catchUp)
   })
 
   /** Closes the watches and interrupts the watcher's fibers (waiting for them). */
@@ -359,32 +359,33 @@ class FileWatcher {
 
 /**
  * Watches the files of `configuration` for the scope. The first scope opens the watcher, the
- * last one to close closes it (and waits for its fibers to end).
+ * last one to close closes it (and waits for its fibers to end). The count changes
+ * synchronously, before the watcher opens: a second scope meanwhile shares the one opening.
  */
 export const watch = (configuration: Configuration): Effect.Effect<void, never, Scope.Scope> => {
   const live = configuration.live
   const targets = directories(configuration)
   if (live === undefined || targets.size === 0) return Effect.void
+  const state = live.watcher
   // The release closes the watcher and resets state: nothing of the closing fiber's.
   return Live.acquireReleaseState(
-    SynchronizedRef.updateEffect(live.watcher, (w) =>
-      w.count > 0
-        ? Effect.succeed({ ...w, count: w.count + 1 })
-        : Effect.flatMap(Effect.runtime<never>(), (runtime) => {
-          const watcher = new FileWatcher(configuration, live, runtime, targets)
-          return Effect.as(watcher.open, { count: 1, close: Option.some(watcher.close) })
-        })),
+    Effect.suspend(() => {
+      if (state.count++ > 0) return Effect.void
+      return Effect.flatMap(Effect.runtime<never>(), (runtime) => {
+        const watcher = new FileWatcher(configuration, live, runtime, targets)
+        state.close = watcher.close
+        return watcher.open
+      })
+    }),
     () =>
-      SynchronizedRef.updateEffect(live.watcher, (w) =>
-        w.count > 1
-          ? Effect.succeed({ ...w, count: w.count - 1 })
-          : Effect.as(
-            Effect.zipRight(Option.getOrElse(w.close, () => Effect.void), Ref.set(live.directories, new Map())),
-            { count: 0, close: Option.none() }
-          ))
+      Effect.suspend(() => {
+        if (--state.count > 0) return Effect.void
+        const close = state.close ?? Effect.void
+        state.close = undefined
+        return Effect.zipRight(close, Ref.set(live.directories, new Map()))
+      })
   )
 }
 
 /** Whether a watcher runs for `live`. */
-export const isWatching = (live: Live.Live): Effect.Effect<boolean> =>
-  Effect.map(SynchronizedRef.get(live.watcher), (w) => w.count > 0)
+export const isWatching = (live: Live.Live): Effect.Effect<boolean> => Effect.sync(() => live.watcher.count > 0)
