@@ -4,7 +4,7 @@
  * into one `ConfigurationError` before any hook runs, and the host's logger.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Config, ConfigProvider, Context, Duration, Effect, Exit, FiberRef, HashSet, Layer, Logger, Option, Schema } from "effect"
+import { Cause, Config, ConfigProvider, Context, Duration, Effect, Exit, FiberRef, HashSet, Layer, Logger, LogLevel, Option, Schema } from "effect"
 import { ConfigurationError, Host, HostConfiguration, HostedService, HostEnvironment, HostError, Settings } from "effect-host"
 import { TestHost } from "effect-host/testing"
 import * as path from "node:path"
@@ -83,6 +83,30 @@ describe("Host.make", () => {
         Effect.provide(Host.make([HostedService.make("A", {})], { configuration: isolated({ contentRoot: dir }) }))
       )
       expect(value).toBe("hi")
+    }))
+
+  it.effect("the host's provider, loggers and minimum level last as long as its scope; a level the program set meanwhile stays", () =>
+    Effect.gen(function*() {
+      const refs = Effect.all([
+        Effect.configProviderWith(Effect.succeed),
+        FiberRef.get(FiberRef.currentLoggers),
+        FiberRef.get(FiberRef.currentMinimumLogLevel)
+      ])
+      // Effect's default logger, as a program has it (the test runner's loggers are its own).
+      yield* FiberRef.set(FiberRef.currentLoggers, HashSet.make(Logger.defaultLogger))
+      const [provider, loggers] = yield* refs
+      yield* Effect.scoped(Effect.gen(function*() {
+        yield* Layer.build(Host.make([HostedService.make("A", {})], { configuration: isolated({ values: { Greeting: "hi" } }) }))
+        expect(yield* Config.string("Greeting")).toBe("hi")
+        const [inside, insideLoggers] = yield* refs
+        expect(inside).not.toBe(provider)
+        expect(insideLoggers).not.toBe(loggers)
+        yield* FiberRef.set(FiberRef.currentMinimumLogLevel, LogLevel.Error)
+      }))
+      const [after, afterLoggers, afterLevel] = yield* refs
+      expect(after).toBe(provider)
+      expect(afterLoggers).toBe(loggers)
+      expect(afterLevel).toBe(LogLevel.Error)
     }))
 })
 

@@ -16,6 +16,8 @@
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as ConfigProvider from "effect/ConfigProvider"
+import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import type * as Logger from "effect/Logger"
@@ -34,6 +36,7 @@ import { configurationOf } from "./provider.js"
 import * as Live from "./live.js"
 import * as Read from "./read.js"
 import * as Watcher from "./watcher.js"
+import * as ScopedRefs from "../scopedRefs.js"
 import { withSpanWhenTracing } from "../tracing.js"
 
 /** The configuration-related host options (see `Host.Options`). */
@@ -115,7 +118,9 @@ const hostKeysCheck = (options: SetupOptions, logger: HostLogger.Current | undef
 export const prepare = (options: SetupOptions): Effect.Effect<Setup, ConfigurationError, Scope.Scope> =>
   Effect.gen(function*() {
     const provider = yield* chooseProvider(options)
-    if (provider !== undefined) yield* Effect.withConfigProviderScoped(provider)
+    if (provider !== undefined) {
+      yield* ScopedRefs.setScoped([ScopedRefs.setting(DefaultServices.currentServices, (services) => Context.add(services, ConfigProvider.ConfigProvider, provider))])
+    }
     const configuration = yield* Effect.configProviderWith((current) => Effect.succeed(configurationOf(current)))
     const live = configuration?.live
 

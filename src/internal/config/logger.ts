@@ -10,7 +10,6 @@ import * as Config from "effect/Config"
 import type * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
-import * as FiberRefs from "effect/FiberRefs"
 import { identity } from "effect/Function"
 import { globalValue } from "effect/GlobalValue"
 import * as HashMap from "effect/HashMap"
@@ -22,6 +21,7 @@ import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import type { Format, Output, Settings } from "../../HostLogger.js"
 import { withFloor } from "../logFloor.js"
+import * as ScopedRefs from "../scopedRefs.js"
 import { marked } from "../markedLogger.js"
 import { ConfigurationError, type Issue } from "./error.js"
 import * as Key from "./key.js"
@@ -267,32 +267,23 @@ export const install = (
         lowestLevel(settings)
       )
     } else {
-      yield* Effect.locallyScoped(FiberRef.currentMinimumLogLevel, lowestLevel(settings))
+      yield* levelScoped(lowestLevel(settings))
     }
   })
 
-/**
- * Sets the fiber's loggers and minimum level for the scope, and puts both back when it closes:
- * one finalizer instead of two `locallyScoped` (each finalizer diffs the fiber's refs twice).
- */
+/** Sets the fiber's loggers and minimum level for the scope, and puts both back when it closes. */
 const loggersAndLevelScoped = (
   loggers: HashSet.HashSet<Logger.Logger<unknown, unknown>>,
   level: LogLevel.LogLevel
 ): Effect.Effect<void, never, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.flatMap(
-      Effect.all([FiberRef.get(FiberRef.currentLoggers), FiberRef.get(FiberRef.currentMinimumLogLevel)]),
-      (before) => Effect.as(setLoggersAndLevel(loggers, level), before)
-    ),
-    ([loggersBefore, levelBefore]) => setLoggersAndLevel(loggersBefore, levelBefore)
-  ).pipe(Effect.asVoid)
+  ScopedRefs.setScoped([
+    ScopedRefs.setting(FiberRef.currentLoggers, () => loggers),
+    ScopedRefs.setting(FiberRef.currentMinimumLogLevel, () => level)
+  ])
 
-const setLoggersAndLevel = (loggers: HashSet.HashSet<Logger.Logger<unknown, unknown>>, level: LogLevel.LogLevel) =>
-  Effect.updateFiberRefs((fiberId, refs) =>
-    FiberRefs.updateManyAs(refs, {
-      entries: [[FiberRef.currentLoggers, [[fiberId, loggers]]], [FiberRef.currentMinimumLogLevel, [[fiberId, level]]]]
-    })
-  )
+/** Sets the fiber's minimum log level for the scope. */
+const levelScoped = (level: LogLevel.LogLevel): Effect.Effect<void, never, Scope.Scope> =>
+  ScopedRefs.setScoped([ScopedRefs.setting(FiberRef.currentMinimumLogLevel, () => level)])
 
 /**
  * The host logger's settings as they are now, swapped whole when a reload applies: the logger
@@ -352,7 +343,7 @@ export const installFollowing = (
   Effect.gen(function*() {
     const loggers = yield* FiberRef.get(FiberRef.currentLoggers)
     if (!HashSet.some(loggers, isStandIn) && options.replaceDefaultOnly === true) {
-      yield* Effect.locallyScoped(FiberRef.currentMinimumLogLevel, current.lowest)
+      yield* levelScoped(current.lowest)
       return false
     }
     const others = loggers.pipe(HashSet.filter((l) => !isStandIn(l)), HashSet.map((l) => gated(current, l)))
