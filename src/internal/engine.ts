@@ -340,8 +340,16 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       halt: (failures: ReadonlyArray<ServiceFailure>) => boolean,
       onSuccess: (service: ServiceDefinition) => void,
       onFailure: (failure: ServiceFailure) => void
-    ): Effect.Effect<Array<ServiceFailure>> =>
-      Effect.gen(function*() {
+    ): Effect.Effect<Array<ServiceFailure>> => {
+      // Most phases have no hook at all (a plain service has `start` and `stop`): every member
+      // passes such a phase at once. Without a tracer there is no span to make for it either.
+      if (!tracing && members.every((s) => s.hooks[phase] === undefined)) {
+        return Effect.sync(() => {
+          members.forEach(onSuccess)
+          return []
+        })
+      }
+      return Effect.gen(function*() {
         const failures: Array<ServiceFailure> = []
         const record = (service: ServiceDefinition, exit: Exit.Exit<unknown, unknown>) => {
           if (Exit.isSuccess(exit)) return onSuccess(service)
@@ -402,6 +410,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
         ),
         span(`Host.phase.${phase}`, { "effect_host.phase": phase, "effect_host.services": members.length })
       )
+    }
 
     // ---------------------------------------------------------------------------------------
     // 3. callbacks
@@ -412,6 +421,11 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
      * (HttpHost's listen and drain) is timed like a hook, in the phase of its event.
      */
     const runCallbacks = (event: LifetimeEvent): Effect.Effect<Array<ServiceFailure>> =>
+      // None registered and no tracer (no span to make): nothing to run. Decided when it runs:
+      // callbacks register until their event.
+      Effect.suspend(() => !tracing && callbacks[event].length === 0 ? Effect.succeed([]) : runCallbacksOf(event))
+
+    const runCallbacksOf = (event: LifetimeEvent): Effect.Effect<Array<ServiceFailure>> =>
       Effect.gen(function*() {
         const failures: Array<ServiceFailure> = []
         for (const callback of callbacks[event]) {
