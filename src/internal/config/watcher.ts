@@ -34,12 +34,14 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Fiber from "effect/Fiber"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import { logAbove } from "../logFloor.js"
 import * as Live from "./live.js"
 import type { Configuration } from "./provider.js"
 
@@ -208,7 +210,7 @@ const notWatching = (live: Live.Live, watch: DirectoryWatch, error: WatchError) 
   Effect.gen(function*() {
     if (!watch.watched && isMissing(error) && !watch.reported) {
       watch.reported = true
-      yield* Effect.logDebug(`Configuration reload: ${watch.directory} does not exist; ${again}`)
+      yield* logAbove(LogLevel.Debug, `Configuration reload: ${watch.directory} does not exist; ${again}`)
     }
     yield* report(watch, `Configuration reload: not watching ${error.message}; ${again}`, error)
     yield* setStatus(live, watch.directory, watch.watched ? "lost" : "waiting")
@@ -219,7 +221,8 @@ const nowWatching = (live: Live.Live, watch: DirectoryWatch) =>
   Effect.gen(function*() {
     yield* setStatus(live, watch.directory, "watching")
     if (watch.watched) yield* Effect.logInfo(`Configuration reload: watching ${watch.directory} again`)
-    else yield* Effect.logDebug(`Configuration reload: watching ${watch.directory} for ${[...watch.names].join(", ")}`)
+    // Every host logs this line: skipped before it is built when the host's logger drops it.
+    else yield* logAbove(LogLevel.Debug, `Configuration reload: watching ${watch.directory} for ${[...watch.names].join(", ")}`)
     watch.watched = true
     watch.reported = false
   })
