@@ -21,6 +21,9 @@ afterEach(killLeftovers)
 const fixture = path.join("test", "fixtures", "node", "systemd.ts")
 const standInDir = path.join(root, "test", "fixtures", "node", "bin")
 const receiverScript = path.join(root, "test", "fixtures", "node", "notify-receiver.py")
+// The system's python3 when there is one: a version manager's `python3` shim costs about 0.1 s of
+// CPU per start. Standard library only (-S), whatever PYTHON* says (-E).
+const python = fs.existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3"
 /** The directory of the real systemd-notify, when this machine has one. */
 const realDir = (process.env["PATH"] ?? "").split(path.delimiter).find((dir) =>
   dir !== "" && fs.existsSync(path.join(dir, "systemd-notify")) && !dir.startsWith(standInDir)
@@ -41,7 +44,7 @@ const startReceiver = async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "effect-host-notify-"))
   const socketPath = path.join(dir, "notify.sock")
   const abstractName = `effect-host-test-${process.pid}-${receivers++}`
-  const receiver = spawnWatched("python3", [receiverScript, socketPath, abstractName, "60"], { label: "the notify receiver" })
+  const receiver = spawnWatched(python, ["-S", "-E", receiverScript, socketPath, abstractName, "60"], { label: "the notify receiver" })
   await receiver.waitFor(/"listening": true/)
   const received = (): ReadonlyArray<Received> =>
     receiver.stdout().split("\n").filter((line) => line.startsWith("{\"socket\"")).flatMap((line) => {
