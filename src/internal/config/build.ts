@@ -209,7 +209,8 @@ export const roots = (options: BuildOptions): Roots => {
   const contentRootPath = contentRoot.entry?.valueless === true || blank(options.contentRoot)
     ? cwd
     : path.resolve(cwd, contentRoot.value ?? cwd)
-  if (contentRoot.entry?.valueless !== true && !blank(options.contentRoot) && !isDirectory(contentRootPath)) {
+  // The working directory itself needs no look (a stat per host): it exists while it is ours.
+  if (contentRoot.entry?.valueless !== true && !blank(options.contentRoot) && contentRootPath !== cwd && !isDirectory(contentRootPath)) {
     // As .NET, whose file provider refuses a content root that does not exist: a typo there
     // would otherwise load no file at all, silently.
     issues.push({

@@ -136,7 +136,10 @@ export const parseJsonFile = (path: string, read: FileText): FileResult => {
 export const fromEnv = (env: Readonly<Record<string, string | undefined>>, prefix?: string): Layer => {
   const entries: Array<Entry> = []
   const withPrefix = prefix !== undefined && prefix !== ""
-  for (const [name, value] of Object.entries(env)) {
+  // Keys, then each value: on `process.env` (a native interceptor) about half the cost of
+  // `Object.entries`, which every host pays.
+  for (const name of Object.keys(env)) {
+    const value = env[name]
     if (value === undefined) continue
     // Every host reads the whole environment, which rarely changes between two hosts: the entry
     // of a variable is made once per name, value and prefix (entries are never modified).
