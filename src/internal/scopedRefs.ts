@@ -11,6 +11,9 @@
  * As with `locallyScoped`, a ref whose value changed since (the program set its own) keeps the
  * newer value: the closing fiber's ref is put back only while it still holds what was set here.
  *
+ * Both rest on `acquireReleaseState`, the `acquireRelease` for a release that only changes state
+ * (also the configuration's checks and file watcher).
+ *
  * @internal
  */
 import * as Effect from "effect/Effect"
@@ -42,10 +45,19 @@ export const setting = <A>(ref: FiberRef.FiberRef<A>, f: (current: A) => A): Set
   }
 }
 
+/**
+ * `Effect.acquireRelease` for a release that only changes state (no logging, nothing that reads
+ * the fiber's refs): it runs as the scope closes, with the closing fiber's refs, which spares
+ * the two fiber-refs diffs `acquireRelease` makes to run its release with the acquiring fiber's.
+ */
+export const acquireReleaseState = <A>(acquire: Effect.Effect<A>, release: (a: A) => Effect.Effect<unknown>): Effect.Effect<A, never, Scope.Scope> =>
+  Effect.uninterruptible(
+    Effect.flatMap(acquire, (a) => Effect.as(Effect.flatMap(Effect.scope, (scope) => Scope.addFinalizer(scope, release(a))), a))
+  )
+
 /** Applies every setting now (one update of the fiber's refs); closing the scope puts them back. */
 export const setScoped = (settings: ReadonlyArray<Setting>): Effect.Effect<void, never, Scope.Scope> =>
-  Effect.uninterruptible(Effect.flatMap(Effect.scope, (scope) =>
-    Effect.zipRight(
-      Effect.updateFiberRefs((fiberId, refs) => settings.reduce((acc, s) => s.set(acc, fiberId), refs)),
-      Scope.addFinalizer(scope, Effect.updateFiberRefs((fiberId, refs) => settings.reduce((acc, s) => s.restore(acc, fiberId), refs)))
-    )))
+  acquireReleaseState(
+    Effect.updateFiberRefs((fiberId, refs) => settings.reduce((acc, s) => s.set(acc, fiberId), refs)),
+    () => Effect.updateFiberRefs((fiberId, refs) => settings.reduce((acc, s) => s.restore(acc, fiberId), refs))
+  )

@@ -23,13 +23,13 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
-import * as Scope from "effect/Scope"
 import * as SubscriptionRef from "effect/SubscriptionRef"
 import type { ReloadResult } from "../../HostConfiguration.js"
 import * as Build from "./build.js"
 import { ConfigurationError, formatIssue } from "./error.js"
 import * as Provider from "./provider.js"
 import type { Store } from "./store.js"
+import { acquireReleaseState } from "../scopedRefs.js"
 import { withSpanWhenTracing } from "../tracing.js"
 
 export interface Snapshot {
@@ -132,16 +132,6 @@ export const register = (live: Live, check: Check): Effect.Effect<void> =>
       checks.some((c) => c.identity !== undefined && c.identity.key === identity.key && c.identity.schema === identity.schema)
     return known ? checks : [...checks, check]
   })
-
-/**
- * `Effect.acquireRelease` for a release that only changes state (no logging, nothing that reads
- * the fiber's refs): it runs as the scope closes, with the closing fiber's refs, which spares
- * the two fiber-refs diffs `acquireRelease` makes to run its release with the acquiring fiber's.
- */
-export const acquireReleaseState = <A>(acquire: Effect.Effect<A>, release: (a: A) => Effect.Effect<unknown>): Effect.Effect<A, never, Scope.Scope> =>
-  Effect.uninterruptible(
-    Effect.flatMap(acquire, (a) => Effect.as(Effect.flatMap(Effect.scope, (scope) => Scope.addFinalizer(scope, release(a))), a))
-  )
 
 /** Adds `check` for the scope. */
 export const registerScoped = (live: Live, check: Check) =>

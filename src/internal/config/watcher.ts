@@ -42,6 +42,7 @@ import type * as Scope from "effect/Scope"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { logAbove } from "../logFloor.js"
+import { acquireReleaseState } from "../scopedRefs.js"
 import * as Live from "./live.js"
 import type { Configuration } from "./provider.js"
 
@@ -371,7 +372,7 @@ export const watch = (configuration: Configuration): Effect.Effect<void, never, 
   if (live === undefined || targets.size === 0) return Effect.void
   const state = live.watcher
   // The release closes the watcher and resets state: nothing of the closing fiber's.
-  return Live.acquireReleaseState(
+  return acquireReleaseState(
     Effect.suspend(() => {
       if (state.count++ > 0) return Effect.void
       return Effect.flatMap(Effect.runtime<never>(), (runtime) => {
