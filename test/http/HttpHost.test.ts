@@ -335,6 +335,55 @@ describe("HttpHost", () => {
       }))
   })
 
+  it.scopedLive("a client that goes away interrupts its route, except a route declared uninterruptible, which runs to its end as under NodeHttpServer", () =>
+    Effect.gen(function*() {
+      const seen: Array<string> = []
+      const release = yield* Deferred.make<void>()
+      const route = (name: string) =>
+        Effect.sync(() => seen.push(`${name} began`)).pipe(
+          Effect.zipRight(Deferred.await(release)),
+          Effect.zipRight(Effect.sync(() => seen.push(`${name} ended`))),
+          Effect.onInterrupt(() => Effect.sync(() => seen.push(`${name} interrupted`))),
+          Effect.as(HttpServerResponse.text(name))
+        )
+      const app = hello.pipe(
+        HttpRouter.get("/plain", route("plain")),
+        HttpRouter.get("/kept", route("kept"), { uninterruptible: true })
+      )
+      const { context } = yield* buildHost([HttpHost.layer(app, { port: 0, host: "127.0.0.1" })])
+      const url = baseUrl(yield* httpHostOf(context).address)
+      for (const path of ["/plain", "/kept"]) {
+        const request = Http.get(`${url}${path}`)
+        request.on("error", () => {})
+        yield* eventually(Effect.sync(() => seen.includes(`${path.slice(1)} began`)))
+        request.destroy()
+        // The server saw the connection close: the platform interrupts a request's fiber then.
+        yield* eventually(Effect.map(httpHostOf(context).inFlight, (n) => n === 0))
+      }
+      yield* eventually(Effect.sync(() => seen.includes("plain interrupted")))
+      yield* Deferred.succeed(release, undefined)
+      yield* eventually(Effect.sync(() => seen.includes("kept ended")))
+      expect(seen.filter((line) => line.startsWith("plain"))).toEqual(["plain began", "plain interrupted"])
+      expect(seen.filter((line) => line.startsWith("kept"))).toEqual(["kept began", "kept ended"])
+    }))
+
+  it.scopedLive("a router's mounted app that never answers is interrupted at the deadline too", () =>
+    Effect.gen(function*() {
+      const seen: Array<string> = []
+      const mounted = Effect.sync(() => seen.push("handler began")).pipe(
+        Effect.zipRight(Effect.never),
+        Effect.onInterrupt(() => Effect.sync(() => seen.push("handler interrupted"))),
+        Effect.as(HttpServerResponse.text("unreachable"))
+      )
+      const app = hello.pipe(HttpRouter.mountApp("/mounted", mounted))
+      const { context } = yield* buildHost([HttpHost.layer(app, { port: 0, host: "127.0.0.1", shutdownTimeout: "200 millis" })])
+      const answer = attempt(`${baseUrl(yield* httpHostOf(context).address)}/mounted/x`)
+      yield* eventually(Effect.sync(() => seen.includes("handler began")))
+      yield* stopHost(context)
+      expect(seen).toEqual(["handler began", "handler interrupted"])
+      expect(yield* Effect.promise(() => answer)).toMatchObject({ status: 503 })
+    }))
+
   describe("configuration", () => {
     it.scopedLive("Http:Port, Http:Host and Http:DrainDelaySeconds come from configuration; code wins", () =>
       Effect.gen(function*() {

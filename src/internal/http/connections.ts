@@ -157,7 +157,8 @@ export class Connections {
   }
 
   private notifyIfIdle() {
-    if (this.requests.size > 0) return
+    // Nobody waits but the drain: this runs at every response, most often with no waiter.
+    if (this.idleWaiters.size === 0 || this.requests.size > 0) return
     const waiters = [...this.idleWaiters]
     this.idleWaiters.clear()
     for (const waiter of waiters) waiter()

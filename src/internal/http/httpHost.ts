@@ -112,6 +112,7 @@ const drain = Effect.fn("HttpHost.drain", spanOptions)(function*(server: Server.
   yield* Effect.annotateLogs(server.drain, { service: name })
 })
 
+/** `app` is served as it is: `Server.interruptible` is the caller's to apply. */
 const build = <E, R>(app: HttpApp.Default<E, R>, options: Options) =>
   Effect.gen(function*() {
     const name = options.name ?? "HttpHost"
@@ -189,7 +190,7 @@ export const layer: {
     app: HttpApp.Default<E, R>,
     options: Options = {}
   ): Layer.Layer<HttpHost | Health.Registry, ConfigError, ApplicationLifetime | Exclude<R, Provided>> =>
-    Layer.scoped(HttpHostTag, Effect.map(build(app, options), ({ handle }) => handle)).pipe(
+    Layer.scoped(HttpHostTag, Effect.map(build(Server.interruptible(app), options), ({ handle }) => handle)).pipe(
       Layer.provideMerge(HealthInternal.layer)
     )
 )
@@ -236,7 +237,7 @@ export const layerServer = (options: Options = {}): Layer.Layer<
         }
         // The app runs on the server's runtime; what it needs comes from where it was served.
         const context = yield* Effect.context<never>()
-        served = Effect.provide(middleware === undefined ? app : middleware(app), context) as HttpApp.Default<unknown>
+        served = Effect.provide(Server.interruptible(middleware === undefined ? app : middleware(app)), context) as HttpApp.Default<unknown>
         yield* Effect.addFinalizer(() =>
           Effect.sync(() => {
             served = undefined

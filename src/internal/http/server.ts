@@ -16,6 +16,7 @@
  * @internal
  */
 import type * as HttpApp from "@effect/platform/HttpApp"
+import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
@@ -41,6 +42,7 @@ import * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import type * as Http from "node:http"
 import * as Metrics from "../metrics.js"
+import { currentWatch } from "../watch.js"
 import { Connections } from "./connections.js"
 import { describeListenFailure, HttpListenError } from "./listenError.js"
 
@@ -125,8 +127,22 @@ const logUnhandled = (request: HttpServerRequest.HttpServerRequest, cause: Cause
         : Effect.void)
 
 /**
- * Registers the request's fiber (for the deadline), answers what `intercept` answers, lets the
- * application be interrupted, and logs what it failed to answer (`logUnhandled`).
+ * Opens the app to interruption (the deadline's, a client that went away):
+ * `HttpApp.toHandled` runs the whole app uninterruptibly, and a bare `HttpApp` would otherwise
+ * outlive the deadline. A router without mounts is left as it is: it re-opens each route itself,
+ * except the routes declared `uninterruptible`, which stay so as under `NodeHttpServer` (wrapped,
+ * they would not), and the request costs two steps less. A router's mounted apps run as they are
+ * called, so a router with mounts is wrapped.
+ */
+export const interruptible = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
+  isRouter(app) && Chunk.isEmpty(app.mounts) ? app : Effect.interruptible(app)
+
+const isRouter = (app: unknown): app is HttpRouter.HttpRouter<unknown, unknown> =>
+  typeof app === "object" && app !== null && HttpRouter.TypeId in app
+
+/**
+ * Registers the request's fiber (for the deadline), answers what `intercept` answers, and logs
+ * what the application failed to answer (`logUnhandled`). `app` is already `interruptible`.
  */
 const tracked = <E, R>(
   app: HttpApp.Default<E, R>,
@@ -136,27 +152,28 @@ const tracked = <E, R>(
   Effect.withFiberRuntime((fiber) => {
     const request = Context.unsafeGet(fiber.currentContext, HttpServerRequest.HttpServerRequest)
     connections.attachFiber(NodeHttpServerRequest.toIncomingMessage(request), fiber)
-    // `HttpApp.toHandled` runs the whole app uninterruptibly; routers re-open it per route, a
-    // bare `HttpApp` would otherwise outlive the deadline.
-    return Effect.tapErrorCause(Effect.interruptible(intercept?.(request) ?? app), (cause) => logUnhandled(request, cause))
+    const answer = intercept?.(request)
+    return Effect.tapErrorCause(answer === undefined ? app : Effect.interruptible(answer), (cause) => logUnhandled(request, cause))
   })
 
 /**
- * The fiber refs without those at their initial value (they read the same without an entry):
- * the request handler's runtime is taken from these, and a request's fiber copies its refs map
- * several times (forked, provided, spanned), so every entry costs on every request. The host's
- * build leaves some behind (refs set with `locally`, then restored).
+ * The fiber refs a request starts from: those of the listen step, without the runner's watch
+ * (a host a request would build is none of the runner's) and without those at their initial
+ * value (they read the same without an entry). A request's fiber copies its refs map several
+ * times (forked, provided, spanned), so every entry costs on every request. The host's build
+ * leaves some behind (refs set with `locally`, then restored).
  */
-const withoutIdleRefs = (_: FiberId.Runtime, refs: FiberRefs.FiberRefs): FiberRefs.FiberRefs => {
+const requestRefs = (_: FiberId.Runtime, refs: FiberRefs.FiberRefs): FiberRefs.FiberRefs => {
   const none = FiberRefs.empty()
-  let kept = refs
-  for (const ref of FiberRefs.fiberRefs(refs)) {
+  let kept = FiberRefs.delete(refs, currentWatch)
+  for (const ref of FiberRefs.fiberRefs(kept)) {
     // A ref's initial value is what an empty set of refs reads.
-    if (FiberRefs.getOrDefault(refs, ref) === FiberRefs.getOrDefault(none, ref)) kept = FiberRefs.delete(kept, ref)
+    if (FiberRefs.getOrDefault(kept, ref) === FiberRefs.getOrDefault(none, ref)) kept = FiberRefs.delete(kept, ref)
   }
   return kept
 }
 
+/** `app` must be `interruptible` already (done once where it is known, not per request). */
 export const make = <E, R>(app: HttpApp.Default<E, R>, settings: Settings): Effect.Effect<Server, never, R> =>
   Effect.gen(function*() {
     const context = yield* Effect.context<R>()
@@ -206,7 +223,7 @@ export const make = <E, R>(app: HttpApp.Default<E, R>, settings: Settings): Effe
       // A request is in no phase of the host: its lines would otherwise carry the listen step's
       // `phase: "started"` (they keep `service`, the HttpHost serving them).
       const serve = Effect.locallyWith(server.serve(served), FiberRef.currentLogAnnotations, HashMap.remove("phase"))
-      yield* Effect.zipRight(Effect.updateFiberRefs(withoutIdleRefs), serve).pipe(
+      yield* Effect.zipRight(Effect.updateFiberRefs(requestRefs), serve).pipe(
         Effect.mapInputContext((ctx: Context.Context<R | Scope.Scope>) => Context.omit(Tracer.ParentSpan)(ctx)),
         Effect.provide(context),
         Scope.extend(scope),
