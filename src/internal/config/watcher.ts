@@ -188,8 +188,14 @@ class DirectoryWatch {
   }
 
   close(): void {
-    this.watcher?.close()
+    const watcher = this.watcher
+    if (watcher === undefined) return
     this.watcher = undefined
+    watcher.close()
+    // Node lets go of a closed watch in a later turn of the event loop; until then its listeners
+    // would keep this watcher, and through its runtime the whole host, on the heap. A program
+    // that starts hosts back to back on promise jobs alone never gives it that turn.
+    watcher.removeAllListeners()
   }
 }
 
