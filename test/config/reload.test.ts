@@ -9,6 +9,7 @@ import {
   Chunk,
   Config,
   ConfigProvider,
+  Deferred,
   Duration,
   Effect,
   Fiber,
@@ -635,6 +636,49 @@ describe("the watcher", () => {
       yield* eventually(greeting, (g) => g === "still watched", "the reload")
     }).pipe(Effect.provide(layer))
   })
+
+  it.effect.runIf(process.platform === "linux")(
+    "two configurations watching one directory (one began as another ended) each reload on an edit, over one system watch, released once both ended",
+    () => {
+      const dir = contentRoot({ "appsettings.json": { Features: { Greeting: "hello" } } })
+      const layerOf = () => HostConfiguration.layer(isolated({ contentRoot: dir }))
+      /** The inotify watches this process holds (Linux: one line per watch in the fd's fdinfo). */
+      const systemWatches = Effect.sync(() => {
+        let count = 0
+        for (const fd of fs.readdirSync("/proc/self/fd")) {
+          try {
+            if (!fs.readlinkSync(`/proc/self/fd/${fd}`).includes("inotify")) continue
+            count += fs.readFileSync(`/proc/self/fdinfo/${fd}`, "utf8").split("\n").filter((l) => l.startsWith("inotify")).length
+          } catch {
+            // An fd closed meanwhile.
+          }
+        }
+        return count
+      })
+      return Effect.gen(function*() {
+        const before = yield* systemWatches
+        // One configuration ends and the next begins right away: the second takes the watch over.
+        yield* Effect.provide(Effect.void, layerOf())
+        const ready = yield* Effect.all([Deferred.make<void>(), Deferred.make<void>()])
+        const edited = yield* Deferred.make<void>()
+        const reader = (signal: Deferred.Deferred<void>) =>
+          Effect.gen(function*() {
+            yield* watching
+            yield* Deferred.succeed(signal, undefined)
+            yield* Deferred.await(edited)
+            return yield* eventually(greeting, (g) => g === "edited", "the reload")
+          }).pipe(Effect.provide(layerOf()))
+        const readers = yield* Effect.fork(Effect.all(ready.map(reader), { concurrency: "unbounded" }))
+        yield* Effect.all(ready.map(Deferred.await))
+        expect(yield* systemWatches).toBe(before + 1)
+        yield* write(dir, "appsettings.json", { Features: { Greeting: "edited" } })
+        yield* Deferred.succeed(edited, undefined)
+        yield* quietFor("250 millis")
+        expect(yield* Fiber.join(readers)).toEqual(["edited", "edited"])
+        yield* eventually(systemWatches, (n) => n === before, "the watch to close")
+      })
+    }
+  )
 
   it.effect("a closed scope stops the watch: no watcher, no timer, later edits are not read", () => {
     const { dir, layer } = setup({ "appsettings.json": { Features: { Greeting: "hello" } } })
