@@ -6,8 +6,10 @@
  * `taskset` and two or more cores, the server is pinned to CPU 0 and the load generator to CPU 1,
  * so they never share a core with each other (other processes on the machine still can).
  *
- * A round starts one server, warms it up (100 connections), loads it at 10 and then 100
- * connections and stops it with SIGTERM; rounds go through the servers in turn, rotating the order.
+ * The servers run side by side for the whole benchmark (pinned to the same CPU, each idle while
+ * another is loaded): each is warmed up (100 connections), then a round loads each in turn at 10
+ * connections, then each at 100, rotating the order from round to round, so that a machine whose
+ * speed drifts meanwhile reaches them alike; at the end they are stopped with SIGTERM.
  * Besides autocannon's numbers, the server's own CPU time during each load (user + system from
  * /proc, every thread) gives its CPU cost per request, which a busy load generator cannot skew.
  *
@@ -69,19 +71,23 @@ const load = async (port: number, pid: number | undefined, seconds: number, conn
   }
 }
 
-/** Starts the server, warms it up, loads it at each connection count, stops it with SIGTERM. */
-const round = async (file: string, seconds: number, warmupSeconds: number): Promise<Record<number, Load>> => {
+/** A server started and listening, with the pid whose CPU time is read. */
+interface Running {
+  readonly port: number
+  readonly pid: number | undefined
+  readonly stop: () => Promise<unknown>
+}
+
+const start = async (file: string): Promise<Running> => {
   const child = spawnBuilt(file, { cpus: serverCpus })
-  try {
-    await child.waitFor(/listening \d+/)
-    const port = Number(/listening (\d+)/.exec(child.output())?.[1])
-    await load(port, child.process.pid, warmupSeconds, 100)
-    const loads: Record<number, Load> = {}
-    for (const connections of connectionCounts) loads[connections] = await load(port, child.process.pid, seconds, connections)
-    return loads
-  } finally {
-    child.process.kill("SIGTERM")
-    await child.exited
+  await child.waitFor(/listening \d+/)
+  return {
+    port: Number(/listening (\d+)/.exec(child.output())?.[1]),
+    pid: child.process.pid,
+    stop: () => {
+      child.process.kill("SIGTERM")
+      return child.exited
+    }
   }
 }
 
@@ -89,18 +95,44 @@ export const http: Benchmark = {
   name: "http",
   title: "HTTP hello-world throughput",
   run: async ({ quick }) => {
-    const rounds = quick ? 1 : 3
-    const seconds = quick ? 1.5 : 5
+    const rounds = quick ? 1 : 5
+    const seconds = quick ? 1.5 : 3
     // The servers need about 2 s of load before their throughput settles (JIT).
     const warmupSeconds = quick ? 1 : 3
     const names = Object.keys(fixtures)
     const samples: Record<string, Array<Record<number, Load>>> = Object.fromEntries(names.map((n) => [n, []]))
-    for (let r = 0; r < rounds; r++) {
-      for (let i = 0; i < names.length; i++) {
-        const name = names[(r + i) % names.length] ?? ""
-        samples[name]?.push(await round(fixtures[name] ?? "", seconds, warmupSeconds))
+    // Every server runs for the whole benchmark (idle while another is loaded), and the loads
+    // alternate between them: a machine that speeds up or slows down meanwhile (this one's
+    // throughput drifts by 10-20 % within minutes) affects each about equally.
+    const servers: Record<string, Running> = {}
+    try {
+      for (const name of names) servers[name] = await start(fixtures[name] ?? "")
+      for (const name of names) {
+        const server = servers[name]
+        if (server !== undefined) await load(server.port, server.pid, warmupSeconds, 100)
       }
+      for (let r = 0; r < rounds; r++) {
+        const round: Record<string, Record<number, Load>> = Object.fromEntries(names.map((n) => [n, {}]))
+        for (const connections of connectionCounts) {
+          for (let i = 0; i < names.length; i++) {
+            const name = names[(r + i) % names.length] ?? ""
+            const server = servers[name]
+            const loads = round[name]
+            if (server !== undefined && loads !== undefined) loads[connections] = await load(server.port, server.pid, seconds, connections)
+          }
+        }
+        for (const name of names) samples[name]?.push(round[name] ?? {})
+      }
+    } finally {
+      await Promise.all(Object.values(servers).map((server) => server.stop()))
     }
+    /** The median over rounds of ours / baseline within each round (both measured minutes apart at most). */
+    const paired = (connections: number, f: (load: Load) => number) =>
+      median((samples[ours] ?? []).flatMap((round, r) => {
+        const a = round[connections]
+        const b = samples[baseline]?.[r]?.[connections]
+        return a === undefined || b === undefined ? [] : [f(a) / f(b)]
+      }))
     const stat = (connections: number, f: (load: Load) => number, over: (xs: Array<number>) => number = median) =>
       Object.fromEntries(names.map((n) => [n, over((samples[n] ?? []).map((s) => s[connections]).filter((l) => l !== undefined).map(f))]))
     const rows: Array<Row> = connectionCounts.flatMap((c): Array<Row> => {
@@ -113,6 +145,7 @@ export const http: Benchmark = {
           values: rps,
           ratio: [
             { label: "HttpHost / NodeHttpServer", value: ratio },
+            { label: "HttpHost / NodeHttpServer, paired by round", value: paired(c, (l) => l.requestsPerSecond) },
             { label: "HttpHost / node:http", value: (rps[ours] ?? 0) / (rps[floor] ?? Number.NaN) }
           ],
           target: { text: "≥ 0.97x", pass: ratio >= 0.97 }
@@ -122,6 +155,7 @@ export const http: Benchmark = {
           values: cpu,
           ratio: [
             { label: "HttpHost / NodeHttpServer", value: (cpu[ours] ?? Number.NaN) / (cpu[baseline] ?? Number.NaN) },
+            { label: "HttpHost / NodeHttpServer, paired by round", value: paired(c, (l) => l.cpuPerRequestUs) },
             { label: "HttpHost / node:http", value: (cpu[ours] ?? Number.NaN) / (cpu[floor] ?? Number.NaN) }
           ]
         },
@@ -142,7 +176,7 @@ export const http: Benchmark = {
             ? `Pinned with taskset: the server to CPU ${serverCpus ?? ""}, autocannon to CPU ${loadCpus ?? ""} (of ${cores}).`
             : `Not pinned (${canPin ? `${cores} core` : "no taskset"}): the load generator may share a core with the server.`
         }`,
-        "A round per server: warm-up at 100 connections, then 10 and 100 connections; rounds rotate the servers' order. Server CPU per request: the server process's user + system time during the load (/proc, 10 ms ticks) over the requests autocannon completed; errors: autocannon's errors + timeouts + non-2xx, summed over rounds."
+        "The three servers run side by side for the whole benchmark, each idle while another is loaded: each is warmed up (100 connections), then every round loads each in turn at 10 connections, then each at 100, the order rotating from round to round, so a drift of the machine's speed reaches them alike. \"Paired by round\" is the median of the per-round ratios. Server CPU per request: the server process's user + system time during the load (/proc, 10 ms ticks) over the requests autocannon completed; errors: autocannon's errors + timeouts + non-2xx, summed over rounds."
       ]
     }
   }

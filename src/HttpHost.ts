@@ -12,6 +12,10 @@
  *   closes and idle keep-alive connections are closed at once; in-flight requests finish, each
  *   connection closing after its last response; requests still running at the deadline
  *   (`shutdownTimeout`) are logged and interrupted. Only then do the other hosted services stop.
+ * - **Interruption**: a request is interruptible, by the deadline or by its client going away,
+ *   except a route declared `uninterruptible` (`HttpRouter.get(path, handler, { uninterruptible:
+ *   true })`), which runs to its end as under `NodeHttpServer` (at the deadline too: the host's
+ *   own deadline then bounds the stop).
  *
  * Health endpoints (`/health/live`, `/health/ready`, `/health/startup`, see `Health`) are
  * answered in front of the application, and so is, when turned on (`metrics: true`, or

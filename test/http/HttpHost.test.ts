@@ -316,6 +316,36 @@ describe("HttpHost", () => {
           expect.stringMatching(/^Interrupting GET \/never: still running after \d+ms at the host's shutdown deadline$/)
         )
       }))
+    it.scopedLive("a route declared uninterruptible is not interrupted, and the host's deadline still bounds the stop", () =>
+      Effect.gen(function*() {
+        const logs = captureLogs()
+        const port = yield* Effect.promise(freePort)
+        const seen: Array<string> = []
+        const release = yield* Deferred.make<void>()
+        const app = hello.pipe(HttpRouter.get(
+          "/kept",
+          Effect.sync(() => seen.push("handler began")).pipe(
+            Effect.zipRight(Deferred.await(release)),
+            Effect.onInterrupt(() => Effect.sync(() => seen.push("handler interrupted"))),
+            Effect.as(HttpServerResponse.text("kept"))
+          ),
+          { uninterruptible: true }
+        ))
+        const host = yield* launch([HttpHost.layer(app, { port, host: "127.0.0.1" })], {
+          shutdownTimeout: "300 millis"
+        }).pipe(Effect.provide(logs.layer))
+        const answer = attempt(`http://127.0.0.1:${port}/kept`)
+        yield* eventually(Effect.sync(() => seen.includes("handler began")))
+
+        yield* host.lifetime.stopApplication
+        const exit = yield* Fiber.await(host.fiber)
+
+        expect(exit).toMatchObject({ _tag: "Failure", cause: { _tag: "Fail", error: { _tag: "ShutdownTimeoutError" } } })
+        expect(seen).toEqual(["handler began"])
+        yield* Deferred.succeed(release, undefined)
+        yield* Effect.promise(() => answer)
+      }))
+
     it.scopedLive("a bare HttpApp (not a router) that never answers is interrupted too", () =>
       Effect.gen(function*() {
         const logs = captureLogs()
