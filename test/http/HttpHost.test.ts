@@ -10,6 +10,7 @@ import {
   HttpApiBuilder,
   HttpApiEndpoint,
   HttpApiGroup,
+  HttpMiddleware,
   HttpRouter,
   HttpServer,
   HttpServerRespondable as Respondable,
@@ -29,6 +30,7 @@ import {
   freePort,
   get,
   getEffect,
+  ioWait,
   portOf,
   probe,
   probeEffect
@@ -316,6 +318,40 @@ describe("HttpHost", () => {
           expect.stringMatching(/^Interrupting GET \/never: still running after \d+ms at the host's shutdown deadline$/)
         )
       }))
+    it.scopedLive("HttpHost's own deadline waits for a route declared uninterruptible; the other services stop after it", () =>
+      Effect.gen(function*() {
+        const logs = captureLogs()
+        const port = yield* Effect.promise(freePort)
+        const seen: Array<string> = []
+        const release = yield* Deferred.make<void>()
+        const Other = HostedService.make("Other", { stop: Effect.sync(() => seen.push("Other.stop")) })
+        const app = hello.pipe(HttpRouter.get(
+          "/kept",
+          Effect.sync(() => seen.push("handler began")).pipe(
+            Effect.zipRight(Deferred.await(release)),
+            Effect.zipRight(Effect.sync(() => seen.push("handler ended"))),
+            Effect.as(HttpServerResponse.text("kept"))
+          ),
+          { uninterruptible: true }
+        ))
+        const host = yield* launch([Other, HttpHost.layer(app, { port, host: "127.0.0.1", shutdownTimeout: "200 millis" })])
+          .pipe(Effect.provide(logs.layer))
+        const answer = attempt(`http://127.0.0.1:${port}/kept`)
+        yield* eventually(Effect.sync(() => seen.includes("handler began")))
+
+        yield* host.lifetime.stopApplication
+        yield* eventually(Effect.sync(() => logs.lines.some((l) => l.message.startsWith("Interrupting GET /kept"))))
+        // Past the moment the server used to give up on it (100 ms after the interruption).
+        yield* ioWait(400)
+        expect(seen).toEqual(["handler began"])
+        yield* Deferred.succeed(release, undefined)
+        const exit = yield* Fiber.await(host.fiber)
+
+        expect(Exit.isSuccess(exit)).toBe(true)
+        expect(seen).toEqual(["handler began", "handler ended", "Other.stop"])
+        expect(yield* Effect.promise(() => answer)).toMatchObject({ status: 200, body: "kept" })
+      }))
+
     it.scopedLive("a route declared uninterruptible is not interrupted, and the host's deadline still bounds the stop", () =>
       Effect.gen(function*() {
         const logs = captureLogs()
@@ -365,37 +401,49 @@ describe("HttpHost", () => {
       }))
   })
 
-  it.scopedLive("a client that goes away interrupts its route, except a route declared uninterruptible, which runs to its end as under NodeHttpServer", () =>
-    Effect.gen(function*() {
-      const seen: Array<string> = []
-      const release = yield* Deferred.make<void>()
-      const route = (name: string) =>
-        Effect.sync(() => seen.push(`${name} began`)).pipe(
-          Effect.zipRight(Deferred.await(release)),
-          Effect.zipRight(Effect.sync(() => seen.push(`${name} ended`))),
-          Effect.onInterrupt(() => Effect.sync(() => seen.push(`${name} interrupted`))),
-          Effect.as(HttpServerResponse.text(name))
+  describe("a client that goes away interrupts its route, except a route declared uninterruptible, which runs to its end as under NodeHttpServer", () => {
+    const scenario = (serve: (app: HttpRouter.HttpRouter<never, never>) => Layer.Layer<HttpHost.HttpHost, unknown, ApplicationLifetime>) =>
+      Effect.gen(function*() {
+        const seen: Array<string> = []
+        const release = yield* Deferred.make<void>()
+        const route = (name: string) =>
+          Effect.sync(() => seen.push(`${name} began`)).pipe(
+            Effect.zipRight(Deferred.await(release)),
+            Effect.zipRight(Effect.sync(() => seen.push(`${name} ended`))),
+            Effect.onInterrupt(() => Effect.sync(() => seen.push(`${name} interrupted`))),
+            Effect.as(HttpServerResponse.text(name))
+          )
+        const app = hello.pipe(
+          HttpRouter.get("/plain", route("plain")),
+          HttpRouter.get("/kept", route("kept"), { uninterruptible: true })
         )
-      const app = hello.pipe(
-        HttpRouter.get("/plain", route("plain")),
-        HttpRouter.get("/kept", route("kept"), { uninterruptible: true })
-      )
-      const { context } = yield* buildHost([HttpHost.layer(app, { port: 0, host: "127.0.0.1" })])
-      const url = baseUrl(yield* httpHostOf(context).address)
-      for (const path of ["/plain", "/kept"]) {
-        const request = Http.get(`${url}${path}`)
-        request.on("error", () => {})
-        yield* eventually(Effect.sync(() => seen.includes(`${path.slice(1)} began`)))
-        request.destroy()
-        // The server saw the connection close: the platform interrupts a request's fiber then.
-        yield* eventually(Effect.map(httpHostOf(context).inFlight, (n) => n === 0))
-      }
-      yield* eventually(Effect.sync(() => seen.includes("plain interrupted")))
-      yield* Deferred.succeed(release, undefined)
-      yield* eventually(Effect.sync(() => seen.includes("kept ended")))
-      expect(seen.filter((line) => line.startsWith("plain"))).toEqual(["plain began", "plain interrupted"])
-      expect(seen.filter((line) => line.startsWith("kept"))).toEqual(["kept began", "kept ended"])
-    }))
+        const { context } = yield* buildHost([serve(app)])
+        const url = baseUrl(yield* httpHostOf(context).address)
+        for (const path of ["/plain", "/kept"]) {
+          const request = Http.get(`${url}${path}`)
+          request.on("error", () => {})
+          yield* eventually(Effect.sync(() => seen.includes(`${path.slice(1)} began`)))
+          request.destroy()
+          // The server saw the connection close: the platform interrupts a request's fiber then.
+          yield* eventually(Effect.map(httpHostOf(context).inFlight, (n) => n === 0))
+        }
+        yield* eventually(Effect.sync(() => seen.includes("plain interrupted")))
+        yield* Deferred.succeed(release, undefined)
+        yield* eventually(Effect.sync(() => seen.includes("kept ended")))
+        expect(seen.filter((line) => line.startsWith("plain"))).toEqual(["plain began", "plain interrupted"])
+        expect(seen.filter((line) => line.startsWith("kept"))).toEqual(["kept began", "kept ended"])
+      })
+
+    it.scopedLive("a router given to HttpHost.layer", () => scenario((app) => HttpHost.layer(app, { port: 0, host: "127.0.0.1" })))
+
+    it.scopedLive("a router with a mounted app", () =>
+      scenario((app) => HttpHost.layer(HttpRouter.mountApp(app, "/mounted", HttpServerResponse.text("mounted")), { port: 0, host: "127.0.0.1" })))
+
+    it.scopedLive("a router served with a middleware on layerServer", () =>
+      scenario((app) =>
+        HttpServer.serve(app, HttpMiddleware.logger).pipe(Layer.provideMerge(HttpHost.layerServer({ port: 0, host: "127.0.0.1" })))
+      ))
+  })
 
   it.scopedLive("a router's mounted app that never answers is interrupted at the deadline too", () =>
     Effect.gen(function*() {

@@ -237,7 +237,10 @@ export const layerServer = (options: Options = {}): Layer.Layer<
         }
         // The app runs on the server's runtime; what it needs comes from where it was served.
         const context = yield* Effect.context<never>()
-        served = Effect.provide(Server.interruptible(middleware === undefined ? app : middleware(app)), context) as HttpApp.Default<unknown>
+        // The middleware runs as it does under `NodeHttpServer` (uninterruptibly, around the
+        // app); the app itself is opened as `HttpHost.layer`'s is.
+        const opened = Server.interruptible(app)
+        served = Effect.provide(middleware === undefined ? opened : middleware(opened), context) as HttpApp.Default<unknown>
         yield* Effect.addFinalizer(() =>
           Effect.sync(() => {
             served = undefined

@@ -32,6 +32,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import type * as FiberId from "effect/FiberId"
 import * as FiberRef from "effect/FiberRef"
 import * as FiberRefs from "effect/FiberRefs"
@@ -129,16 +130,29 @@ const logUnhandled = (request: HttpServerRequest.HttpServerRequest, cause: Cause
 /**
  * Opens the app to interruption (the deadline's, a client that went away):
  * `HttpApp.toHandled` runs the whole app uninterruptibly, and a bare `HttpApp` would otherwise
- * outlive the deadline. A router without mounts is left as it is: it re-opens each route itself,
- * except the routes declared `uninterruptible`, which stay so as under `NodeHttpServer` (wrapped,
- * they would not), and the request costs two steps less. A router's mounted apps run as they are
- * called, so a router with mounts is wrapped.
+ * outlive the deadline. A router is not wrapped: it re-opens each route itself, except the routes
+ * declared `uninterruptible`, which stay so as under `NodeHttpServer` (wrapped, they would not),
+ * and the request costs two steps less. A router runs its mounted apps as they are called, so
+ * each of those is opened here, the router rebuilt with the same routes.
  */
-export const interruptible = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> =>
-  isRouter(app) && Chunk.isEmpty(app.mounts) ? app : Effect.interruptible(app)
+export const interruptible = <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<E, R> => {
+  const router = asRouter(app)
+  if (router === undefined) return Effect.interruptible(app)
+  if (Chunk.isEmpty(router.mounts)) return app
+  const rebuilt = Chunk.reduce(
+    router.mounts,
+    HttpRouter.fromIterable(router.routes),
+    // A mount's prefix is kept as `mountApp` took it, which takes `/`-paths only.
+    (acc, [prefix, mounted, options]) => HttpRouter.mountApp(acc, prefix as `/${string}`, Effect.interruptible(mounted), options)
+  )
+  // The same routes and mounts as `app`, so the same errors and requirements.
+  return rebuilt as unknown as HttpApp.Default<E, R>
+}
 
-const isRouter = (app: unknown): app is HttpRouter.HttpRouter<unknown, unknown> =>
-  typeof app === "object" && app !== null && HttpRouter.TypeId in app
+const asRouter = (app: unknown): HttpRouter.HttpRouter<unknown, unknown> | undefined =>
+  typeof app === "object" && app !== null && HttpRouter.TypeId in app && "mounts" in app && Chunk.isChunk(app.mounts)
+    ? (app as HttpRouter.HttpRouter<unknown, unknown>)
+    : undefined
 
 /**
  * Registers the request's fiber (for the deadline), answers what `intercept` answers, and logs
@@ -157,18 +171,17 @@ const tracked = <E, R>(
   })
 
 /**
- * The fiber refs a request starts from: those of the listen step, without the runner's watch
- * (a host a request would build is none of the runner's) and without those at their initial
- * value (they read the same without an entry). A request's fiber copies its refs map several
- * times (forked, provided, spanned), so every entry costs on every request. The host's build
- * leaves some behind (refs set with `locally`, then restored).
+ * The fiber refs without those at their initial value (they read the same without an entry):
+ * the request handler's runtime is taken from these, and a request's fiber copies its refs map
+ * several times (forked, provided, spanned), so every entry costs on every request. The host's
+ * build leaves some behind (refs set with `locally`, then restored).
  */
-const requestRefs = (_: FiberId.Runtime, refs: FiberRefs.FiberRefs): FiberRefs.FiberRefs => {
+const withoutIdleRefs = (_: FiberId.Runtime, refs: FiberRefs.FiberRefs): FiberRefs.FiberRefs => {
   const none = FiberRefs.empty()
-  let kept = FiberRefs.delete(refs, currentWatch)
-  for (const ref of FiberRefs.fiberRefs(kept)) {
+  let kept = refs
+  for (const ref of FiberRefs.fiberRefs(refs)) {
     // A ref's initial value is what an empty set of refs reads.
-    if (FiberRefs.getOrDefault(kept, ref) === FiberRefs.getOrDefault(none, ref)) kept = FiberRefs.delete(kept, ref)
+    if (FiberRefs.getOrDefault(refs, ref) === FiberRefs.getOrDefault(none, ref)) kept = FiberRefs.delete(kept, ref)
   }
   return kept
 }
@@ -223,7 +236,11 @@ export const make = <E, R>(app: HttpApp.Default<E, R>, settings: Settings): Effe
       // A request is in no phase of the host: its lines would otherwise carry the listen step's
       // `phase: "started"` (they keep `service`, the HttpHost serving them).
       const serve = Effect.locallyWith(server.serve(served), FiberRef.currentLogAnnotations, HashMap.remove("phase"))
-      yield* Effect.zipRight(Effect.updateFiberRefs(requestRefs), serve).pipe(
+      // Without the runner's watch too (a host a request would build is none of the runner's):
+      // set to its initial value for the serve only, it is dropped with the idle refs, and the
+      // listen step's fiber (which runs the other `started` callbacks) gets it back.
+      yield* Effect.zipRight(Effect.updateFiberRefs(withoutIdleRefs), serve).pipe(
+        Effect.locally(currentWatch, Option.none()),
         Effect.mapInputContext((ctx: Context.Context<R | Scope.Scope>) => Context.omit(Tracer.ParentSpan)(ctx)),
         Effect.provide(context),
         Scope.extend(scope),
@@ -256,9 +273,13 @@ export const make = <E, R>(app: HttpApp.Default<E, R>, settings: Settings): Effe
             `Interrupting ${request.method ?? "?"} ${request.url ?? "?"}: still running after ${now - startedAt}ms at ${reason}`
           )
         }
-        live.connections.interruptAll(yield* Effect.fiberId)
+        const interrupted = live.connections.interruptAll(yield* Effect.fiberId)
         // Interrupted handlers answer 503 (with Connection: close) if they had not answered yet.
         yield* atMost(whenIdle(live.connections), 100)
+        // A request that ignores interruption (a route declared `uninterruptible`) is waited for:
+        // the other services stop after the server. The host's own deadline bounds this wait (it
+        // stops waiting for this callback).
+        yield* Effect.forEach(interrupted, Fiber.await, { discard: true })
         live.connections.destroyAll()
         yield* atMost(Deferred.await(live.closed), 1000)
         yield* Scope.close(live.scope, Exit.void)
