@@ -14,11 +14,12 @@
  *   (`shutdownTimeout`) are logged and interrupted. Only then do the other hosted services stop.
  * - **Interruption**: a request is interruptible, by the deadline or by its client going away,
  *   except a route declared `uninterruptible` (`HttpRouter.get(path, handler, { uninterruptible:
- *   true })`), which runs to its end as under `NodeHttpServer`. At HttpHost's deadline the server
- *   waits for such a route before the other services stop; the host's own deadline bounds that
- *   wait. The router must be what is served for this: give it to `HttpHost.layer` as it is (with
- *   `HttpRouter.use` for middleware), or to `HttpServer.serve(router, middleware)` on
- *   `layerServer`; an app that only wraps a router is interruptible whole.
+ *   true })`), which runs to its end as under `NodeHttpServer`. The deadline holds for it too:
+ *   it is logged, its connection is closed, and the stop goes on while it runs (give such a
+ *   route a timeout of its own). The router must be what is served for this: give it to
+ *   `HttpHost.layer` as it is (with `HttpRouter.use` for middleware), or to
+ *   `HttpServer.serve(router, middleware)` on `layerServer`; an app that only wraps a router is
+ *   interruptible whole.
  *
  * Health endpoints (`/health/live`, `/health/ready`, `/health/startup`, see `Health`) are
  * answered in front of the application, and so is, when turned on (`metrics: true`, or

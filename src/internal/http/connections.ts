@@ -134,15 +134,9 @@ export class Connections {
     }
   }
 
-  /** Interrupts the application fibers of every request still in flight; returns them. */
-  interruptAll(by: FiberId.FiberId): ReadonlyArray<Fiber.RuntimeFiber<unknown, unknown>> {
-    const fibers: Array<Fiber.RuntimeFiber<unknown, unknown>> = []
-    for (const { fiber } of this.requests.values()) {
-      if (fiber === undefined) continue
-      fiber.unsafeInterruptAsFork(by)
-      fibers.push(fiber)
-    }
-    return fibers
+  /** Interrupts the application fibers of every request still in flight. */
+  interruptAll(by: FiberId.FiberId) {
+    for (const { fiber } of this.requests.values()) fiber?.unsafeInterruptAsFork(by)
   }
 
   /** The last resort at the deadline: every connection is destroyed. */

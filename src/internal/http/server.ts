@@ -32,7 +32,6 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
 import type * as FiberId from "effect/FiberId"
 import * as FiberRef from "effect/FiberRef"
 import * as FiberRefs from "effect/FiberRefs"
@@ -273,13 +272,12 @@ export const make = <E, R>(app: HttpApp.Default<E, R>, settings: Settings): Effe
             `Interrupting ${request.method ?? "?"} ${request.url ?? "?"}: still running after ${now - startedAt}ms at ${reason}`
           )
         }
-        const interrupted = live.connections.interruptAll(yield* Effect.fiberId)
+        live.connections.interruptAll(yield* Effect.fiberId)
         // Interrupted handlers answer 503 (with Connection: close) if they had not answered yet.
+        // A request that ignores interruption (a route declared `uninterruptible`) is not waited
+        // for: its fiber may be waiting for a write to a client that does not read (the platform
+        // writes a response uninterruptibly), and the deadline must hold.
         yield* atMost(whenIdle(live.connections), 100)
-        // A request that ignores interruption (a route declared `uninterruptible`) is waited for:
-        // the other services stop after the server. The host's own deadline bounds this wait (it
-        // stops waiting for this callback).
-        yield* Effect.forEach(interrupted, Fiber.await, { discard: true })
         live.connections.destroyAll()
         yield* atMost(Deferred.await(live.closed), 1000)
         yield* Scope.close(live.scope, Exit.void)
