@@ -4,7 +4,7 @@
  * loop. Each program runs in its own child process (built JS) under `node --expose-gc`; the heap is measured
  * after a warm-up and after the series, each time after a full GC.
  */
-import { spawnBuilt } from "./child.js"
+import { runBuilt } from "./child.js"
 import type { Benchmark, Row } from "./lib.js"
 
 interface Measurement {
@@ -15,13 +15,10 @@ interface Measurement {
   readonly released: number
 }
 
-const measure = async (program: string, runs: number, warmup: number): Promise<Measurement> => {
-  const child = spawnBuilt("bench/fixtures/heap-perrun.ts", { nodeArgs: ["--expose-gc"], args: [program, String(runs), String(warmup)] })
-  const { code } = await child.exited
-  const line = child.output().split("\n").find((l) => l.startsWith("RESULT "))
-  if (code !== 0 || line === undefined) throw new Error(`heap fixture ${program} failed (exit ${code}):\n${child.output()}`)
-  return JSON.parse(line.slice("RESULT ".length)) as Measurement
-}
+const gcArgs = { nodeArgs: ["--expose-gc"] }
+
+const measure = (program: string, runs: number, warmup: number): Promise<Measurement> =>
+  runBuilt<Measurement>("bench/fixtures/heap-perrun.ts", { ...gcArgs, args: [program, String(runs), String(warmup)] })
 
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20 * 100) / 100
 
@@ -31,13 +28,8 @@ interface HostsMeasurement {
   readonly ms: number
 }
 
-const measureHosts = async (program: string, hosts: number, warmup: number): Promise<HostsMeasurement> => {
-  const child = spawnBuilt("bench/fixtures/heap-hosts.ts", { nodeArgs: ["--expose-gc"], args: [program, String(hosts), String(warmup)] })
-  const { code } = await child.exited
-  const line = child.output().split("\n").find((l) => l.startsWith("RESULT "))
-  if (code !== 0 || line === undefined) throw new Error(`heap-hosts fixture ${program} failed (exit ${code}):\n${child.output()}`)
-  return JSON.parse(line.slice("RESULT ".length)) as HostsMeasurement
-}
+const measureHosts = (program: string, hosts: number, warmup: number): Promise<HostsMeasurement> =>
+  runBuilt<HostsMeasurement>("bench/fixtures/heap-hosts.ts", { ...gcArgs, args: [program, String(hosts), String(warmup)] })
 
 export const heap: Benchmark = {
   name: "heap",
@@ -67,11 +59,12 @@ export const heap: Benchmark = {
       }
     ]
     // Hosts back to back: what a stopped host leaves on the heap until the event loop turns.
-    const hostRuns = quick ? 1_000 : 5_000
+    // The same count in --quick: fewer runs, and the heap's own noise (about 1 MB) is a KB a run.
+    const hostRuns = 5_000
     const hostPrograms = { host: "Host.make, back to back", layer: "Layer.scopedDiscard, back to back" } as const
     const perRun: Record<string, number> = {}
     for (const [program, column] of Object.entries(hostPrograms)) {
-      const measured = await measureHosts(program, hostRuns, quick ? 100 : 500)
+      const measured = await measureHosts(program, hostRuns, 500)
       perRun[column] = Math.round(measured.growthBytes / measured.hosts / 1024 * 100) / 100
     }
     const hostKb = perRun[hostPrograms.host] ?? Number.NaN
