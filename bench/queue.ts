@@ -44,7 +44,10 @@ export const queue: Benchmark = {
         for (let round = 0; round < reps; round++) {
           for (let i = 0; i < names.length; i++) {
             const name = names[(round + i) % names.length] ?? ""
-            samples[name]?.push(await runBuilt<Sample>(fixture, { args: [name, kind, String(workers), String(tasks), String(capacity)] }))
+            samples[name]?.push(await runBuilt<Sample>(fixture, {
+              nodeArgs: ["--expose-gc"],
+              args: [name, kind, String(workers), String(tasks), String(capacity)]
+            }))
           }
         }
         for (const clock of ["wall", "CPU"] as const) {
