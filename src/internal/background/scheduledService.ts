@@ -6,7 +6,6 @@
  * @internal
  */
 import * as Cause from "effect/Cause"
-import * as Clock from "effect/Clock"
 import * as Cron from "effect/Cron"
 import * as Data from "effect/Data"
 import type * as DateTime from "effect/DateTime"
@@ -161,6 +160,8 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
       // Spans only when a tracer is installed; each run is a trace of its own, linked to the
       // span of the `start` hook that began the schedule (not its child: a schedule outlives it).
       const tracing = yield* isTracing
+      // Read once: a run then reads the time without looking the clock up (TestClock included).
+      const clock = yield* Effect.clock
       let links: ReadonlyArray<Tracer.SpanLink> = []
 
       const addSkipped = (n: number) =>
@@ -169,32 +170,34 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
           Metrics.scheduledSkipped.unsafeUpdate(n, serviceLabels)
         })
 
-      const record = (startedAt: number, exit: Exit.Exit<unknown, unknown>) =>
-        Effect.gen(function*() {
-          const endedAt = yield* Clock.currentTimeMillis
-          stats.running--
-          const outcome = Exit.isSuccess(exit) ? "success" : Cause.isInterruptedOnly(exit.cause) ? "interrupted" : "failure"
-          stats.lastRun = Option.some({ startedAt, endedAt, outcome, exit })
-          Metrics.scheduledRuns.unsafeUpdate(1, runLabels[outcome])
-          if (outcome === "success") {
-            stats.succeeded++
-          } else if (outcome === "interrupted") {
-            stats.interrupted++
-            yield* Effect.logWarning(`Scheduled service ${name}: run interrupted after ${endedAt - startedAt}ms`)
-          } else if (Exit.isFailure(exit)) {
-            stats.failed++
-            if (stopOnFailure && !stopping) {
-              // The host logs the failure with its cause; we only stop scheduling.
-              yield* Effect.logError(`Scheduled service ${name}: run failed; no more runs (onFailure: "stop")`)
-              stopping = true
-              queued.clear()
-              if (ticker !== undefined) yield* Fiber.interruptFork(ticker)
-              yield* host.reportBackgroundFailure(name, exit.cause)
-            } else {
-              yield* Effect.logError(`Scheduled service ${name}: run failed after ${endedAt - startedAt}ms`, exit.cause)
-            }
-          }
+      // What a run ends with. A success (most runs) is bookkeeping only: no Effect steps.
+      const record = (startedAt: number, exit: Exit.Exit<unknown, unknown>): Effect.Effect<void> => {
+        const endedAt = clock.unsafeCurrentTimeMillis()
+        stats.running--
+        const outcome = Exit.isSuccess(exit) ? "success" : Cause.isInterruptedOnly(exit.cause) ? "interrupted" : "failure"
+        stats.lastRun = Option.some({ startedAt, endedAt, outcome, exit })
+        Metrics.scheduledRuns.unsafeUpdate(1, runLabels[outcome])
+        if (Exit.isSuccess(exit)) {
+          stats.succeeded++
+          return Effect.void
+        }
+        if (outcome === "interrupted") {
+          stats.interrupted++
+          return Effect.logWarning(`Scheduled service ${name}: run interrupted after ${endedAt - startedAt}ms`)
+        }
+        stats.failed++
+        if (!stopOnFailure || stopping) {
+          return Effect.logError(`Scheduled service ${name}: run failed after ${endedAt - startedAt}ms`, exit.cause)
+        }
+        return Effect.gen(function*() {
+          // The host logs the failure with its cause; we only stop scheduling.
+          yield* Effect.logError(`Scheduled service ${name}: run failed; no more runs (onFailure: "stop")`)
+          stopping = true
+          queued.clear()
+          if (ticker !== undefined) yield* Fiber.interruptFork(ticker)
+          yield* host.reportBackgroundFailure(name, exit.cause)
         })
+      }
 
       // Built once: running it builds `perRun` afresh every time.
       const body = withFreshLayer(options.run, options.perRun).pipe(Effect.provide(context))
@@ -211,16 +214,16 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
 
       /** One run, for the tick due at `due` (epoch ms). */
       const runOnce = (due: number): Effect.Effect<void> =>
-        Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
+        Effect.suspend(() => {
+          const startedAt = clock.unsafeCurrentTimeMillis()
           stats.runs++
           stats.running++
           const latenessMs = Math.max(0, startedAt - due)
           Metrics.scheduledLateness.unsafeUpdate(latenessMs / 1000, serviceLabels)
-          return (tracing ? traced(latenessMs) : body).pipe(
-            Effect.onExit((exit) => record(startedAt, exit)),
-            // Already logged (or reported) by `record`.
-            Effect.catchAllCause(() => Effect.void)
-          )
+          const run = tracing ? traced(latenessMs) : body
+          // `record` sees every exit, an interruption by the stop included (hence the mask), and
+          // logs or reports it: the run's own exit goes no further.
+          return Effect.uninterruptibleMask((restore) => Effect.flatMap(Effect.exit(restore(run)), (exit) => record(startedAt, exit)))
         })
 
       // One fiber per run; with "queue" the fiber goes on with the queued ticks.
@@ -258,15 +261,17 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
       // schedule before its own slot, and slot-based schedules (`fixed`, `windowed`, cron) answer
       // "that same slot, 1 ms from now": a second run for one slot. So a tick waits out the rest.
       const sleepUntil = (due: number): Effect.Effect<void> =>
-        Effect.flatMap(Clock.currentTimeMillis, (now) =>
-          now >= due ? Effect.void : Effect.zipRight(Effect.sleep(due - now), Effect.suspend(() => sleepUntil(due))))
+        Effect.suspend(() => {
+          const now = clock.unsafeCurrentTimeMillis()
+          return now >= due ? Effect.void : Effect.zipRight(Effect.sleep(due - now), sleepUntil(due))
+        })
 
       // Stepped by hand rather than with `Schedule.driver`, which sleeps without telling the due
       // time, so it cannot tell an early wake-up from the recurrence itself.
       const tickLoop = Effect.gen(function*() {
         let state: unknown = schedule.initial
         while (!stopping) {
-          const now = yield* Clock.currentTimeMillis
+          const now = clock.unsafeCurrentTimeMillis()
           const [nextState, , decision] = yield* schedule.step(now, undefined, state)
           state = nextState
           if (ScheduleDecision.isDone(decision)) {
