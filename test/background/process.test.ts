@@ -36,7 +36,9 @@ describe.sequential("background work under NodeHost.runMain", () => {
     const exit = await app.signal("SIGTERM")
     console.log(`queue deadline, SIGTERM to exit: ${exit.elapsedMs} ms`)
     expect(exit.code).toBe(124)
-    expect(exit.elapsedMs).toBeLessThan(3_000)
+    // The host's deadline ended it, not the runner's guard (given a 3 s margin by the fixture).
+    expect(exit.elapsedMs).toBeLessThan(4_000)
+    expect(app.stderr()).not.toContain("Shutdown did not finish within")
     const account = /^ACCOUNT completed=(\d+) reported=(\d+) enqueued=(\d+)$/m.exec(app.stdout())
     expect(account, app.output()).not.toBeNull()
     const [completed, reported, enqueued] = (account ?? []).slice(1).map(Number)
