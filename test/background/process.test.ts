@@ -59,7 +59,9 @@ describe.sequential("background work under NodeHost.runMain", () => {
     const exit = await app.signal("SIGTERM")
     console.log(`perRun deadline, SIGTERM to exit: ${exit.elapsedMs} ms`)
     expect(exit.code).toBe(124)
-    expect(exit.elapsedMs).toBeLessThan(3_000)
+    // The host's deadline ended it, not the runner's guard (given a 3 s margin by the fixture).
+    expect(exit.elapsedMs).toBeLessThan(4_000)
+    expect(app.stderr()).not.toContain("Shutdown did not finish within")
     const lines = app.stdout().split("\n").filter((l) => /^(RUNNING|RELEASED|LAUNCH)/.test(l))
     expect(lines).toEqual(["RUNNING 1", "RELEASED perRun 1", "LAUNCH RETURNED"])
     expect(app.stderr()).toMatch(/Shutdown deadline of 1s reached; still stopping: Sync/)
