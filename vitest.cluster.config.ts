@@ -13,6 +13,7 @@ export default defineConfig({
     name: "cluster-acceptance",
     include: ["test/cluster/acceptance/**/*.test.ts"],
     globalSetup: ["test/setup/fixtures.ts", "test/cluster/setup/postgres.ts"],
+    setupFiles: ["test/setup/tempDirs.ts"],
     testTimeout: 300_000,
     hookTimeout: 60_000,
     pool: "forks",

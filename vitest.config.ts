@@ -29,6 +29,8 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // Removes the temporary directories each test file made (test/util/tempDir.ts).
+    setupFiles: ["test/setup/tempDirs.ts"],
     // Two workers match the two-core CI machine.
     // Test files share one module graph per worker (isolate: false): importing effect and src/
     // once per worker instead of once per file halves the in-process tests' CPU time. A test

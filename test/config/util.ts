@@ -8,14 +8,14 @@ import * as Context from "effect/Context"
 import * as DefaultServices from "effect/DefaultServices"
 import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
-import * as os from "node:os"
 import * as path from "node:path"
 import { format } from "node:util"
 import { HostConfiguration } from "effect-host"
+import { tempDir } from "../util/tempDir.js"
 
-/** A fresh directory with the given files (objects are written as JSON, strings as is). */
+/** A fresh directory with the given files (objects are written as JSON, strings as is), removed after the test file. */
 export const contentRoot = (files: Readonly<Record<string, unknown>> = {}): string => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "effect-host-config-"))
+  const dir = tempDir("effect-host-config-")
   for (const [name, content] of Object.entries(files)) {
     fs.writeFileSync(path.join(dir, name), typeof content === "string" ? content : JSON.stringify(content, null, 2))
   }

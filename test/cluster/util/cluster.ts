@@ -8,11 +8,10 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import { describe } from "@effect/vitest"
 import { Effect, Exit, Layer, Redacted, Scope } from "effect"
 import { Host } from "effect-host"
-import * as fs from "node:fs"
-import * as os from "node:os"
-import * as path from "node:path"
+import { tempDir as makeTempDir } from "../../util/tempDir.js"
 
-export const tempDir = (prefix = "effect-host-cluster-"): string => fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+/** A fresh directory (a SQLite file's, a content root), removed after the test file. */
+export const tempDir = (prefix = "effect-host-cluster-"): string => makeTempDir(prefix)
 
 /** The PostgreSQL server's URL (database `postgres`), or undefined when there is none. */
 export const postgresUrl: string | undefined = process.env["EFFECT_HOST_POSTGRES_URL"]
