@@ -216,6 +216,17 @@ describe("all configuration errors at once, before any service starts", () => {
       expect(trace).toEqual([])
     }))
 
+  it.scoped("a secret read with Schema.Config and Schema.Redacted is never quoted in the report (the ParseError quotes it)", () =>
+    Effect.gen(function*() {
+      const Pin = Schema.Config("Db:Pin", Schema.Redacted(Schema.NumberFromString))
+      const Repo = Layer.unwrapEffect(Effect.as(Pin, HostedService.make("Repo", {})))
+      const host = yield* TestHost.start([Repo], { configuration: isolated({ args: ["--Db:Pin=S3CR3T-VALUE"] }) })
+      const error = failureOf(yield* host.exit) as ConfigurationError
+      expect(error.keys).toEqual(["Db:Pin"])
+      expect(error.message).toContain("(from command line --Db:Pin)")
+      expect(`${error.message} ${JSON.stringify(error.issues)}`).not.toContain("S3CR3T-VALUE")
+    }))
+
   it.scoped("a member that needs one whose configuration is invalid: the configuration error is the report, not \"Service not found\"", () =>
     Effect.gen(function*() {
       class Pool extends Context.Tag("test/host/Pool")<Pool, { readonly size: number }>() {}

@@ -99,14 +99,18 @@ export const sourceAt = (path: Key.Path): Effect.Effect<Source.Source | undefine
 
 /**
  * Turns Effect's `ConfigError` into a `ConfigurationError`: one issue per failing key, with the
- * value's source when the provider is ours.
+ * value's source when the provider is ours. The message of a secret key never quotes its value
+ * (a `Schema.Config` with `Schema.Redacted` quotes it in the `ParseError`'s text).
  */
 export const fromConfigError = (error: ConfigError.ConfigError, configuration?: Configuration): ConfigurationError =>
   new ConfigurationError({
     issues: leaves(error).map((leaf): Issue => {
       const path = Key.normalize(leaf.path)
       const entry = configuration?.store.get(path)
-      return { key: Key.display(path), message: stripSource(leaf.message, entry?.source), source: entry?.source }
+      if (configuration !== undefined) Secrets.markRedactedFailure(configuration.secrets, path, leaf.message)
+      const secret = configuration?.secrets.has(path) === true
+      const message = secret ? Secrets.scrub(leaf.message, entry === undefined ? [] : [entry.value, entry.value.trim()], false) : leaf.message
+      return { key: Key.display(path), message: stripSource(message, entry?.source), source: entry?.source }
     })
   })
 

@@ -160,18 +160,29 @@ export const markRedacted = (
 /**
  * After a failed load: Effect replaces the message of every failure below a `Config.redacted`
  * with `"<redacted>"` (so an invalid secret is never quoted); those keys become secrets too, so
- * that the debug view masks a value that did not even parse.
+ * that the debug view masks a value that did not even parse. `Schema.Config` does not: its
+ * message is the `ParseError`'s, which quotes the value, and names the declared schema
+ * (`(NumberFromString <-> Redacted(<redacted>))`); a failure whose schema has a `Schema.Redacted`
+ * makes the key a secret as well, and the error that reports it then masks the value.
  */
 const effectRedactedMessage = "<redacted>"
+const schemaRedacted = /\bRedacted\(/
+
+const declaresRedacted = (message: string): boolean => message === effectRedactedMessage || schemaRedacted.test(message)
 
 export const markRedactedFailures = (secrets: Secrets, error: ConfigError.ConfigError): void => {
   const paths = ConfigError.reduceWithContext(error, undefined, {
     andCase: (_, left: ReadonlyArray<ReadonlyArray<string>>, right: ReadonlyArray<ReadonlyArray<string>>) => [...left, ...right],
     orCase: (_, left: ReadonlyArray<ReadonlyArray<string>>, right: ReadonlyArray<ReadonlyArray<string>>) => [...left, ...right],
-    invalidDataCase: (_, path, message) => (message === effectRedactedMessage ? [path] : []),
+    invalidDataCase: (_, path, message) => (declaresRedacted(message) ? [path] : []),
     missingDataCase: () => [],
-    sourceUnavailableCase: (_, path, message) => (message === effectRedactedMessage ? [path] : []),
+    sourceUnavailableCase: (_, path, message) => (declaresRedacted(message) ? [path] : []),
     unsupportedCase: () => []
   })
   for (const path of paths) if (path.length > 0) secrets.add(path)
+}
+
+/** One failing key of a `ConfigError` (see `markRedactedFailures`). */
+export const markRedactedFailure = (secrets: Secrets, path: Key.Path, message: string): void => {
+  if (path.length > 0 && declaresRedacted(message)) secrets.add(path)
 }
