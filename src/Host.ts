@@ -159,7 +159,12 @@ const toArray = (services: Services): ReadonlyArray<Layer.Layer<never, unknown, 
  * them. It provides `ApplicationLifetime`, `HostEnvironment` and whatever the services provide.
  * A failed start fails the build with the `HostError`; a stop requested during the start
  * (`stopApplication`) rolls the start back and interrupts the build, so the program that needs
- * the host does not run.
+ * the host does not run. A stop requested after the start (`stopApplication`, a background
+ * service failing under `"StopHost"`) stops the services at once, while the program goes on
+ * until it ends (wait on `ApplicationLifetime.stopping` to end with it; `launch` does that for
+ * you). What went wrong after the start (that background failure, a failing stop, the shutdown
+ * deadline) is not lost: releasing the layer dies with the `HostError`, so the program's exit is
+ * a failure carrying it, and `NodeHost.runMain` exits with its code.
  *
  * @since 0.1.0
  * @category constructors

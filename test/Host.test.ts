@@ -3,8 +3,8 @@
  * hosted services get their requirements, and how options come from code and configuration.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Context, Duration, Effect, Exit, Fiber, Layer, Option } from "effect"
-import { ApplicationLifetime, Host, HostedService, HostEnvironment } from "effect-host"
+import { Cause, Chunk, ConfigProvider, Context, Duration, Effect, Exit, Fiber, Layer, Option } from "effect"
+import { ApplicationLifetime, BackgroundService, Host, HostedService, HostEnvironment, HostError } from "effect-host"
 import { TestHost } from "effect-host/testing"
 import { assertSuccess, failureOf, settle } from "./util/host.js"
 import { expectedTrace, Recorder } from "./util/recorder.js"
@@ -69,6 +69,43 @@ describe("Host.make (the host as a Layer)", () => {
       expect(rec.log).toStrictEqual(["A.starting", "A.start", "A.started"])
       yield* Fiber.interrupt(fiber)
       expect(rec.log.slice(3)).toStrictEqual(["A.stopping", "A.stop", "A.stopped"])
+    }))
+
+  it.effect("a stop that fails after the program ended: the program's exit is a failure carrying the HostStopError", () =>
+    Effect.gen(function*() {
+      const rec = new Recorder()
+      const exit = yield* rec.record("program").pipe(
+        Effect.provide(Host.make([rec.service("A", { stop: Effect.fail("stop boom") })])),
+        Effect.exit
+      )
+      expect(rec.log).toContain("program")
+      expect(Exit.isFailure(exit) ? Cause.defects(exit.cause).pipe(Chunk.toReadonlyArray).map((d) => HostError.isHostError(d) ? d._tag : d) : []).toStrictEqual([
+        "HostStopError"
+      ])
+    }))
+
+  it.effect("a background service that fails under StopHost: the services stop, and the program's exit carries the BackgroundServiceError", () =>
+    Effect.gen(function*() {
+      const rec = new Recorder()
+      const exit = yield* Effect.gen(function*() {
+        yield* ApplicationLifetime.stopped
+        yield* rec.record("program saw the stop")
+      }).pipe(
+        Effect.provide(Host.make([rec.service("A"), BackgroundService.make("Bg", Effect.zipRight(ApplicationLifetime.started, Effect.fail("bg boom")))])),
+        Effect.exit
+      )
+      expect(rec.log).toContain("A.stopped")
+      expect(rec.log).toContain("program saw the stop")
+      expect(Exit.isFailure(exit) ? Cause.defects(exit.cause).pipe(Chunk.toReadonlyArray).map((d) => HostError.isHostError(d) ? d._tag : d) : []).toStrictEqual([
+        "BackgroundServiceError"
+      ])
+    }))
+
+  it.effect("a graceful stop after the program leaves its success alone", () =>
+    Effect.gen(function*() {
+      const rec = new Recorder()
+      const exit = yield* rec.record("program").pipe(Effect.as(42), Effect.provide(Host.make([rec.service("A")])), Effect.exit)
+      expect(exit).toStrictEqual(Exit.succeed(42))
     }))
 
   it.effect("interrupting Host.launch during start interrupts the start and rolls back what had started", () =>

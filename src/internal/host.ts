@@ -181,11 +181,20 @@ export const build = (
  * during its start (`stopApplication`, rolled back, nothing left running) interrupts the layer's
  * build, as .NET's `StartAsync` is cancelled: the program that needs the host does not run
  * against services that were stopped again (and would wait for a `started` that never comes).
+ *
+ * What goes wrong after the start (a background service failing under `StopHost`, a failing
+ * stop, the shutdown deadline) cannot fail the layer's build any more: releasing the layer dies
+ * with the `HostError`, so the program's exit is a failure carrying it (and `NodeHost.runMain`
+ * gives its exit code) instead of a success that hid it.
  */
 export const make = (services: ReadonlyArray<AnyService>, options?: Options): Layer.Layer<never, HostError | ConfigurationError> =>
   Layer.scopedContext(
-    Effect.flatMap(build(services, options), ({ context, started }) =>
-      started === "StoppedDuringStart" ? Effect.interrupt : Effect.succeed(context))
+    Effect.flatMap(build(services, options), ({ context, engine, started }) =>
+      started === "StoppedDuringStart"
+        ? Effect.interrupt
+        // Runs before the stop `build` registered (finalizers run last-added first), so it
+        // stops the host itself, then reads the outcome.
+        : Effect.as(Effect.addFinalizer(() => Effect.orDie(Effect.zipRight(engine.stop, engine.result))), context))
   )
 
 /** Runs the host until it is stopped. */

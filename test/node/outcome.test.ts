@@ -46,6 +46,12 @@ describe("settle", () => {
     expect(settle(interrupted, [stopError]).reports[0]?.message).toMatch(/\(exit code 1; details logged above\)$/)
   })
 
+  it("a HostError as a defect (Host.make's release) gives its own code and is summarised once", () => {
+    const { code, reports } = settle(Exit.die(deadline), [deadline])
+    expect(code).toBe(ExitCode.ShutdownTimeout)
+    expect(reports).toEqual([{ message: expect.stringMatching(/^Host finished with ShutdownTimeoutError/) }])
+  })
+
   it("a HostError in the exit and reported by the host is summarised once", () => {
     expect(settle(Exit.fail(stopError), [stopError]).reports).toHaveLength(1)
   })

@@ -74,10 +74,13 @@ export const settle = (exit: Exit.Exit<unknown, unknown>, observed: ReadonlyArra
   if (Exit.isSuccess(exit)) return { code: ExitCode.Success, reports: [] }
   const cause = exit.cause
   const failures = [...Cause.failures(cause)]
-  const defects = [...Cause.defects(cause)]
-  // The same error may arrive both ways; errors are data, so they are compared by value.
+  // A host's error may also arrive as a defect: `Host.make`'s release dies with it, and so does
+  // `Host.launch` interrupted under a runner that does not watch hosts.
+  const allDefects = [...Cause.defects(cause)]
+  const defects = allDefects.filter((defect) => !isHostError(defect))
+  // The same error may arrive several ways; errors are data, so they are compared by value.
   const hostErrors: Array<HostError> = []
-  for (const error of [...failures.filter(isHostError), ...observed]) {
+  for (const error of [...failures.filter(isHostError), ...allDefects.filter(isHostError), ...observed]) {
     if (!hostErrors.some((known) => Equal.equals(known, error))) hostErrors.push(error)
   }
   const others = failures.filter((failure) => !isHostError(failure))
@@ -92,7 +95,7 @@ export const settle = (exit: Exit.Exit<unknown, unknown>, observed: ReadonlyArra
   const reports: Array<Report> = hostErrors.map((error) => ({ message: summary(error, code) }))
   if (others.length > 0 || defects.length > 0) {
     // Keep the original cause (spans, sequence) unless host errors must be left out of it.
-    const rest = failures.some(isHostError)
+    const rest = failures.some(isHostError) || defects.length < allDefects.length
       ? Cause.parallel(
         others.map((e) => Cause.fail(e)).reduce<Cause.Cause<unknown>>(Cause.parallel, Cause.empty),
         defects.map((d) => Cause.die(d)).reduce<Cause.Cause<unknown>>(Cause.parallel, Cause.empty)
