@@ -9,6 +9,7 @@
  *
  * @since 0.1.0
  */
+import type * as ConfigError from "effect/ConfigError"
 import type * as ConfigProvider from "effect/ConfigProvider"
 import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
@@ -65,7 +66,8 @@ type AnyLayer = { readonly [Layer.LayerTypeId]: unknown }
 /**
  * What `make`/`launch` accept: one hosted-service layer or a list, in registration order. Write
  * the list inline or `as const`, so that its order is part of its type: for a plain array (whose
- * order the compiler does not know) no member counts as provided to another.
+ * order the compiler does not know) no member counts as provided to another, and the members of
+ * a spread (`[CacheLive, ...workers]`) get only what is listed before it.
  *
  * @since 0.1.0
  * @category models
@@ -95,9 +97,12 @@ export type Requirements<S extends Services, Available = Provided> = S extends R
 
 // Tail-recursive (an accumulator, the recursive call alone in its branch), so the compiler
 // checks lists of hundreds of services without "excessively deep" errors.
+// The rest of a list with a spread in it (`[CacheLive, ...workers]`) is an array of unknown order:
+// its members need what is available before it, as in a plain array.
 type RequirementsInOrder<S, Available, Needed> = S extends readonly [infer Head, ...infer Tail]
   ? RequirementsInOrder<Tail, Available | SuccessOf<Head>, Needed | Exclude<ContextOf<Head>, Available>>
-  : Needed
+  : S extends readonly [] ? Needed
+  : Needed | Exclude<ContextOf<S extends ReadonlyArray<infer Member> ? Member : never>, Available>
 
 /**
  * What a member needs that only a member listed after it provides: a wrong order.
@@ -143,12 +148,14 @@ export type CheckOrder<S extends Services> = [ProvidedTooLate<S>] extends [never
 export type Success<S extends Services> = Provided | SuccessOf<Members<S>>
 
 /**
- * How the host can fail: a member's layer error, a `HostError`, or invalid configuration.
+ * How the host can fail: a member's layer error, a `HostError`, or invalid configuration. A
+ * member that fails with Effect's `ConfigError` is reported as a `ConfigurationError` (naming the
+ * key and where its value came from), so `ConfigError` is not in this union.
  *
  * @since 0.1.0
  * @category type-level
  */
-export type Error<S extends Services> = ErrorOf<Members<S>> | HostError | ConfigurationError
+export type Error<S extends Services> = Exclude<ErrorOf<Members<S>>, ConfigError.ConfigError> | HostError | ConfigurationError
 
 const toArray = (services: Services): ReadonlyArray<Layer.Layer<never, unknown, unknown>> =>
   // The public types check the list; the implementation only needs layers.

@@ -47,6 +47,15 @@ export type HooksContext<H> = {
 }[keyof H]
 
 /**
+ * Rejects properties of `H` that are not hooks (`never` each), when `H`'s keys are known: a hooks
+ * object built at run time (`Record<string, Effect>`) is not checked.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type OnlyHooks<H> = string extends keyof H ? unknown : { readonly [K in Exclude<keyof H, keyof Hooks>]: never }
+
+/**
  * A hosted service from lifecycle hooks.
  *
  * @since 0.1.0
@@ -62,7 +71,12 @@ export type HooksContext<H> = {
  * })
  * ```
  */
-export const make = <const H extends Hooks<unknown, unknown>>(name: string, hooks: H): HostedService<never, HooksContext<H>> =>
+export const make = <const H extends Hooks<unknown, unknown>>(
+  name: string,
+  // `H` is inferred, so TypeScript would not check the literal for unknown properties: a
+  // misspelt hook next to a real one (`{ start, stpo }`) would compile and never run.
+  hooks: H & OnlyHooks<H>
+): HostedService<never, HooksContext<H>> =>
   // The constraint widens each hook's requirements to `unknown`; together they are `HooksContext<H>`.
   internal.make(name, hooks as internal.UserHooks<HooksContext<H>>)
 

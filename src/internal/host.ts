@@ -140,7 +140,9 @@ export const build = (
           configErrors.push(configError.value)
           continue
         }
-        if (configErrors.length === 0 || Cause.isInterrupted(exit.cause)) return yield* Effect.failCause(exit.cause as Cause.Cause<never>)
+        if (configErrors.length === 0 || Cause.isInterrupted(exit.cause)) {
+          return yield* Effect.failCause((yield* HostSetup.withConfigurationErrors(exit.cause)) as Cause.Cause<never>)
+        }
         // After invalid configuration, a member that fails otherwise most likely needs what a
         // member that failed on its configuration would have provided ("Service not found"): the
         // configuration errors are the report (exit 78), and the build stops here. The failure

@@ -4,7 +4,7 @@
  * into one `ConfigurationError` before any hook runs, and the host's logger.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Config, ConfigProvider, Context, Duration, Effect, Exit, FiberRef, HashSet, Layer, Logger, LogLevel, Option, Schema } from "effect"
+import { Cause, Config, ConfigError, ConfigProvider, Context, Duration, Effect, Exit, FiberRef, HashSet, Layer, Logger, LogLevel, Option, Schema } from "effect"
 import { ConfigurationError, Host, HostConfiguration, HostedService, HostEnvironment, HostError, Settings } from "effect-host"
 import { TestHost } from "effect-host/testing"
 import * as path from "node:path"
@@ -244,6 +244,17 @@ describe("all configuration errors at once, before any service starts", () => {
       expect(logs.lines.filter((l) => l.level === "WARN").map((l) => l.message)).toContain(
         "A hosted service could not be built after the invalid configuration reported with it"
       )
+    }))
+
+  it.scoped("a ConfigError next to another failure of the same layer is still reported as a ConfigurationError", () =>
+    Effect.gen(function*() {
+      const Both = Layer.effectDiscard(Effect.zip(Config.integer("Db:PoolSize"), Effect.fail("boom"), { concurrent: true }))
+      const host = yield* TestHost.start([Both], { configuration: isolated({ env: { DB__POOLSIZE: "ten" } }) })
+      const exit = yield* host.exit
+      const failures = Exit.isFailure(exit) ? [...Cause.failures(exit.cause)] : []
+      expect(failures.some((f) => ConfigError.isConfigError(f))).toBe(false)
+      expect(failures).toContainEqual("boom")
+      expect(failures.map((f) => (f as { readonly _tag?: unknown })._tag)).toContain("ConfigurationError")
     }))
 
   it.scoped("a failure that is not about configuration is not held back", () =>

@@ -3,8 +3,8 @@
  * `TestHost.start` read the list in order. A `@ts-expect-error` that stops erroring fails the
  * typecheck, so the rejected orders stay rejected.
  */
-import { Context, Effect, Layer } from "effect"
-import { ApplicationLifetime, Host, HostedService } from "effect-host"
+import { Config, Context, Effect, Layer, type Scope } from "effect"
+import { ApplicationLifetime, type ConfigurationError, Host, HostedService, type HostError } from "effect-host"
 import { TestHost } from "effect-host/testing"
 import { expectTypeOf } from "vitest"
 
@@ -62,3 +62,35 @@ expectTypeOf<Host.CheckOrder<[typeof Worker, typeof CacheLive]>>().toEqualTypeOf
 expectTypeOf<Host.CheckOrder<[typeof Reporter, typeof Worker, typeof DbLive, typeof CacheLive]>>()
   .toEqualTypeOf<Host.WrongOrder<Cache | Db>>()
 expectTypeOf<Host.CheckOrder<[typeof CacheLive, typeof Worker]>>().toEqualTypeOf<unknown>()
+
+// A misspelt hook next to a real one is rejected (it would never run).
+// @ts-expect-error "stpo" is not a hook
+HostedService.make("Typo", { start: Effect.void, stpo: Effect.void })
+// @ts-expect-error "onStop" is not a hook
+HostedService.make("Typo", { started: Effect.void, onStop: Effect.void })
+const _allHooks = HostedService.make("All", {
+  starting: Effect.void,
+  start: Effect.flatMap(Cache, (cache) => cache.get),
+  started: Effect.void,
+  stopping: Effect.void,
+  stop: Effect.void,
+  stopped: Effect.void
+})
+expectTypeOf<Layer.Layer.Context<typeof _allHooks>>().toEqualTypeOf<Cache>()
+
+// A member that reads `Config` while it is built: the host reports its `ConfigError` as a
+// `ConfigurationError`, so the error type does not carry `ConfigError`.
+const PortLive = Layer.effect(Cache, Effect.map(Config.integer("Cache:Port"), () => ({ get: Effect.succeed("x") })))
+const _configured = Host.launch([PortLive, Worker])
+expectTypeOf<Effect.Effect.Error<typeof _configured>>().toEqualTypeOf<HostError.HostError | ConfigurationError>()
+
+// A spread in the list: its members need what is listed before the spread (or the caller).
+const workers: ReadonlyArray<typeof Worker> = [Worker]
+const _spread = Host.launch([CacheLive, ...workers])
+expectTypeOf<Effect.Effect.Context<typeof _spread>>().toEqualTypeOf<never>()
+const _spreadMissing = Host.launch([DbLive, ...workers])
+expectTypeOf<Effect.Effect.Context<typeof _spreadMissing>>().toEqualTypeOf<Cache>()
+const _spreadMiddle = Host.make([CacheLive, ...workers, Reporter])
+expectTypeOf<Layer.Layer.Context<typeof _spreadMiddle>>().toEqualTypeOf<Db>()
+const _spreadTest = TestHost.start([DbLive, ...workers])
+expectTypeOf<Effect.Effect.Context<typeof _spreadTest>>().toEqualTypeOf<Cache | Scope.Scope>()

@@ -13,6 +13,7 @@
  *
  * @internal
  */
+import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
 import * as ConfigProvider from "effect/ConfigProvider"
@@ -174,3 +175,15 @@ export const asConfigurationError = (failures: ReadonlyArray<unknown>): Effect.E
     }
     return Effect.succeed(Option.some(ConfigurationError.merge(errors)))
   })
+
+/**
+ * A service layer's failure as the host reports it: every `ConfigError` in it (next to other
+ * failures, which `asConfigurationError` does not merge) becomes a `ConfigurationError`, so the
+ * host never fails with a bare `ConfigError` (`Host.Error` leaves it out).
+ */
+export const withConfigurationErrors = <E>(cause: Cause.Cause<E>): Effect.Effect<Cause.Cause<unknown>> =>
+  Effect.configProviderWith((provider) =>
+    Effect.succeed(Cause.map(cause, (failure): unknown =>
+      ConfigError.isConfigError(failure) ? Read.fromConfigError(failure, configurationOf(provider)) : failure
+    ))
+  )
