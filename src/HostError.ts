@@ -112,7 +112,8 @@ export type HostStopError = internal.HostStopError
 /**
  * The stop did not finish within `shutdownTimeout`. The remaining stop work was interrupted and
  * the host completed anyway; `stuck` names the services that were still in a stop hook, `skipped`
- * those whose stop hooks were never reached.
+ * those that missed a stop hook they have (their `stop`, or only their `stopped`) because the
+ * deadline came first. A hook that ran and failed is in `failures`, not in `skipped`.
  *
  * @since 0.1.0
  * @category errors

@@ -196,6 +196,31 @@ describe("shutdownTimeout", () => {
       }))
   }
 
+  it.scoped("a stop hook that ran and failed before the deadline is a failure, not \"never stopped\"", () =>
+    Effect.gen(function*() {
+      const rec = new Recorder()
+      const logs = captureLogs()
+      // Reverse order: B's stop fails first, then A's never ends.
+      const host = yield* TestHost.start(
+        [rec.service("A", { stop: Effect.never }), rec.service("B", { stop: Effect.fail("B stop boom") })],
+        { shutdownTimeout: "1 second" }
+      ).pipe(Effect.provide(logs.layer))
+      yield* host.started
+      yield* host.requestStop
+      yield* host.advance("1 second")
+      const error = failureOf(yield* host.exit)
+      if (error._tag !== "ShutdownTimeoutError") throw new Error(`expected ShutdownTimeoutError, got ${error._tag}`)
+      expect(error.stuck).toStrictEqual(["A"])
+      expect(error.failures.map((f) => `${f.service} (${f.phase})`)).toStrictEqual(["B (stop)"])
+      // B's `stopped` hook (the recorder gives it one) is what the deadline cut.
+      expect(error.skipped).toStrictEqual(["B"])
+      const line = logs.lines.find((l) => l.level === "ERROR" && l.message.includes("deadline"))
+      expect(line?.message).toContain("still stopping: A")
+      expect(line?.message).toContain("stopped hooks not run: B")
+      expect(line?.message).not.toContain("never stopped")
+      expect(error.message).toContain("stop hooks not run: B")
+    }))
+
   it.scoped("the budget is for the whole stop, not per service", () =>
     Effect.gen(function*() {
       const rec = new Recorder()

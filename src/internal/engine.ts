@@ -339,7 +339,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
       concurrently: boolean,
       halt: (failures: ReadonlyArray<ServiceFailure>) => boolean,
       onSuccess: (service: ServiceDefinition) => void,
-      onFailure: (failure: ServiceFailure) => void
+      onFailure: (failure: ServiceFailure, service: ServiceDefinition) => void
     ): Effect.Effect<Array<ServiceFailure>> => {
       // Most phases have no hook at all (a plain service has `start` and `stop`): every member
       // passes such a phase at once. Without a tracer there is no span to make for it either.
@@ -355,7 +355,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
           if (Exit.isSuccess(exit)) return onSuccess(service)
           const failure = serviceFailure(service.name, phase, exit.cause)
           failures.push(failure)
-          onFailure(failure)
+          onFailure(failure, service)
         }
         if (concurrently) {
           // Only members with a hook in this phase get a fiber; the others pass it at once.
@@ -617,7 +617,11 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
           options.servicesStopConcurrently,
           () => false,
           (service) => stopProgress.set(service, index + 1),
-          (failure) => stopFailures.push(failure)
+          // A hook that ran and failed is done too: at a deadline it is a failure, not "never stopped".
+          (failure, service) => {
+            stopFailures.push(failure)
+            stopProgress.set(service, index + 1)
+          }
         )
         // A failed stop hook still counts as that phase being done: every phase runs.
         for (const s of members) stopProgress.set(s, index + 1)

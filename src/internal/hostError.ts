@@ -28,7 +28,8 @@ const names = (failures: ReadonlyArray<ServiceFailure>): string => failures.map(
 
 const describeDeadline = (timeout: Duration.Duration, stuck: ReadonlyArray<string>, skipped: ReadonlyArray<string>) =>
   `deadline of ${Duration.format(timeout)} reached; still running: ${stuck.length > 0 ? stuck.join(", ") : "none"}` +
-  (skipped.length > 0 ? `; stop hooks never reached: ${skipped.join(", ")}` : "")
+  // `skipped` also names services that stopped but missed their `stopped` hook: "not run", not "never reached".
+  (skipped.length > 0 ? `; stop hooks not run: ${skipped.join(", ")}` : "")
 
 const describeStop = (stop: StopReport): string =>
   [
