@@ -64,10 +64,14 @@ export const make = <A, E, R>(
        * the host returns; an `execute` that ignores interruption beyond that is abandoned, and
        * said so.
        */
+      let cutOffOnce = false
       const cutOff = Effect.suspend(() => {
         stopping = true
         const running = fiber
-        if (running === undefined || running.unsafePoll() !== null) return Effect.void
+        // Runs at most once: the deadline's interruption of `stop` and the layer's release both
+        // come here, and an abandoned `execute` is waited for (and reported) only the first time.
+        if (cutOffOnce || running === undefined || running.unsafePoll() !== null) return Effect.void
+        cutOffOnce = true
         return Effect.flatMap(interruptAllWithin([running], releaseGrace), (ended) =>
           ended ? Effect.void : Effect.logWarning(
             `Background service ${name}: still running ${Duration.format(releaseGrace)} after it was interrupted; abandoned`
