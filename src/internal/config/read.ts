@@ -107,7 +107,6 @@ export const fromConfigError = (error: ConfigError.ConfigError, configuration?: 
     issues: leaves(error).map((leaf): Issue => {
       const path = Key.normalize(leaf.path)
       const entry = configuration?.store.get(path)
-      if (configuration !== undefined) Secrets.markRedactedFailure(configuration.secrets, path, leaf.message)
       const secret = configuration?.secrets.has(path) === true
       const message = secret ? Secrets.scrub(leaf.message, entry === undefined ? [] : [entry.value, entry.value.trim()], false) : leaf.message
       return { key: Key.display(path), message: stripSource(message, entry?.source), source: entry?.source }

@@ -181,8 +181,3 @@ export const markRedactedFailures = (secrets: Secrets, error: ConfigError.Config
   })
   for (const path of paths) if (path.length > 0) secrets.add(path)
 }
-
-/** One failing key of a `ConfigError` (see `markRedactedFailures`). */
-export const markRedactedFailure = (secrets: Secrets, path: Key.Path, message: string): void => {
-  if (path.length > 0 && declaresRedacted(message)) secrets.add(path)
-}
