@@ -3,10 +3,10 @@
  * hosted services get their requirements, and how options come from code and configuration.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Chunk, ConfigProvider, Context, Duration, Effect, Exit, Fiber, Layer, Option } from "effect"
-import { ApplicationLifetime, BackgroundService, Host, HostedService, HostEnvironment, HostError } from "effect-host"
+import { ConfigProvider, Context, Duration, Effect, Exit, Fiber, Layer, Option } from "effect"
+import { ApplicationLifetime, BackgroundService, Host, HostedService, HostEnvironment } from "effect-host"
 import { TestHost } from "effect-host/testing"
-import { assertSuccess, failureOf, settle } from "./util/host.js"
+import { assertSuccess, defectTags, failureOf, settle } from "./util/host.js"
 import { expectedTrace, Recorder } from "./util/recorder.js"
 
 class Db extends Context.Tag("test/Db")<Db, { readonly query: (sql: string) => Effect.Effect<string> }>() {}
@@ -79,9 +79,7 @@ describe("Host.make (the host as a Layer)", () => {
         Effect.exit
       )
       expect(rec.log).toContain("program")
-      expect(Exit.isFailure(exit) ? Cause.defects(exit.cause).pipe(Chunk.toReadonlyArray).map((d) => HostError.isHostError(d) ? d._tag : d) : []).toStrictEqual([
-        "HostStopError"
-      ])
+      expect(defectTags(exit)).toStrictEqual(["HostStopError"])
     }))
 
   it.effect("a background service that fails under StopHost: the services stop, and the program's exit carries the BackgroundServiceError", () =>
@@ -96,9 +94,7 @@ describe("Host.make (the host as a Layer)", () => {
       )
       expect(rec.log).toContain("A.stopped")
       expect(rec.log).toContain("program saw the stop")
-      expect(Exit.isFailure(exit) ? Cause.defects(exit.cause).pipe(Chunk.toReadonlyArray).map((d) => HostError.isHostError(d) ? d._tag : d) : []).toStrictEqual([
-        "BackgroundServiceError"
-      ])
+      expect(defectTags(exit)).toStrictEqual(["BackgroundServiceError"])
     }))
 
   it.effect("a graceful stop after the program leaves its success alone", () =>

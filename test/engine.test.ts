@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Fiber, Layer, TestClock } from "effect"
 import { ApplicationLifetime, Host, HostedService, HostError } from "effect-host"
+import { defectTags } from "./util/host.js"
 
 // The stop that stopApplication starts runs on a watcher fiber in the host's scope. When that
 // scope closes while the stop is still running (the program ends right after stopApplication,
@@ -39,9 +40,7 @@ it.effect("the shutdown deadline abandons a stop hook that never yields to inter
     yield* TestClock.adjust("5 seconds")
     // The program completes (the stop never hangs), and its exit carries the deadline.
     const exit = yield* Fiber.await(fiber)
-    expect(Exit.isFailure(exit) ? [...Cause.defects(exit.cause)].map((d) => (d as { readonly _tag?: unknown })._tag) : []).toStrictEqual([
-      "ShutdownTimeoutError"
-    ])
+    expect(defectTags(exit)).toStrictEqual(["ShutdownTimeoutError"])
   }))
 
 

@@ -8,6 +8,10 @@ export const failureOf = <E>(exit: Exit.Exit<unknown, E>): E => {
   return failure.value
 }
 
+/** The `_tag` of each defect of a failed exit (`[]` for a success): a `HostError` a release died with. */
+export const defectTags = (exit: Exit.Exit<unknown, unknown>): ReadonlyArray<unknown> =>
+  Exit.isFailure(exit) ? [...Cause.defects(exit.cause)].map((d) => (d as { readonly _tag?: unknown })._tag) : []
+
 /** Throws (failing the test) unless `exit` succeeded, showing the cause. */
 export const assertSuccess = (exit: Exit.Exit<unknown, unknown>): void => {
   if (Exit.isFailure(exit)) throw new Error(`expected the host to succeed, got:\n${Cause.pretty(exit.cause)}`)
