@@ -160,9 +160,21 @@ export const Tag: <const Id extends string>(
 ) => <Self>() => <A, I, R>(name: string, schema: Schema.Schema<A, I, R>) => TagClass<Self, Id, A, I, R> = internal.Tag
 
 /**
- * `true` for a class made by `Tag`.
+ * Any settings tag class, whatever its section's type: what `isSettingsTag` narrows to.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Any {
+  readonly [TypeId]: TypeId
+  readonly section: string
+  readonly schema: Schema.Schema.Any
+}
+
+/**
+ * `true` for a class made by `Tag`; narrows to `Any` (its section and schema).
  *
  * @since 0.1.0
  * @category refinements
  */
-export const isSettingsTag: (u: unknown) => boolean = internal.isSettingsTag
+export const isSettingsTag: (u: unknown) => u is Any = internal.isSettingsTag

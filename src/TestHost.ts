@@ -13,6 +13,7 @@ import type * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import type { ApplicationLifetime } from "./ApplicationLifetime.js"
 import type * as Host from "./Host.js"
+import type { Phase } from "./HostError.js"
 import type { HostEvent } from "./internal/engine.js"
 import * as internal from "./internal/testHost.js"
 
@@ -55,7 +56,7 @@ export interface TestHost<E> {
   /** The final exit if the host has finished. */
   readonly poll: Effect.Effect<Option.Option<Exit.Exit<void, E>>>
   /** Services currently inside a hook. */
-  readonly inFlight: Effect.Effect<ReadonlyArray<{ readonly service: string; readonly phase: string }>>
+  readonly inFlight: Effect.Effect<ReadonlyArray<{ readonly service: string; readonly phase: Phase }>>
 }
 
 /**

@@ -17,7 +17,7 @@ import type * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import * as Subscribable from "effect/Subscribable"
 import * as SubscriptionRef from "effect/SubscriptionRef"
-import type { TagClass } from "../../Settings.js"
+import type { Any, TagClass } from "../../Settings.js"
 import type { ConfigurationError } from "./error.js"
 import * as Key from "./key.js"
 import * as Live from "./live.js"
@@ -132,5 +132,5 @@ export const Tag = <const Id extends string>(id: Id) =>
   return SettingsTag as TagClass<Self, Id, A, I, R>
 }
 
-export const isSettingsTag = (u: unknown): boolean =>
+export const isSettingsTag = (u: unknown): u is Any =>
   (typeof u === "function" || (typeof u === "object" && u !== null)) && TypeId in u
