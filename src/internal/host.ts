@@ -26,7 +26,7 @@ import { currentHostContext, type HostContext } from "./hostContext.js"
 import * as HostedService from "./hostedService.js"
 import { belowFloor } from "./logFloor.js"
 import { ApplicationLifetimeTag, HostEnvironmentTag } from "./tags.js"
-import { currentWatch, type WatchedHost } from "./watch.js"
+import { currentOptionsWatch, currentWatch, type WatchedHost } from "./watch.js"
 
 /** Any layer, as the implementation sees the list (the public types check it). */
 type AnyService = Layer.Layer<never, unknown, unknown>
@@ -91,6 +91,8 @@ export const build = (
   Effect.gen(function*() {
     // Installs the configuration and the logger for the rest of the scope; invalid host
     // configuration is reported below, together with the services' configuration errors.
+    const optionsWatch = yield* FiberRef.get(currentOptionsWatch)
+    if (Option.isSome(optionsWatch)) yield* Queue.offer(optionsWatch.value, options)
     const setup = yield* HostSetup.prepare(options)
     const engine = yield* Engine.make(setup.options)
     const watched = yield* publish(engine, setup)

@@ -14,6 +14,7 @@ import type * as LogLevel from "effect/LogLevel"
 import { globalValue } from "effect/GlobalValue"
 import * as Option from "effect/Option"
 import type * as Queue from "effect/Queue"
+import type { Options } from "../Host.js"
 import type { Environment } from "../HostEnvironment.js"
 import type { Handle } from "./engine.js"
 
@@ -39,4 +40,14 @@ export interface WatchedHost extends Handle {
 export const currentWatch: FiberRef.FiberRef<Option.Option<Queue.Enqueue<WatchedHost>>> = globalValue(
   Symbol.for("effect-host/currentWatch"),
   () => FiberRef.unsafeMake<Option.Option<Queue.Enqueue<WatchedHost>>>(Option.none())
+)
+
+/**
+ * Where a host offers the options given to it in code, before it reads its configuration: a host
+ * whose configuration files are broken fails before it exists for `currentWatch`, and the runner
+ * reports that failure with the logger these options decide (an environment set in code, say).
+ */
+export const currentOptionsWatch: FiberRef.FiberRef<Option.Option<Queue.Enqueue<Options>>> = globalValue(
+  Symbol.for("effect-host/currentOptionsWatch"),
+  () => FiberRef.unsafeMake<Option.Option<Queue.Enqueue<Options>>>(Option.none())
 )

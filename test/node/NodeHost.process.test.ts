@@ -174,6 +174,20 @@ describe.sequential("NodeHost.runMain", () => {
     }
   })
 
+  it("a malformed appsettings.json with Development set in code: reported as the host would log it there (pretty, not JSON)", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "effect-host-badjson-"))
+    try {
+      fs.writeFileSync(path.join(dir, "appsettings.json"), '{\n  "Http": { "Port": 80\n')
+      const app = start(["config-development", `--contentRoot=${dir}`])
+      const exit = await app.exited
+      expect(exit.code).toBe(78)
+      expect(app.stderr()).toMatch(/ERROR[^\n]*The configuration is invalid \(exit code 78\)[\s\S]*appsettings\.json:3:1: invalid JSON/)
+      expect(() => JSON.parse(app.stderr().split("\n")[0] ?? "")).toThrow()
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+
   it("a program that stops itself exits 0 without a signal; a defect exits 1 with its cause", async () => {
     const itself = start(["stop-itself"])
     const failing = start(["program-fails"])

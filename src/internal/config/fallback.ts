@@ -11,8 +11,9 @@
  * otherwise; `Logging:LogLevel:*` and `Logging:Output` apply as well. An invalid value falls back
  * to its default: this logger reports a failure, it does not find more.
  *
- * Usage (the runner): `fallbackLogger()` reads `process.env` and `process.argv`; the logger is a
- * stand-in, so a host that does start replaces it with its own.
+ * Usage (the runner): `fallbackLogger({ options })` with the options the failed host offered on
+ * `currentOptionsWatch` reads `process.env` and `process.argv` as that host would; the logger is
+ * a stand-in, so a host that does start replaces it with its own.
  *
  * @internal
  */

@@ -38,13 +38,14 @@ import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import * as os from "node:os"
+import type { Options as LaunchOptions } from "../../Host.js"
 import type { HostError } from "../../HostError.js"
 import type { RunMainOptions } from "../../NodeHost.js"
 import { exitCodes } from "../exitCode.js"
 import { fallbackLogger } from "../config/fallback.js"
 import * as HostLogger from "../config/logger.js"
 import { defaults as hostDefaults } from "../config/hostOptions.js"
-import { currentWatch, type WatchedHost } from "../watch.js"
+import { currentOptionsWatch, currentWatch, type WatchedHost } from "../watch.js"
 import { consoleLogger, withConsoleLogger } from "./logger.js"
 import { settle } from "./outcome.js"
 import { duplicateWindow, type FirstSignal, isRelayedCopy, loopWatch, relayingParent } from "./relayedSignals.js"
@@ -121,6 +122,9 @@ export const rejectionsMode = (execArgv: ReadonlyArray<string>, nodeOptions: str
 export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions = {}): void => {
   const hosts: Array<WatchedHost> = []
   const arrivals = Effect.runSync(Queue.unbounded<WatchedHost>())
+  /** The options of the hosts about to read their configuration (the first decides the fallback). */
+  const configuring = Effect.runSync(Queue.unbounded<LaunchOptions>())
+  let firstOptions: LaunchOptions | undefined
   const guardMargin = options.guardMargin === undefined ? defaultGuardMargin : Duration.decode(options.guardMargin)
   // Under systemd only: with NOTIFY_SOCKET and JOURNAL_STREAM unset, checking them is all that
   // systemd costs; the modules are loaded (asynchronously, before the program starts) when set.
@@ -134,11 +138,16 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
   // Log lines written from outside the program (signal handlers, the guard, the final report):
   // with the first host's logger when there is a host, so they have its format and destination;
   // before any host exists (its configuration files were broken, say) with the logger the host
-  // would have had, decided from what can be known without the files (JSON in Production).
+  // would have had, decided from what can be known without the files (JSON in Production) and
+  // from the options that host was given in code (an environment name set there, say).
+  const fallback = () => {
+    firstOptions ??= Option.getOrUndefined(Effect.runSync(Queue.poll(configuring)))
+    const logger = fallbackLogger({ options: firstOptions })
+    return toJournal?.(logger) ?? logger
+  }
   const withoutHost = options.disablePrettyLogger === true
     ? identity
-    : <A, E>(effect: Effect.Effect<A, E>) =>
-      Effect.locally(effect, FiberRef.currentLoggers, HashSet.make(toJournal?.(fallbackLogger()) ?? fallbackLogger()))
+    : <A, E>(effect: Effect.Effect<A, E>) => Effect.locally(effect, FiberRef.currentLoggers, HashSet.make(fallback()))
   const logNow = (log: Effect.Effect<void>) => {
     const annotated = Effect.annotateLogs(log, "category", category)
     const host = hosts[0]
@@ -202,6 +211,7 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
     withLogger(warnings.pipe(
       Effect.zipRight(effect),
       Effect.locally(currentWatch, Option.some<Queue.Enqueue<WatchedHost>>(arrivals)),
+      Effect.locally(currentOptionsWatch, Option.some<Queue.Enqueue<LaunchOptions>>(configuring)),
       // The hosts' own loggers get the journal's priorities too.
       (program) => Effect.suspend(() => toJournal === undefined ? program : Effect.locally(program, HostLogger.currentDecorator, toJournal))
     ))
