@@ -421,6 +421,35 @@ describe("BackgroundTaskQueue at the shutdown deadline: nothing lost, all accoun
     }).pipe(Effect.provide(logs.layer))
   })
 
+  it.scoped("queues the stop never reached are cut off together at the deadline, inside the one grace, not one after the other", () =>
+    Effect.gen(function*() {
+      const reports: Array<string> = []
+      // Each task's interruption handler ends only once all four tasks were interrupted: cut off
+      // one queue after the other, each would wait for the next one's cut-off and be abandoned.
+      const allInterrupted = yield* Deferred.make<void>()
+      let interrupted = 0
+      const task = Effect.onInterrupt(Effect.never, () =>
+        ++interrupted === 4 ? Deferred.succeed(allInterrupted, undefined) : Deferred.await(allInterrupted))
+      const queue = (i: number) => {
+        class Q extends BackgroundTaskQueue.Tag(`test/CutOff${i}`)<Q>() {}
+        return Q.layer({
+          name: `Q${i}`,
+          capacity: 10,
+          workers: 1,
+          onUnprocessed: (tasks) => Effect.sync(() => void reports.push(`Q${i}: ${tasks.map((t) => t.status).join(", ")}`))
+        }).pipe(Layer.tap((context) => Effect.forkDaemon(Context.get(context, Q).enqueue(task))))
+      }
+      // Listed after the queues, so the stop is still in its hook at the deadline and never reaches them.
+      const Stuck = HostedService.make("Stuck", { stop: Effect.never })
+      const host = yield* TestHost.start([queue(0), queue(1), queue(2), queue(3), Stuck], { shutdownTimeout: "1 second" })
+      yield* host.started
+      yield* settle
+      yield* host.requestStop
+      yield* host.advance("1 second")
+      expect(failureOf(yield* host.exit)).toMatchObject({ _tag: "ShutdownTimeoutError", stuck: ["Stuck"] })
+      expect(reports.sort()).toStrictEqual(["Q0: interrupted", "Q1: interrupted", "Q2: interrupted", "Q3: interrupted"])
+    }))
+
   it.scoped("an onUnprocessed that hangs after the deadline is interrupted after its grace and logged; the host still returns", () => {
     const logs = captureLogs()
     return Effect.gen(function*() {

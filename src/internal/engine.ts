@@ -11,7 +11,8 @@
  *   5. stop        — runs once; interrupts a running start (abandoning a start hook that ignores
  *                    it), then the three stop phases in reverse order and the `stopped`
  *                    callbacks, all inside one `shutdownTimeout` budget; at the deadline the stop
- *                    work is interrupted and gets `finalizationGrace` to account and release
+ *                    work is interrupted and, with the cut-offs of the services whose stop
+ *                    did not finish (run together), gets `finalizationGrace` to account and release
  *   6. outcome     — the stop reason plus the stop report become the host's final result
  *
  * The engine knows nothing of runners: it exposes a `Handle` (state, stop requested, hooks in
@@ -693,7 +694,14 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
         const { never, partly } = notReached()
         const callbacksCut = !stoppedFired
         yield* Fiber.interruptFork(worker)
-        const ended = yield* awaitWithin(Fiber.await(worker), finalizationGrace)
+        // The services whose stop did not finish do their bounded cut-off work now, together,
+        // inside this one grace (not one layer finalizer after the other, after the engine).
+        const cutOffs = services.flatMap((s) => s.cutOff !== undefined && (stopProgress.get(s) ?? 0) < 2 ? [s.cutOff] : [])
+        const cutting = cutOffs.length === 0
+          ? Effect.void
+          : Fiber.await(yield* forkDaemonFresh(Effect.forEach(cutOffs, identity, { concurrency: "unbounded", discard: true })))
+        yield* awaitWithin(Effect.zip(Fiber.await(worker), cutting), finalizationGrace)
+        const ended = worker.unsafePoll() !== null
         yield* Effect.logError(
           `Shutdown deadline of ${Duration.format(options.shutdownTimeout)} reached; ` +
             `still stopping: ${stuck.join(", ") || "none"}` +

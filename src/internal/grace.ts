@@ -42,3 +42,11 @@ export const awaitWithin = (wait: Effect.Effect<unknown>, limit: Duration.Durati
     yield* Fiber.interruptFork(timer)
     return ended
   })
+
+/**
+ * `effect` run at most once: the first call runs it, later calls (concurrent ones too) wait for
+ * that run to end. A cut-off (see `ServiceDefinition.cutOff`) is called by the stop hook's
+ * `onInterrupt`, by the engine at the deadline and by the layer's finalizer: its bounded waits
+ * are then taken once, not three times over.
+ */
+export const once = (effect: Effect.Effect<void>): Effect.Effect<Effect.Effect<void>> => Effect.cached(effect)

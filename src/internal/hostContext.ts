@@ -13,7 +13,13 @@
  *     ignore interruption;
  *   - services the stop never reached get no stop hook: the finalizer their layer added to its
  *     scope runs when the host's scope closes, right after the engine completed and before
- *     `Host.launch` returns, and must be bounded the same way.
+ *     `Host.launch` returns, and must be bounded the same way;
+ *   - a service whose stop, cut short, has such bounded work to do registers it as its `cutOff`:
+ *     at the deadline the engine runs the cut-offs of every service whose stop did not finish
+ *     together, inside the one grace, instead of one layer finalizer after the other (ten queues
+ *     would take ten graces, and the runner's guard would end the process before the last ones
+ *     reported their tasks). A cut-off runs once however often it is called (the stop hook's
+ *     `onInterrupt`, the engine, the layer's finalizer): see `once` in grace.ts.
  *
  * @internal
  */
@@ -40,6 +46,8 @@ export interface ServiceDefinition {
   readonly name: string
   readonly hooks: Hooks
   readonly context?: Context.Context<never> | undefined
+  /** What the service does when the shutdown deadline cut its stop short or its stop never ran (see above). */
+  readonly cutOff?: Effect.Effect<void> | undefined
   /**
    * What registered it (a `HostedService.make` layer): a host registers it once however often it
    * is listed or shared, as its memo map builds any layer once.

@@ -21,6 +21,8 @@ import { currentHostContext, type HostContext, type Hooks, type ServiceDefinitio
 export interface Registration {
   readonly hooks: Hooks
   readonly context?: Context.Context<never> | undefined
+  /** Its bounded work for a stop cut short by the deadline (see `ServiceDefinition.cutOff`). */
+  readonly cutOff?: Effect.Effect<void> | undefined
 }
 
 export const register = <E, R>(
@@ -44,7 +46,7 @@ export const register = <E, R>(
 const isRegistration = (u: Hooks | Registration): u is Registration => "hooks" in u
 
 const definition = (name: string, made: Hooks | Registration, key: object | undefined): ServiceDefinition =>
-  isRegistration(made) ? { name, hooks: made.hooks, context: made.context, key } : { name, hooks: made, key }
+  isRegistration(made) ? { name, hooks: made.hooks, context: made.context, cutOff: made.cutOff, key } : { name, hooks: made, key }
 
 /**
  * Marks a hosted-service layer that a host may register without building it: its hooks need

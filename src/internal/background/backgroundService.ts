@@ -22,6 +22,7 @@ import type { HostContext } from "../hostContext.js"
 import { register } from "../hostedService.js"
 import { backgroundFailures, backgroundRestarts, labels, outcome } from "../metrics.js"
 import { isTracing, linkToCurrentSpan } from "../tracing.js"
+import { once } from "../grace.js"
 import { interruptAllWithin, releaseGrace } from "./fibers.js"
 
 export const make = <A, E, R>(
@@ -64,21 +65,20 @@ export const make = <A, E, R>(
        * the host returns; an `execute` that ignores interruption beyond that is abandoned, and
        * said so.
        */
-      let cutOffOnce = false
       const cutOff = Effect.suspend(() => {
         stopping = true
         const running = fiber
-        // Runs at most once: the deadline's interruption of `stop` and the layer's release both
-        // come here, and an abandoned `execute` is waited for (and reported) only the first time.
-        if (cutOffOnce || running === undefined || running.unsafePoll() !== null) return Effect.void
-        cutOffOnce = true
+        if (running === undefined || running.unsafePoll() !== null) return Effect.void
         return Effect.flatMap(interruptAllWithin([running], releaseGrace), (ended) =>
           ended ? Effect.void : Effect.logWarning(
             `Background service ${name}: still running ${Duration.format(releaseGrace)} after it was interrupted; abandoned`
           ))
       }).pipe(Effect.annotateLogs({ service: name }))
 
-      yield* Effect.addFinalizer(() => cutOff)
+      // Once: the deadline's interruption of `stop`, the engine at the deadline and the layer's
+      // release all come here; an abandoned `execute` is waited for (and reported) only once.
+      const cutOffOnce = yield* once(cutOff)
+      yield* Effect.addFinalizer(() => cutOffOnce)
 
       const start = Effect.gen(function*() {
         stopping = false
@@ -103,9 +103,9 @@ export const make = <A, E, R>(
           Exit.isFailure(exit) && !Cause.isInterruptedOnly(exit.cause)
             ? Effect.failCause(exit.cause)
             : Effect.void)
-      }).pipe(Effect.onInterrupt(() => cutOff))
+      }).pipe(Effect.onInterrupt(() => cutOffOnce))
 
-      return { start, stop }
+      return { hooks: { start, stop }, cutOff: cutOffOnce }
     }))
 
 /**

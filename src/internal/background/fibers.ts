@@ -53,19 +53,16 @@ export const interruptAllWithin = (
 
 /**
  * A `FiberSet` for work a hosted service forks from its `start` hook. The service's `stop` hook
- * is what normally ends that work (awaiting it within the shutdown budget). When the layer is
- * released, the set's fibers are interrupted and awaited at most {@link releaseGrace}, so what
- * they hold is released before the host returns: by that time the stop either finished (the set
- * is empty) or was cut off by the shutdown deadline (or never ran), and the host must complete
- * rather than wait longer for a fiber that ignores interruption.
+ * is what normally ends that work (awaiting it within the shutdown budget), and its cut-off what
+ * waits for it, bounded, when the deadline cut the stop short (or it never ran). When the layer is
+ * released the set's fibers are interrupted and not awaited: the waiting was the cut-off's, done
+ * once, and the host must complete rather than wait again for a fiber that ignores interruption.
  */
 export const detachedFiberSet = <A = unknown, E = unknown>(): Effect.Effect<FiberSet.FiberSet<A, E>, never, Scope.Scope> =>
   Effect.gen(function*() {
     const scope = yield* Scope.make()
     const set = yield* Scope.extend(FiberSet.make<A, E>(), scope)
-    yield* Effect.addFinalizer(() =>
-      Effect.zipRight(interruptAllWithin(set, releaseGrace), Effect.asVoid(Effect.forkDaemon(Scope.close(scope, Exit.void))))
-    )
+    yield* Effect.addFinalizer(() => Effect.asVoid(Effect.forkDaemon(Scope.close(scope, Exit.void))))
     return set
   })
 

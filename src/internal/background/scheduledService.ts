@@ -28,6 +28,7 @@ import { register } from "../hostedService.js"
 import * as Metrics from "../metrics.js"
 import * as Tracing from "../tracing.js"
 import { isTracing } from "../tracing.js"
+import { once } from "../grace.js"
 import { detachedFiberSet, interruptAllWithin, releaseGrace, withFreshLayer } from "./fibers.js"
 import { ConfigurationError, issue } from "./options.js"
 
@@ -303,7 +304,7 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
         yield* FiberSet.awaitEmpty(runs)
       }).pipe(
         // Cut off by the shutdown deadline: interrupt the runs and give them the grace to end.
-        Effect.onInterrupt(() => cutOff)
+        Effect.onInterrupt(() => cutOffOnce)
       )
 
       /**
@@ -329,11 +330,13 @@ export const make = <A, E, R, ROut = never, E2 = never, RIn = never>(
         }
       }).pipe(Effect.annotateLogs({ service: name }))
 
+      // Once: the interrupted stop, the engine at the deadline and the layer's release all call it.
+      const cutOffOnce = yield* once(cutOff)
       // After the stop this finds nothing to do; without it (deadline, stop never reached) it
       // is the last chance to end the ticker and the runs.
-      yield* Effect.addFinalizer(() => cutOff)
+      yield* Effect.addFinalizer(() => cutOffOnce)
 
-      return { start, stop }
+      return { hooks: { start, stop }, cutOff: cutOffOnce }
     }))
 
   // A value built whole: a layer (its prototype is the hosted-service layer, so `Host.launch`

@@ -50,6 +50,7 @@ import { register } from "../hostedService.js"
 import * as Metrics from "../metrics.js"
 import { isTracing } from "../tracing.js"
 import { awaitWithin, interruptAllWithin, reportGrace, withFreshLayer, taskGrace } from "./fibers.js"
+import { once } from "../grace.js"
 import { positiveInteger, validate } from "./options.js"
 
 export class TaskQueueStoppedError extends Data.TaggedError("TaskQueueStoppedError")<{
@@ -523,7 +524,8 @@ export const makeQueue = <R, ROut, E, RIn>(
           return Effect.zipRight(interruptAllWithin(fibers(), taskGrace), Effect.zipRight(collectSlots, awaitReport(true)))
         })
 
-        yield* Effect.addFinalizer(() => abandon)
+        const abandonOnce = yield* once(abandon)
+        yield* Effect.addFinalizer(() => abandonOnce)
 
         const stop = Effect.gen(function*() {
           if (cancelAtStop) {
@@ -539,9 +541,9 @@ export const makeQueue = <R, ROut, E, RIn>(
           yield* Fiber.awaitAll(fibers())
           yield* collectSlots
           yield* awaitReport(false)
-        }).pipe(Effect.onInterrupt(() => abandon))
+        }).pipe(Effect.onInterrupt(() => abandonOnce))
 
-        return { start: startWorkers, stop }
+        return { hooks: { start: startWorkers, stop }, cutOff: abandonOnce }
       }).pipe(Effect.annotateLogs({ service: name })))
 
     return { service, hostedService }

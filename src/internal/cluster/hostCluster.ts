@@ -42,7 +42,7 @@ import type { ConfigurationError } from "../../ConfigurationError.js"
 import type * as Health from "../../Health.js"
 import type { HostCluster, Options, Service, Status, TypeId as TypeIdType, Workload } from "../../HostCluster.js"
 import * as HostOptions from "../config/hostOptions.js"
-import { awaitWithin } from "../grace.js"
+import { awaitWithin, once } from "../grace.js"
 import { currentHostContext, finalizationGrace } from "../hostContext.js"
 import { register } from "../hostedService.js"
 import * as HealthInternal from "../http/health.js"
@@ -258,7 +258,7 @@ const hooks = (member: Member) =>
       const elapsed = (yield* Clock.currentTimeMillis) - startedAt
       yield* Effect.logInfo(`${name}: left the cluster in ${formatMs(elapsed)}`)
     }).pipe(
-      Effect.onInterrupt(() => cutOff),
+      Effect.onInterrupt(() => cutOffOnce),
       Effect.annotateLogs({ service: name })
     )
 
@@ -285,7 +285,12 @@ const hooks = (member: Member) =>
       )
     }).pipe(Effect.annotateLogs({ service: name }))
 
-    yield* Effect.addFinalizer(() => cutOff)
+    // Once: the interrupted leave and the layer's release both come here, and the leave is given
+    // its grace once. Not the engine's concurrent cut-off at the deadline (no `cutOff` in the
+    // registration): what the other services do when cut off (a queue's onUnprocessed handing
+    // its tasks to a DurableTaskQueue) may still need the runner, so it leaves after them.
+    const cutOffOnce = yield* once(cutOff)
+    yield* Effect.addFinalizer(() => cutOffOnce)
     return { start: join, stop: leave }
   })
 
