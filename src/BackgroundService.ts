@@ -29,7 +29,8 @@ export interface Options<E = unknown> {
    * Restarts `execute` after a failure, as long as the schedule continues (its input is the
    * failure's `Cause`). Each restart is logged with its attempt number and delay. When the
    * schedule is done, the failure goes to the host's `backgroundServiceExceptionBehavior`.
-   * Without it, the first failure does.
+   * Without it, the first failure does. Once the host is stopping there is no restart: a failure
+   * then is reported at once, as one of the stop's failures.
    *
    * @example
    * ```ts

@@ -402,5 +402,27 @@ describe("BackgroundService", () => {
         expect(logs.messages("ERROR")).toStrictEqual(["Background service Worker failed while the host was stopping"])
       }).pipe(Effect.provide(logs.layer))
     })
+
+    it.scoped("with a restart schedule, a failure once the host is stopping is reported, not restarted and lost", () => {
+      const logs = captureLogs()
+      return Effect.gen(function*() {
+        const stopBegan = yield* Deferred.make<void>()
+        // Listed first, so stopped last: it fails while the host stops the service after it.
+        const Worker = BackgroundService.make(
+          "Worker",
+          Effect.zipRight(Deferred.await(stopBegan), Effect.fail("failed while stopping")),
+          { restart: Schedule.spaced("10 millis") }
+        )
+        const Slow = HostedService.make("Slow", { stop: Effect.zipRight(Deferred.succeed(stopBegan, undefined), Effect.sleep("200 millis")) })
+        const host = yield* TestHost.start([Worker, Slow])
+        yield* host.started
+        yield* host.requestStop
+        yield* host.advance("200 millis")
+        const error = failureOf(yield* host.exit)
+        expect(error).toMatchObject({ _tag: "HostStopError", failures: [{ service: "Worker", phase: "execute" }] })
+        expect(logs.messages("WARN").filter((m) => m.includes("restarting"))).toStrictEqual([])
+        expect(logs.messages("ERROR")).toContain("Background service Worker failed while the host was stopping")
+      }).pipe(Effect.provide(logs.layer))
+    })
   })
 })

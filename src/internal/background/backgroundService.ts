@@ -139,7 +139,10 @@ const supervisor = <E>(
       // Our own stop interrupted it: nothing to report.
       if (stopping() && Cause.isInterruptedOnly(exit.cause)) return
       backgroundFailures.unsafeUpdate(1, serviceLabels)
-      if (restart !== undefined && !stopping()) {
+      // Not restarted once the host is stopping: the new attempt would only be interrupted by
+      // this service's stop, and the failure, never reported, would be lost. It is reported
+      // instead, as one of the stop's failures.
+      if (restart !== undefined && !stopping() && !host.isStopping()) {
         const now = yield* Clock.currentTimeMillis
         // The schedule's step is the user's code (it may wait): interruptible like the attempts.
         const stepped = yield* Effect.exit(restore(restart.step(now, exit.cause, state)))
