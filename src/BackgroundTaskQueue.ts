@@ -74,7 +74,11 @@ export interface Service<R = never> {
    * `TaskQueueStoppedError`: services stop in reverse order, so a producer listed after the queue
    * stops first and may still enqueue from its stop hooks. An `enqueue` that succeeded guarantees
    * the task will be completed or reported to `onUnprocessed`, never both and never neither; one
-   * interrupted while it waited for room did not add its task.
+   * interrupted while it waited for room did not add its task, unless the room was given to it
+   * in the same moment as the interruption (the queue adds a waiting producer's task as it lets
+   * it in): then the task was added and is completed or reported like any other, although the
+   * `enqueue` ended interrupted. A caller that retries an interrupted `enqueue` should make the
+   * task idempotent.
    */
   readonly enqueue: (task: Task<R>) => Effect.Effect<void, TaskQueueFullError | TaskQueueStoppedError>
   /** Tasks waiting for a worker (not counting those being processed). */
