@@ -27,13 +27,17 @@ export type BackgroundServiceExceptionBehavior = "StopHost" | "Ignore"
  */
 export interface HostOptions {
   /**
-   * One budget for the whole stop (all phases, all services). Default 30 seconds; finite, >= 0.
+   * One budget for the whole stop (all phases, all services). Default 30 seconds; finite, >= 0,
+   * at most 2^31 - 1 ms (24.8 days, the longest timer Node.js has).
    * Zero (as in .NET) lets hooks that finish without waiting complete and cuts the first one
    * that waits; a deadline reached after the work ended is no deadline. Zero is timed by the
    * live clock, also under `TestClock`, so a test sees what production does.
    */
   readonly shutdownTimeout?: Duration.DurationInput | undefined
-  /** Budget for the start phases, >= 0 (zero as for `shutdownTimeout`). Default: none (`Infinity` means none too). */
+  /**
+   * Budget for the start phases, >= 0 and at most 24.8 days (zero as for `shutdownTimeout`).
+   * Default: none (`Infinity` means none too).
+   */
   readonly startupTimeout?: Duration.DurationInput | undefined
   /** Run each start phase's members concurrently (phases stay barriers). Default false. */
   readonly servicesStartConcurrently?: boolean | undefined

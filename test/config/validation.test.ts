@@ -120,7 +120,31 @@ describe("HostOptions from configuration", () => {
   it.scoped("the message names the value it rejected", () =>
     Effect.gen(function*() {
       const { error } = yield* hostWith({ configuration: isolated({ args: ["--shutdownTimeoutSeconds=-1"] }) })
-      expect(issuesOf(error).map((issue) => issue.message)).toEqual(["Expected a number of seconds >= 0, actual -1"])
+      expect(issuesOf(error).map((issue) => issue.message)).toEqual([
+        "Expected a number of seconds >= 0 and at most 2147483 seconds (24.8 days, the longest timer Node.js has), actual -1"
+      ])
+    }))
+
+  it.scoped("a timeout longer than a timer can wait (2^31 - 1 ms) is refused, from configuration and from code", () =>
+    Effect.gen(function*() {
+      // 30 days: Node ends a longer timer at once (the watchdog fired on the first signal),
+      // Effect's clock never (the stop had no deadline).
+      const fromConfig = yield* hostWith({ configuration: isolated({ args: ["--shutdownTimeoutSeconds=2592000"] }) })
+      expect(issuesOf(fromConfig.error).map((issue) => [issue.key, issue.message])).toEqual([[
+        "shutdownTimeoutSeconds",
+        "Expected a number of seconds >= 0 and at most 2147483 seconds (24.8 days, the longest timer Node.js has), actual 2592000"
+      ]])
+      const fromCode = yield* hostWith({ shutdownTimeout: "30 days", startupTimeout: "25 days", configuration: isolated() })
+      expect(issuesOf(fromCode.error).map((issue) => issue.key)).toEqual(["shutdownTimeout", "startupTimeout"])
+      expect(issuesOf(fromCode.error)[0]?.message).toContain("at most 2147483 seconds")
+      // The longest one allowed is accepted, and Infinity still means no start deadline.
+      const host = yield* TestHost.start([HostedService.make("A", {})], {
+        shutdownTimeout: 2 ** 31 - 1,
+        startupTimeout: Infinity,
+        configuration: isolated()
+      })
+      yield* host.started
+      expect(Exit.isSuccess(yield* host.stop)).toBe(true)
     }))
 
   it.scoped("a decimal number of seconds, with a fraction or an exponent, and spaces around it", () =>

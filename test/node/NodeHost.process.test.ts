@@ -148,6 +148,17 @@ describe.sequential("NodeHost.runMain", () => {
     expect(app.stderr()).toMatch(/A finalizer failed while the program was stopping[\s\S]*release of the pool failed/)
   })
 
+  it("the longest shutdownTimeout a timer can wait (24.8 days): SIGTERM still stops gracefully, exit 0", async () => {
+    // The guard's delay (timeout + margin) is capped at the longest timer; the watchdog thread's
+    // deadline, 0.1 s past it, overflowed its timer, which Node fires after 1 ms: exit 124 at once.
+    const app = start(["configured-stop"], { shutdownTimeoutSeconds: "2147483" })
+    await app.waitFor(READY)
+    await app.waitFor(/Content root path/)
+    const exit = await app.signal("SIGTERM")
+    expect(exit, app.output()).toMatchObject({ code: 0, signal: null })
+    expect(hookLines(app.stdout()).filter((line) => line.startsWith("stopped:"))).toEqual(["stopped:Slow", "stopped:A"])
+  })
+
   it("invalid host configuration exits 78 with the key in the message", async () => {
     const app = start(["config"], { shutdownTimeoutSeconds: "soon" })
     const exit = await app.exited

@@ -6,8 +6,9 @@
  *
  *   - `shutdownTimeout`: a duration >= 0 and finite. The stop must be bounded (the runner's
  *     wall-clock guard is armed at `shutdownTimeout` + 1 s), so `Infinity` is refused; give a
- *     large finite value instead.
- *   - `startupTimeout`: a duration >= 0; `Infinity` means no deadline (the default).
+ *     large finite value instead, up to 2^31 - 1 ms (24.8 days: a timer ends a longer one at once
+ *     in Node and never in Effect).
+ *   - `startupTimeout`: a duration >= 0, at most the same; `Infinity` means no deadline (the default).
  *   - Negative, `NaN` or unparsable durations are errors (Effect's `Duration.decode` would turn
  *     them into 0, or throw a defect that names no option).
  *
@@ -22,7 +23,7 @@ import * as Option from "effect/Option"
 import type { BackgroundServiceExceptionBehavior, HostOptions, Resolved } from "../../HostOptions.js"
 import { ConfigurationError, type Issue } from "./error.js"
 import * as Read from "./read.js"
-import { seconds } from "./seconds.js"
+import { maxTimerMillis, seconds, tooLong } from "./seconds.js"
 import * as Source from "./source.js"
 
 export const defaults: Resolved = {
@@ -119,6 +120,9 @@ export const codeDuration = (
   if (Option.isNone(decoded)) return fail(`Expected a duration ${durationHint}`)
   if (options.finite && !Duration.isFinite(decoded.value)) {
     return fail("Expected a finite duration: the stop must be bounded (give a large finite value instead)")
+  }
+  if (Duration.isFinite(decoded.value) && Duration.toMillis(decoded.value) > maxTimerMillis) {
+    return fail(`Expected a duration ${tooLong}`)
   }
   return Either.right(decoded.value)
 }

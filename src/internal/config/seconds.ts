@@ -18,15 +18,28 @@ import type * as Option from "effect/Option"
  */
 const decimal = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/
 
+/**
+ * The longest duration a timer takes: 2^31 - 1 ms, about 24.8 days. Node turns a longer delay
+ * into 1 ms and Effect's clock into "never", so a longer budget would end at once or never.
+ */
+export const maxTimerMillis = 2 ** 31 - 1
+
+/** Why a duration is too long, for messages: "at most 2147483 seconds (24.8 days, …)". */
+export const tooLong = `at most ${Math.floor(maxTimerMillis / 1000)} seconds (24.8 days, the longest timer Node.js has)`
+
 export const seconds = (key: string): Config.Config<Option.Option<Duration.Duration>> =>
   Config.string(key).pipe(
     Config.mapOrFail((raw) => {
       const text = raw.trim()
       const n = decimal.test(text) ? Number(text) : Number.NaN
+      const millis = Math.round(n * 1000)
       // The value in the message, as every other invalid value's message has it.
-      return Number.isFinite(n) && n >= 0
-        ? Either.right(Duration.millis(Math.round(n * 1000)))
-        : Either.left(ConfigError.InvalidData([], `Expected a number of seconds >= 0, actual ${text === "" ? JSON.stringify(raw) : raw}`))
+      return Number.isFinite(n) && n >= 0 && millis <= maxTimerMillis
+        ? Either.right(Duration.millis(millis))
+        : Either.left(ConfigError.InvalidData(
+          [],
+          `Expected a number of seconds >= 0 and ${tooLong}, actual ${text === "" ? JSON.stringify(raw) : raw}`
+        ))
     }),
     Config.option
   )

@@ -268,8 +268,13 @@ let disarmed = false
 
 // Without a deadline in workerData the thread is on standby: the port keeps it alive (the main
 // thread unref'd it) until the message that arms it.
+// A timer takes at most 2^31 - 1 ms (about 24.8 days; Node turns a longer delay into 1 ms): a
+// deadline further away is waited for in steps of that size.
+const maxDelay = 2147483647
 const start = () => {
-  if (!disarmed) timer = setTimeout(fire, Math.max(0, data.deadline - Date.now()))
+  if (disarmed) return
+  const left = data.deadline - Date.now()
+  timer = left > maxDelay ? setTimeout(start, maxDelay) : setTimeout(fire, Math.max(0, left))
 }
 
 parentPort.on("message", (message) => {
