@@ -37,7 +37,12 @@ export class ApplicationLifetime extends Effect.Tag("effect-host/ApplicationLife
   /**
    * Runs `callback` when the host has started; a failing callback is logged and does not stop the
    * others. The callbacks are the last step of the start: a stop request or `startupTimeout`
-   * interrupts one that does not end.
+   * interrupts one that does not end. A callback that requests the stop itself
+   * (`onStarted(stopApplication)`, a run-once program) and returns at once completes the start,
+   * and `started` fires before the stop; whatever of the start is still running when the stop's
+   * interruption arrives (a few scheduler turns later: the rest of that callback if it goes on,
+   * the callbacks after it) is interrupted, and then `started` never fires. Request the stop as the
+   * callback's last step.
    *
    * For each of the three: a callback registered after its event's callbacks ran (an
    * `onStarted` after `started`, an `onStopped` after the host stopped) runs at once, with the
