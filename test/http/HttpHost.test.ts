@@ -22,6 +22,7 @@ import { ApplicationLifetime, Host, HostedService, HostError } from "effect-host
 import { HttpHost } from "effect-host/http"
 import * as Http from "node:http"
 import * as Net from "node:net"
+import * as HttpHostInternal from "../../src/internal/http/httpHost.js"
 import {
   attempt,
   baseUrl,
@@ -492,6 +493,24 @@ describe("HttpHost", () => {
         const message = Exit.isFailure(exit) ? Cause.pretty(exit.cause) : ""
         expect(message).toMatch(/Http.Port/)
         expect(message).toMatch(/Http.DrainDelaySeconds/)
+      }))
+
+    it.effect("an empty, blank or hexadecimal Http:Port is invalid (it was port 0, a random free port, or 8080), 0 itself is a free port", () =>
+      Effect.gen(function*() {
+        for (const value of ["", " ", "0x1F90", "80.5", "1e3"]) {
+          const provider = ConfigProvider.fromMap(new Map([["Http.Port", value]]))
+          const exit = yield* Host.launch([HttpHost.layer(hello)]).pipe(
+            Effect.withConfigProvider(provider),
+            Effect.provide(captureLogs().layer),
+            Effect.exit
+          )
+          const message = Exit.isFailure(exit) ? Cause.pretty(exit.cause) : "succeeded"
+          expect(message, JSON.stringify(value)).toMatch(/Http.Port: Expected a port between 0 and 65535 \(0: a free port\), actual/)
+        }
+        const read = (value: string) =>
+          Effect.withConfigProvider(HttpHostInternal.config(), ConfigProvider.fromMap(new Map([["Http.Port", value]])))
+        expect(yield* read(" 8080 ")).toMatchObject({ port: Option.some(8080) })
+        expect(yield* read("0")).toMatchObject({ port: Option.some(0) })
       }))
   })
 

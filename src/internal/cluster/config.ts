@@ -20,6 +20,7 @@ import type { Options } from "../../HostCluster.js"
 import type { Issue } from "../config/error.js"
 import { ConfigurationError } from "../config/error.js"
 import { withSources } from "../config/read.js"
+import { port } from "../config/port.js"
 import { seconds } from "../config/seconds.js"
 import * as Source from "../config/source.js"
 import type { StorageKind } from "./errors.js"
@@ -141,9 +142,7 @@ const keys: { readonly [K in keyof FromConfig]: Config.Config<FromConfig[K]> } =
   sqlFilename: Config.nested(nonEmpty("Filename"), "Sql"),
   sqlBusyTimeout: Config.nested(seconds("BusyTimeoutSeconds"), "Sql"),
   host: nonEmpty(configKeys.host),
-  port: Config.option(Config.integer(configKeys.port).pipe(
-    Config.validate({ message: "Expected a port between 0 and 65535 (0: a free port)", validation: (n) => n >= 0 && n <= 65535 })
-  )),
+  port: port(configKeys.port),
   listenHost: nonEmpty(configKeys.listenHost),
   shardsPerGroup: Config.option(Config.integer(configKeys.shardsPerGroup).pipe(
     Config.validate({ message: "Expected a positive integer (the same on every runner)", validation: (n) => n >= 1 })

@@ -28,6 +28,7 @@ import * as Http from "node:http"
 import type { ApplicationLifetime } from "../../ApplicationLifetime.js"
 import type * as Health from "../../Health.js"
 import type { HttpHost, Options, Provided } from "../../HttpHost.js"
+import { port } from "../config/port.js"
 import { seconds } from "../config/seconds.js"
 import { register } from "../hostedService.js"
 import * as HealthInternal from "./health.js"
@@ -62,10 +63,7 @@ export interface FromConfig {
 export const config = (section = "Http"): Config.Config<FromConfig> =>
   Config.nested(
     Config.all({
-      // Not `Config.port`: it refuses 0, which binds a free port.
-      port: Config.option(Config.integer(configKeys.port).pipe(
-        Config.validate({ message: "Expected a port between 0 and 65535", validation: (n) => n >= 0 && n <= 65535 })
-      )),
+      port: port(configKeys.port),
       host: Config.option(Config.string(configKeys.host)),
       drainDelay: seconds(configKeys.drainDelay),
       shutdownTimeout: seconds(configKeys.shutdownTimeout),
