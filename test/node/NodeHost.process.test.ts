@@ -199,6 +199,12 @@ describe.sequential("NodeHost.runMain", () => {
     }
   })
 
+  it("a process.exitCode the program set is kept on a graceful stop, as plain NodeRuntime.runMain keeps it", async () => {
+    const app = start(["sets-exit-code"])
+    expect((await app.exited).code).toBe(42)
+    expect(linesMatching(app.stdout(), /^stop:/)).toEqual(["stop:A"])
+  })
+
   it("a program that stops itself exits 0 without a signal; a defect exits 1 with its cause", async () => {
     const itself = start(["stop-itself"])
     const failing = start(["program-fails"])

@@ -119,6 +119,17 @@ export const rejectionsMode = (execArgv: ReadonlyArray<string>, nodeOptions: str
   return mode
 }
 
+/**
+ * The `process.exitCode` the program set (an integer, or its text), for a graceful end: the
+ * program's own word on its outcome is kept, as plain `NodeRuntime.runMain` and .NET's
+ * `Environment.ExitCode` keep it. 0 when unset or not an integer.
+ */
+const programExitCode = (): number => {
+  const set: unknown = process.exitCode
+  const code = typeof set === "number" ? set : typeof set === "string" && /^\d+$/.test(set) ? Number(set) : 0
+  return Number.isInteger(code) ? code : 0
+}
+
 export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions = {}): void => {
   const hosts: Array<WatchedHost> = []
   const arrivals = Effect.runSync(Queue.unbounded<WatchedHost>())
@@ -387,7 +398,7 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
       const results: Array<HostError> = hosts.flatMap((host) => Option.toArray(Option.flatten(host.poll())))
       const settlement = settle(exit, results)
       const reports = settlement.reports
-      const code = faulted ? Math.max(settlement.code, exitCodes.ServiceFailure) : settlement.code
+      const code = faulted ? Math.max(settlement.code, exitCodes.ServiceFailure) : settlement.code || programExitCode()
       if (options.disableErrorReporting !== true) {
         for (const report of reports) {
           logNow(report.cause === undefined ? Effect.logError(report.message) : Effect.logError(report.message, report.cause))
