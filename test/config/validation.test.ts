@@ -125,6 +125,25 @@ describe("HostOptions from configuration", () => {
       ])
     }))
 
+  it.scoped("a host key given as a section is reported, naming the key set below it and its source (it was ignored)", () =>
+    Effect.gen(function*() {
+      const dir = contentRoot({ "appsettings.json": { shutdownTimeoutSeconds: { Value: 2 }, servicesStopConcurrently: [true] } })
+      const { error, trace } = yield* hostWith({
+        configuration: isolated({
+          contentRoot: dir,
+          env: { SUPPRESSSTATUSMESSAGES__A: "maybe" },
+          args: ["--startupTimeoutSeconds:0=5"]
+        })
+      })
+      expect(issuesOf(error).map((issue) => [issue.key, issue.message, issue.source?._tag])).toEqual([
+        ["shutdownTimeoutSeconds", "Expected a value, found a section (shutdownTimeoutSeconds:Value is set)", "File"],
+        ["startupTimeoutSeconds", "Expected a value, found a section (startupTimeoutSeconds:0 is set)", "CommandLine"],
+        ["servicesStopConcurrently", "Expected a value, found a section (servicesStopConcurrently:0 is set)", "File"],
+        ["suppressStatusMessages", "Expected a value, found a section (SUPPRESSSTATUSMESSAGES:A is set)", "Env"]
+      ])
+      expect(trace).toEqual([])
+    }))
+
   it.scoped("a timeout longer than a timer can wait (2^31 - 1 ms) is refused, from configuration and from code", () =>
     Effect.gen(function*() {
       // 30 days: Node ends a longer timer at once (the watchdog fired on the first signal),

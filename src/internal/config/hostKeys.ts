@@ -13,6 +13,15 @@ import * as Logger from "./logger.js"
 /** `suppressStatusMessages=true` hides .NET's status lines; the runner applies it. */
 export const suppressStatusMessages = "suppressStatusMessages"
 
+/** The host's keys that hold one value each (a section there is a mistake, reported as such). */
+export const valueKeys: ReadonlyArray<string> = [
+  Environment.configKeys.environment,
+  Environment.configKeys.applicationName,
+  Environment.configKeys.contentRoot,
+  ...Object.values(HostOptions.configKeys),
+  suppressStatusMessages
+]
+
 /** Top-level keys read by the host (any case). */
 const topLevel: ReadonlyArray<string> = [
   Environment.configKeys.environment,

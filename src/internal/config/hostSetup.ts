@@ -97,10 +97,13 @@ const readHostKeys = (options: SetupOptions) =>
     Effect.either(Options.resolve(options)),
     Effect.either(Environment.resolve(options.environment)),
     Effect.either(HostLogger.settings),
-    Effect.either(Read.unlessUnset([[suppressStatusMessagesKey]], Config.option(Config.boolean(suppressStatusMessagesKey)), Option.none()))
-  ]).pipe(Effect.map((results) => {
+    Effect.either(Read.unlessUnset([[suppressStatusMessagesKey]], Config.option(Config.boolean(suppressStatusMessagesKey)), Option.none())),
+    Read.sectionsForValues(HostKeys.valueKeys.map((key) => [key]))
+  ]).pipe(Effect.map(([hostOptions, environment, logging, suppress, sections]) => {
+    const results = [hostOptions, environment, logging, suppress] as const
     const all: ReadonlyArray<Either.Either<unknown, ConfigurationError>> = results
-    return { results, errors: all.flatMap((result) => Option.toArray(Either.getLeft(result))) }
+    const errors = all.flatMap((result) => Option.toArray(Either.getLeft(result)))
+    return { results, errors: sections.length > 0 ? [...errors, new ConfigurationError({ issues: sections })] : errors }
   }))
 
 /**

@@ -182,3 +182,33 @@ export const unlessUnset = <A>(
   whenUnset: A
 ): Effect.Effect<A, ConfigurationError> =>
   fromStore(config, (look) => (paths.every((path) => !look.has(path)) ? whenUnset : undefined))
+
+/**
+ * The keys among `paths` that are set only as sections (`shutdownTimeoutSeconds:Value=2`,
+ * `SHUTDOWNTIMEOUTSECONDS__0=2`, `{ "shutdownTimeoutSeconds": [2] }`): `Config.string` reads such
+ * a key as missing, so the value meant for it was ignored without a word. One issue per key,
+ * naming the first key set below it and that key's source. Only for effect-host's provider.
+ */
+export const sectionsForValues = (paths: ReadonlyArray<Key.Path>): Effect.Effect<ReadonlyArray<Issue>> =>
+  Effect.configProviderWith((provider) => {
+    const store = configurationOf(provider)?.store
+    if (store === undefined) return Effect.succeed([])
+    const issues: Array<Issue> = []
+    for (const path of paths) {
+      if (store.get(path) !== undefined || store.children(path).length === 0) continue
+      // Down to the first key that has a value, for its name and source.
+      let below: Key.Path = path
+      let entry: Entry | undefined
+      for (let child = store.children(below)[0]; child !== undefined; child = store.children(below)[0]) {
+        below = [...below, child]
+        entry = store.get(below)
+        if (entry !== undefined) break
+      }
+      issues.push({
+        key: Key.display(path),
+        message: `Expected a value, found a section (${Key.display(entry?.path ?? below)} is set)`,
+        source: entry?.source
+      })
+    }
+    return Effect.succeed(issues)
+  })
