@@ -187,7 +187,7 @@ describe("shutdownTimeout", () => {
         yield* host.lifetime.stopped
         const line = logs.lines.find((l) => l.level === "ERROR" && l.message.includes("deadline"))
         expect(line?.message).toContain("still stopping: B")
-        // A never got to its stop hook; C stopped ("Hosted service C stopped" was logged) but its
+        // A never got to its stop hook; C stopped (its stop hook ran to the end) but its
         // `stopped` hook did not run: it must not be called "never stopped".
         expect(line?.message).toContain("never stopped: A;")
         expect(line?.message).toContain("stopped hooks not run: C")

@@ -313,12 +313,13 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
           // Without a tracer there is no span to annotate: no step for it.
           const withOutcome = (log: Effect.Effect<void>) =>
             Effect.as(tracing ? Effect.zipRight(annotate("effect_host.outcome", outcome), log) : log, exit)
+          // Debug, as .NET's host logs its own progress: one Information line per service on
+          // every deploy is noise in production logs (and a tenth of a SIGTERM → exit); the
+          // status messages say that the application started and is stopping, a failure is an
+          // error, and a hook still running at the deadline is named in its report.
           if (Exit.isSuccess(exit)) {
-            return withOutcome(
-              phase === "start" || phase === "stop"
-                ? logAbove(LogLevel.Info, `Hosted service ${service.name} ${phase === "start" ? "started" : "stopped"} in ${elapsed}ms`)
-                : logAbove(LogLevel.Debug, `Hosted service ${service.name} ${phase} done in ${elapsed}ms`)
-            )
+            const done = phase === "start" ? "started" : phase === "stop" ? "stopped" : `${phase} done`
+            return withOutcome(logAbove(LogLevel.Debug, `Hosted service ${service.name} ${done} in ${elapsed}ms`))
           }
           // Only reached when the hook itself ended badly: when the host interrupts a hook (stop
           // during start, deadline) the interruption unwinds this fiber before this line.

@@ -343,6 +343,23 @@ describe("in a host", () => {
     }).pipe(Effect.provide(hostOver(dir)), withDefaultLogger, Effect.withConsole(captured.console))
   })
 
+  it.effect("at the default level the host logs no line per service; its progress is Debug, per service's category too", () => {
+    const captured = captureConsole()
+    const services = ["Db", "Cache"].map((name) => HostedService.make(name, { start: Effect.void, stop: Effect.void }))
+    const run = (values: Record<string, unknown>) =>
+      Effect.scoped(Layer.build(Host.make(services, { configuration: isolated({ contentRoot: contentRoot(), values }) })))
+    return Effect.gen(function*() {
+      yield* run({})
+      expect(messages(captured.stdout)).toEqual([])
+      yield* run({ Logging: { LogLevel: { Db: "Debug" } } })
+      const lines = captured.stdout.map((line) => JSON.parse(line) as { message: string; logLevel: string })
+      expect(lines).toEqual([
+        expect.objectContaining({ message: expect.stringMatching(/^Hosted service Db started in \d+ms$/), logLevel: "DEBUG" }),
+        expect.objectContaining({ message: expect.stringMatching(/^Hosted service Db stopped in \d+ms$/), logLevel: "DEBUG" })
+      ])
+    }).pipe(withDefaultLogger, Effect.withConsole(captured.console))
+  })
+
   it.effect("the host's own lines follow the level too: none below it at start, every one after a reload lowers it", () => {
     const dir = contentRoot({ "appsettings.json": { Logging: { LogLevel: { Default: "Warning" } } } })
     const captured = captureConsole()
