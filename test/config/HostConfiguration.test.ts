@@ -84,12 +84,18 @@ describe("key syntax", () => {
 
   it.effect("`--` ends the options; positionals are ignored; a switch without a value is an error only when read", () =>
     Effect.gen(function*() {
-      const options = { args: ["serve", "--Verbose", "--Port", "80", "--Empty=", "--", "--After=1"] }
+      // `Bare=1`, `/Slash=1`, `-s 1`: forms .NET's command line also reads, left to the program here.
+      const positionals = ["serve", "Bare=1", "/Slash=1", "/data/in.csv", "-s", "1"]
+      const options = { args: [...positionals, "--Verbose", "--Port", "80", "--Empty=", "--", "--After=1"] }
       const values = yield* withConfig(
         options,
-        Effect.all([Config.number("Port"), Config.string("Empty"), Config.option(readString("After")), Config.option(readString("serve"))])
+        Effect.all([
+          Config.number("Port"),
+          Config.string("Empty"),
+          ...["After", "serve", "Bare", "Slash", "data:in.csv", "s"].map((key) => Config.option(readString(key)))
+        ])
       )
-      expect(values).toEqual([80, "", Option.none(), Option.none()])
+      expect(values).toEqual([80, "", Option.none(), Option.none(), Option.none(), Option.none(), Option.none(), Option.none()])
       // `--Verbose` (followed by another switch) has no value: it used to read as "true".
       const error = yield* withConfig(options, Effect.flip(Config.boolean("Verbose")))
       expect(error.message).toContain("--Verbose=<value>")
