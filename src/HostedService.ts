@@ -58,6 +58,11 @@ export type OnlyHooks<H> = string extends keyof H ? unknown : { readonly [K in E
 /**
  * A hosted service from lifecycle hooks.
  *
+ * A hook may use a `Scope` (`Effect.addFinalizer`, `acquireRelease`, `forkScoped`): the host
+ * gives it one, and what a hook adds to it is released after the service's stop phases (when
+ * the host's scope closes; standalone, when the layer's does). A resource the service holds from
+ * its start to its stop is clearer as `HostedService.scoped`.
+ *
  * @since 0.1.0
  * @category constructors
  * @example
@@ -76,7 +81,7 @@ export const make = <const H extends Hooks<unknown, unknown>>(
   // `H` is inferred, so TypeScript would not check the literal for unknown properties: a
   // misspelt hook next to a real one (`{ start, stpo }`) would compile and never run.
   hooks: H & OnlyHooks<H>
-): HostedService<never, HooksContext<H>> =>
+): HostedService<never, Exclude<HooksContext<H>, Scope.Scope>> =>
   // The constraint widens each hook's requirements to `unknown`; together they are `HooksContext<H>`.
   internal.make(name, hooks as internal.UserHooks<HooksContext<H>>)
 

@@ -127,6 +127,18 @@ describe("HostedService.make: a hook's Scope", () => {
       yield* Effect.scoped(Layer.build(Host.make([Holder], { logger: false })))
       expect(rec.log).toStrictEqual(["stop", "released"])
     }))
+
+  it.effect("standalone (the layer built outside a host) too: released after the stop hook, not before", () =>
+    Effect.gen(function*() {
+      const rec = new Recorder()
+      const Holder = HostedService.make("Holder", {
+        start: Effect.acquireRelease(rec.record("acquired"), () => rec.record("released")),
+        stop: rec.record("stop")
+      })
+      // No Scope to provide: the service's type needs none.
+      yield* Effect.scoped(Layer.build(Holder))
+      expect(rec.log).toStrictEqual(["acquired", "stop", "released"])
+    }))
 })
 
 describe("HostedService.make: registered once per host", () => {

@@ -8,6 +8,7 @@
  */
 import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
 import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -36,9 +37,12 @@ export const register = <E, R>(
       host.value.register(definition(name, yield* makeHooks(host.value), key))
       return
     }
-    // Standalone: the layer's acquire is the start, its release the stop.
+    // Standalone: the layer's acquire is the start, its release the stop. The hooks' Scope is
+    // released after the stop, as a host's is: a scope of its own, closed after `engine.stop`
+    // (the layer's finalizers run last-added first).
+    const hooksScope = yield* Scope.fork(yield* Effect.scope, ExecutionStrategy.sequential)
     const engine = yield* Engine.make(HostOptions.defaults)
-    engine.hostContext.register(definition(name, yield* makeHooks(engine.hostContext), key))
+    engine.hostContext.register(definition(name, yield* Effect.provideService(makeHooks(engine.hostContext), Scope.Scope, hooksScope), key))
     yield* Effect.addFinalizer(() => engine.stop)
     yield* Effect.orDie(engine.start)
   }))
@@ -68,13 +72,13 @@ export const directRegistration = (layer: unknown): ((context: Context.Context<n
   isDirect(layer) ? layer[DirectTypeId] : undefined
 
 /** A hosted-service layer whose registration is `registration(context)` (the layer's context). */
-const direct = <R>(name: string, registration: (context: Context.Context<R>) => Registration): Layer.Layer<never, never, R> => {
+const direct = <R>(name: string, registration: (context: Context.Context<R>) => Registration): Layer.Layer<never, never, Exclude<R, Scope.Scope>> => {
   // The key: one per layer value, shared by both ways of registering it.
   const key = {}
   const layer = register(name, () => Effect.map(Effect.context<R>(), registration), key)
   // The host's context is untyped here; `Host.make`'s types made sure it holds `R`.
   const toDefinition = (context: Context.Context<never>) => definition(name, registration(context as Context.Context<R>), key)
-  return Object.create(layer, { [DirectTypeId]: { value: toDefinition } }) as Layer.Layer<never, never, R>
+  return Object.create(layer, { [DirectTypeId]: { value: toDefinition } }) as typeof layer
 }
 
 const phases = ["starting", "start", "started", "stopping", "stop", "stopped"] as const
@@ -83,7 +87,7 @@ const phases = ["starting", "start", "started", "stopping", "stop", "stopped"] a
 export type UserHooks<R> = { readonly [P in (typeof phases)[number]]?: Effect.Effect<unknown, unknown, R> | undefined }
 
 /** `HostedService.make`: each hook gets what the service's layer was built with. */
-export const make = <R>(name: string, hooks: UserHooks<R>): Layer.Layer<never, never, R> => {
+export const make = <R>(name: string, hooks: UserHooks<R>): Layer.Layer<never, never, Exclude<R, Scope.Scope>> => {
   const registered: { -readonly [P in keyof Hooks]: Hooks[P] } = {}
   for (const phase of phases) {
     const hook = hooks[phase]
