@@ -23,7 +23,15 @@ export const ExitCode: {
 } = exitCodes
 
 /**
+ * A code `NodeHost.runMain` ends the process with of its own: 0, 1, 78, 124, or 128 + the number
+ * of SIGINT, SIGQUIT or SIGTERM (`signalBase` itself is not one). A `process.exitCode` the
+ * program set is kept on a graceful stop, and may be any number.
+ *
  * @since 0.1.0
  * @category models
  */
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
+export type ExitCode =
+  | Exclude<(typeof ExitCode)[keyof typeof ExitCode], (typeof ExitCode)["signalBase"]>
+  | 130
+  | 131
+  | 143

@@ -99,8 +99,9 @@ export interface Options {
    * `SqlClient` layer of your own. Default: the SQLite file.
    */
   readonly sql?:
-    | { readonly url: string | Redacted.Redacted }
-    | { readonly filename: string }
+    // One or the other: `filename?: never` makes a literal with both an error, not a silent pick.
+    | { readonly url: string | Redacted.Redacted; readonly filename?: never }
+    | { readonly filename: string; readonly url?: never }
     | Layer.Layer<SqlClient.SqlClient, unknown>
     | undefined
   /**
@@ -184,7 +185,7 @@ export interface Service {
   readonly currentState: Effect.Effect<MemberState>
   readonly status: Effect.Effect<Status>
   /** What {@link workload} does: registers a layer to build when the member joins. */
-  readonly addWorkload: (workload: Workload) => Effect.Effect<void, unknown>
+  readonly addWorkload: (workload: Workload) => Effect.Effect<void, WorkloadError>
 }
 
 /**
@@ -366,6 +367,21 @@ export const ClusterDriverMissingError: typeof errors.ClusterDriverMissingError 
  * @category errors
  */
 export type ClusterDriverMissingError = errors.ClusterDriverMissingError
+
+/**
+ * A workload's layer failed to build: when the member joined, or at once when it was added after
+ * the join. `workload` names it, `error` is what its layer failed with.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export const WorkloadError: typeof errors.WorkloadError = errors.WorkloadError
+
+/**
+ * @since 0.2.0
+ * @category errors
+ */
+export type WorkloadError = errors.WorkloadError
 
 /**
  * The cluster is not running on this process (not joined and will not, or left).

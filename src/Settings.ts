@@ -74,9 +74,10 @@ export const section: <A, I, R>(name: string, schema: Schema.Schema<A, I, R>) =>
  * @since 0.1.0
  * @category layers
  */
-export const layer: <Id, A, I, R>(
-  tag: Context.Tag<Id, A>,
+export const layer: <Id, S, A extends S, I, R>(
+  tag: Context.Tag<Id, S>,
   name: string,
+  // `A extends S`: a schema that decodes more than the service declares (an extra field) fits.
   schema: Schema.Schema<A, I, R>
 ) => Layer.Layer<Id, ConfigurationError, R> = internal.layer
 

@@ -227,8 +227,9 @@ export const resolve = (
       if (role === "test") return { kind: "memory" }
       const sql = options.sql
       if (sql !== undefined) {
-        if ("url" in sql) return { kind: "postgres", url: typeof sql.url === "string" ? Redacted.make(sql.url) : sql.url }
-        if ("filename" in sql) {
+        // By value, not by key: `{ filename, url: undefined }` (which the types allow) is SQLite.
+        if ("url" in sql && sql.url !== undefined) return { kind: "postgres", url: typeof sql.url === "string" ? Redacted.make(sql.url) : sql.url }
+        if ("filename" in sql && sql.filename !== undefined) {
           return {
             kind: "sqlite",
             filename: path.resolve(context.contentRoot, sql.filename),

@@ -100,3 +100,11 @@ export class DurableTaskEnqueueError extends Data.TaggedError("DurableTaskEnqueu
     return `durable task queue ${this.queue}: task "${this.key}" was not persisted: ${why}: ${firstLine(this.cause)}`
   }
 }
+
+/** A workload's layer failed to build when the member joined (or at once, after the join). */
+export class WorkloadError extends Data.TaggedError("WorkloadError")<{ readonly workload: string; readonly error: unknown }> {
+  override get message() {
+    const detail = this.error instanceof Error ? this.error.message : String(this.error)
+    return `cluster workload ${this.workload} failed to start: ${detail}`
+  }
+}

@@ -48,7 +48,7 @@ import { register } from "../hostedService.js"
 import * as HealthInternal from "../http/health.js"
 import { HostEnvironmentTag } from "../tags.js"
 import * as ClusterConfig from "./config.js"
-import { ClusterJoinError, ClusterMembershipError, ClusterNotRunningError, type MemberState } from "./errors.js"
+import { ClusterJoinError, ClusterMembershipError, ClusterNotRunningError, type MemberState, WorkloadError } from "./errors.js"
 import { isRetryable } from "./retry.js"
 import * as Runner from "./runner.js"
 
@@ -119,7 +119,7 @@ class Member implements Service {
     })
   })
 
-  readonly addWorkload = (workload: Workload): Effect.Effect<void, unknown> =>
+  readonly addWorkload = (workload: Workload): Effect.Effect<void, WorkloadError> =>
     Effect.suspend(() => {
       const built = this.built
       const scope = this.scope
@@ -140,13 +140,6 @@ const buildWorkload = (workload: Workload, built: Runner.Built, scope: Scope.Sco
     Effect.mapErrorCause((cause) => Cause.map(cause, (error) => new WorkloadError({ workload: workload.name, error })))
   )
 
-/** A workload's layer failed to build when the member joined. */
-class WorkloadError extends Data.TaggedError("WorkloadError")<{ readonly workload: string; readonly error: unknown }> {
-  override get message() {
-    const detail = this.error instanceof Error ? this.error.message : String(this.error)
-    return `cluster workload ${this.workload} failed to start: ${detail}`
-  }
-}
 
 /** The runner did not show up in the runner table in time. */
 class RegistrationError extends Data.TaggedError("RegistrationError")<{ readonly address: string; readonly within: Duration.Duration }> {

@@ -65,8 +65,8 @@ export const section = <A, I, R>(name: string, schema: Schema.Schema<A, I, R>): 
   }).pipe(withSpanWhenTracing("Settings.section", { attributes: { "settings.section": name }, captureStackTrace: false }))
 }
 
-export const layer = <Id, A, I, R>(
-  tag: Context.Tag<Id, A>,
+export const layer = <Id, S, A extends S, I, R>(
+  tag: Context.Tag<Id, S>,
   name: string,
   schema: Schema.Schema<A, I, R>
 ): Layer.Layer<Id, ConfigurationError, R> => Layer.effect(tag, section(name, schema))
