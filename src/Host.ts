@@ -207,7 +207,7 @@ export const make = <const S extends Services>(
  * @example
  * ```ts
  * import { Host, HostedService } from "effect-host"
- * import { NodeRuntime } from "@effect/platform-node"
+ * import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
  * import { Context, Effect, Layer } from "effect"
  *
  * class Cache extends Context.Tag("app/Cache")<Cache, { readonly get: Effect.Effect<string> }>() {}

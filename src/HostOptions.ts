@@ -27,7 +27,9 @@ export type BackgroundServiceExceptionBehavior = "StopHost" | "Ignore"
  */
 export interface HostOptions {
   /**
-   * One budget for the whole stop (all phases, all services). Default 30 seconds; finite, >= 0,
+   * One budget for the whole stop (all phases, all services), an Effect `DurationInput`: a bare
+   * number is milliseconds (`"30 seconds"`, `Duration.seconds(30)`; the configuration key
+   * `shutdownTimeoutSeconds` counts seconds). Default 30 seconds; finite, >= 0,
    * at most 2^31 - 1 ms (24.8 days, the longest timer Node.js has).
    * Zero (as in .NET) lets hooks that finish without waiting complete and cuts the first one
    * that waits; a deadline reached after the work ended is no deadline. Zero is timed by the

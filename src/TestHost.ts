@@ -1,6 +1,6 @@
 /**
  * `TestHost`: runs an application in a test's scope (under `TestClock` with `@effect/vitest`'s
- * `it.effect`), records every lifecycle event in order, and lets the test advance time, request a
+ * `it.scoped`, which provides the test's `Scope`), records every lifecycle event in order, and lets the test advance time, request a
  * stop, inject a failure and read the final `Exit`.
  *
  * @since 0.1.0
