@@ -1,10 +1,18 @@
 // The last step of `npm run build`: tsc has compiled src/ to dist/ (JS, declarations, maps); this
-// bundles each public entry's JavaScript with the modules it imports into dist/<entry>.js, the
-// modules shared by several entries into dist/internal/chunk-*.js, and removes the per-module JS.
-// Why: Node loads an ES module graph file by file (resolve, read, compile, link), and the 50
-// modules behind `effect-host` cost ~40 ms of start-up against ~17 ms for the same code bundled
-// (bench/sigterm.ts, spawn→ready). effect, @effect/* and every other package stay imports, so an
-// app shares its copy of effect with effect-host, and the optional integrations stay optional.
+// bundles the JavaScript and removes the per-module JS. Why: Node loads an ES module graph file by
+// file (resolve, read, compile, link), and the 50 modules behind `effect-host` cost ~40 ms of
+// start-up against ~17 ms for the same code bundled (bench/sigterm.ts, spawn→ready).
+//
+// - The core, every module `effect-host` and `effect-host/node` reach, is one file:
+//   dist/internal/core.js. dist/index.js and dist/node.js only re-export their names from it.
+//   One file rather than the chunks a split build makes for them (eight, by which entries share
+//   each module): importing both went from ~47 to ~39 ms (median of 30 fresh processes,
+//   `import()` after effect itself, on a loaded 2-core machine).
+// - `effect-host/testing`, `/http` and `/cluster` are bundled together, split into chunks among
+//   themselves; a core module they import is a module of re-exports from core.js, so there is
+//   one copy of each core module (one Tag, one class) whichever entries an app loads.
+// - effect, @effect/* and every other package stay imports, so an app shares its copy of effect
+//   with effect-host, and the optional integrations stay optional.
 // The declarations (and their maps) stay per module, as tsc wrote them; the bundles' source maps
 // chain through tsc's to src/.
 import { build } from "esbuild"
@@ -14,31 +22,115 @@ import * as path from "node:path"
 import process from "node:process"
 
 const dist = path.resolve(process.argv[2] ?? "dist")
-const entries = ["index", "node", "testing", "http", "cluster"].map((name) => path.join(dist, `${name}.js`))
-
-const result = await build({
-  entryPoints: entries,
-  outdir: dist,
-  allowOverwrite: true,
+const coreEntries = ["index", "node"]
+const otherEntries = ["testing", "http", "cluster"]
+const entryFile = (name) => path.join(dist, `${name}.js`)
+const coreFile = path.join(dist, "internal", "core.js")
+// Not `keepNames`: it wraps every function in a call that sets its name, which costs about 1 ms
+// of start-up and hides the names from stack traces and profiles (they read the name inferred
+// from the source); the check below makes sure no class was renamed.
+const common = {
   bundle: true,
-  splitting: true,
   format: "esm",
   platform: "node",
   target: "node20",
   packages: "external",
-  // Not `keepNames`: it wraps every function in a call that sets its name, which costs about 1 ms
-  // of start-up and hides the names from stack traces and profiles (they read the name inferred
-  // from the source); the check below makes sure no class was renamed.
   keepNames: false,
+  logLevel: "warning"
+}
+
+/** The modules (absolute paths) `entries` reach, and each module's direct imports among them. */
+const graph = async (entries) => {
+  const { metafile } = await build({ ...common, entryPoints: entries, write: false, outdir: dist, splitting: true, metafile: true })
+  const modules = new Map()
+  for (const [input, { imports }] of Object.entries(metafile.inputs)) {
+    modules.set(path.resolve(input), imports.filter((i) => !i.external).map((i) => path.resolve(i.path)))
+  }
+  return modules
+}
+
+/** The names a module exports, as esbuild reads them. */
+const exportsOf = async (file) => {
+  const { metafile } = await build({ ...common, bundle: false, entryPoints: [file], write: false, outdir: path.join(dist, "exports"), metafile: true })
+  return Object.values(metafile.outputs).flatMap((output) => output.exports)
+}
+
+const core = await graph(coreEntries.map(entryFile))
+const others = await graph(otherEntries.map(entryFile))
+// The core modules the other entries import: each one's names are exported from core.js under
+// a name of their own (`m3$HostContext`), for the other entries' modules of re-exports.
+const bridged = new Set()
+for (const [file, imports] of others) {
+  if (core.has(file)) continue
+  for (const imported of imports) if (core.has(imported)) bridged.add(imported)
+}
+const exported = new Map()
+for (const file of [...coreEntries.map(entryFile), ...bridged]) {
+  const prefix = `m${exported.size}$`
+  exported.set(file, { prefix, names: await exportsOf(file) })
+}
+const relative = (from, to) => {
+  const text = path.relative(path.dirname(from), to).split(path.sep).join("/")
+  return text.startsWith(".") ? text : `./${text}`
+}
+const coreSource = [...exported].map(([file, { prefix, names }]) =>
+  `export { ${names.map((name) => `${name} as ${prefix}${name}`).join(", ")} } from "${relative(coreFile, file)}";`
+).join("\n")
+
+const coreResult = await build({
+  ...common,
+  stdin: { contents: coreSource, resolveDir: path.dirname(coreFile), sourcefile: "core-entry.js", loader: "js" },
+  outfile: coreFile,
+  sourcemap: true,
+  sourcesContent: false,
+  metafile: true
+})
+const reexports = (file, from) => {
+  const { prefix, names } = exported.get(file)
+  return `export { ${names.map((name) => `${prefix}${name} as ${name}`).join(", ")} } from "${from}";\n`
+}
+// Written after the core's build, which read them.
+for (const name of coreEntries) {
+  fs.writeFileSync(entryFile(name), `// effect-host's core is one module (see scripts/bundle.mjs).\n${reexports(entryFile(name), "./internal/core.js")}`)
+}
+
+const coreSpecifier = "effect-host:core"
+const othersResult = await build({
+  ...common,
+  entryPoints: otherEntries.map(entryFile),
+  outdir: dist,
+  allowOverwrite: true,
+  splitting: true,
   sourcemap: true,
   sourcesContent: false,
   chunkNames: "internal/chunk-[hash]",
   metafile: true,
-  logLevel: "warning"
+  external: [coreSpecifier],
+  plugins: [{
+    name: "core-from-core.js",
+    setup(b) {
+      b.onResolve({ filter: /^\./ }, (args) => {
+        const file = path.resolve(args.resolveDir, args.path)
+        if (!bridged.has(file)) return undefined
+        return { path: file, namespace: "core" }
+      })
+      b.onLoad({ filter: /.*/, namespace: "core" }, (args) => ({ contents: reexports(args.path, coreSpecifier), loader: "js" }))
+    }
+  }]
 })
+const metafiles = [coreResult.metafile, othersResult.metafile]
 
-/** The bundled JavaScript files (absolute paths). */
-const outputs = Object.keys(result.metafile.outputs).filter((file) => file.endsWith(".js")).map((file) => path.resolve(file))
+/** The bundled JavaScript files (absolute paths), with their maps. */
+const bundled = metafiles.flatMap((metafile) => Object.keys(metafile.outputs)).map((file) => path.resolve(file))
+const outputs = bundled.filter((file) => file.endsWith(".js"))
+
+// The other entries' modules of re-exports name core.js by a specifier of their own (so that
+// esbuild leaves it an import); it becomes the path from each output file.
+for (const file of outputs) {
+  const text = fs.readFileSync(file, "utf8")
+  const rewritten = text.replaceAll(`"${coreSpecifier}"`, JSON.stringify(relative(file, coreFile)))
+  if (rewritten !== text) fs.writeFileSync(file, rewritten)
+}
 
 // A class is named after the variable esbuild assigns it to; a name it had to change to avoid a
 // clash (`HostError2`) would show in errors and logs, so that fails the build.
@@ -64,42 +156,7 @@ if (renamed.length > 0) {
   process.exit(1)
 }
 
-// Node resolves a bare specifier once per importing module: the chunks import effect's modules
-// ~160 times between them (each resolution a walk through effect's package.json exports, ~50 µs
-// cold). The core entries' imports of `effect/*` therefore go through one module of native
-// re-exports (`export * as Effect from "effect/Effect"`), so each is resolved once: importing the
-// core went from ~38 to ~25 ms (median of 30 fresh processes, `import()` after effect itself). The
-// namespaces are then held in module constants, as `import * as` holds them: no getters (a
-// bundler's re-export costs ~15% at run time) and no imported-binding checks per access. Only what
-// index and node use is in it: the other entries import the rest of effect directly, so importing
-// the core loads no effect module it does not use.
-const namespaceImport = /^import \* as (\w+) from "(effect\/(\w+))";$/gm
-const coreEffectModules = new Set()
-const reach = (file, seen = new Set()) => {
-  if (seen.has(file)) return
-  seen.add(file)
-  const text = fs.readFileSync(file, "utf8")
-  for (const match of text.matchAll(/^(?:import|export)\b[^;]*?from "(\.[^"]+)";$/gm)) reach(path.resolve(path.dirname(file), match[1]), seen)
-  for (const match of text.matchAll(namespaceImport)) coreEffectModules.add(match[3])
-}
-for (const entry of ["index", "node"]) reach(path.join(dist, `${entry}.js`))
-const effectModule = path.join(dist, "internal", "effect.js")
-fs.writeFileSync(
-  effectModule,
-  "// effect's modules used by effect-host's core, resolved once (see scripts/bundle.mjs).\n" +
-    [...coreEffectModules].sort().map((name) => `export * as ${name} from "effect/${name}";\n`).join("")
-)
-for (const file of outputs) {
-  const text = fs.readFileSync(file, "utf8")
-  let from = path.relative(path.dirname(file), effectModule).split(path.sep).join("/")
-  if (!from.startsWith(".")) from = `./${from}`
-  // One line for one line: the source map's lines stay where they were.
-  const rewritten = text.replace(namespaceImport, (line, local, _specifier, name) =>
-    coreEffectModules.has(name) ? `import { ${name} as ${local}$ } from "${from}"; const ${local} = ${local}$;` : line)
-  if (rewritten !== text) fs.writeFileSync(file, rewritten)
-}
-
-const written = new Set([...Object.keys(result.metafile.outputs).map((file) => path.resolve(file)), effectModule])
+const written = new Set([...bundled, ...coreEntries.map(entryFile)])
 let removed = 0
 const prune = (dir) => {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -112,4 +169,7 @@ const prune = (dir) => {
   }
 }
 prune(dist)
-console.error(`bundled ${entries.length} entries into ${(written.size - 1) / 2} files and effect's modules into one (${removed} per-module files removed)`)
+console.error(
+  `bundled the core (${core.size} modules) into one file, ${otherEntries.length} more entries into ${outputs.length - 1}, ` +
+    `${bridged.size} core modules re-exported to them (${removed} per-module files removed)`
+)
