@@ -195,6 +195,9 @@ describe("a value the format cannot write never fails what logged it", () => {
         expect(text).toContain("Hosted service Orders failed in start")
         expect(text).toContain("OrderError")
         expect(text).toMatch(/orderId\\?":\\?"5/)
+        // Written once, whole: the pretty logger's console group is closed again.
+        expect(text.match(/Hosted service Orders failed in start/g)).toHaveLength(1)
+        expect(out.openGroups()).toBe(0)
       }))
   }
 })

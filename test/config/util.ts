@@ -38,12 +38,15 @@ export interface Captured {
   readonly stdout: Array<string>
   readonly stderr: Array<string>
   readonly console: Console.Console
+  /** Console groups opened and not closed (the pretty logger opens one per line). */
+  readonly openGroups: () => number
 }
 
 /** A `Console` whose `unsafe` methods record lines instead of printing them. */
 export const captureConsole = (): Captured => {
   const stdout: Array<string> = []
   const stderr: Array<string> = []
+  let groups = 0
   const real = Context.get(DefaultServices.liveServices, Console.Console)
   const unsafe: Console.UnsafeConsole = {
     ...real.unsafe,
@@ -52,8 +55,8 @@ export const captureConsole = (): Captured => {
     debug: (...args: ReadonlyArray<unknown>) => void stdout.push(format(...args)),
     error: (...args: ReadonlyArray<unknown>) => void stderr.push(format(...args)),
     warn: (...args: ReadonlyArray<unknown>) => void stderr.push(format(...args)),
-    group: () => {},
-    groupEnd: () => {}
+    group: () => void groups++,
+    groupEnd: () => void groups--
   }
-  return { stdout, stderr, console: { ...real, unsafe } }
+  return { stdout, stderr, console: { ...real, unsafe }, openGroups: () => groups }
 }

@@ -6,6 +6,7 @@
  *
  * @internal
  */
+import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
 import type * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
@@ -29,6 +30,7 @@ import * as Live from "./live.js"
 import { configurationOf } from "./provider.js"
 import * as Read from "./read.js"
 import { neverThrows } from "../safeLogger.js"
+import { writableCause } from "../writable.js"
 import { withSpanWhenTracing } from "../tracing.js"
 
 export const defaults: Settings = { output: "split", minimumLevel: LogLevel.Info, categories: new Map() }
@@ -189,6 +191,24 @@ const useColors = (stderr: boolean): boolean => {
 export const formatFor = (settings: Settings, environment: { readonly isDevelopment: boolean }): Format =>
   settings.format ?? (environment.isDevelopment ? "pretty" : "json")
 
+/**
+ * The pretty logger writes its first line and opens a console group before it renders the cause:
+ * a cause it cannot render (a plain object holding a BigInt) threw with the group open, the
+ * retry (`neverThrows`) wrote the first line again and every later line of the process was
+ * indented. So a cause is made writable before the logger sees it, when it must be.
+ */
+const renderableCause = (logger: Logger.Logger<unknown, void>): Logger.Logger<unknown, void> =>
+  Logger.make((options) => {
+    if (Cause.isEmpty(options.cause)) return logger.log(options)
+    let renders = true
+    try {
+      Cause.pretty(options.cause, { renderErrorCause: true })
+    } catch {
+      renders = false
+    }
+    logger.log(renders ? options : { ...options, cause: writableCause(options.cause) })
+  })
+
 export const make = (
   settings: Settings,
   environment: { readonly isDevelopment: boolean } = { isDevelopment: false }
@@ -196,7 +216,7 @@ export const make = (
   const format = formatFor(settings, environment)
   const sink = (stderr: boolean): Logger.Logger<unknown, void> =>
     format === "pretty"
-      ? Logger.prettyLogger({ stderr, colors: useColors(stderr), mode: "tty" })
+      ? renderableCause(Logger.prettyLogger({ stderr, colors: useColors(stderr), mode: "tty" }))
       : (stderr ? Logger.withConsoleError : Logger.withConsoleLog)(format === "json" ? Logger.jsonLogger : Logger.logfmtLogger)
   const toStdout = sink(false)
   const toStderr = sink(true)
