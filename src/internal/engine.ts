@@ -318,7 +318,7 @@ export const make = (options: HostOptions.Resolved): Effect.Effect<Engine> =>
           // status messages say that the application started and is stopping, a failure is an
           // error, and a hook still running at the deadline is named in its report.
           if (Exit.isSuccess(exit)) {
-            const done = phase === "start" ? "started" : phase === "stop" ? "stopped" : `${phase} done`
+            const done = phase === "start" ? "started" : phase === "stop" ? "stopped" : `${phase} hook done`
             return withOutcome(logAbove(LogLevel.Debug, `Hosted service ${service.name} ${done} in ${elapsed}ms`))
           }
           // Only reached when the hook itself ended badly: when the host interrupts a hook (stop

@@ -373,7 +373,7 @@ describe("in a host", () => {
       expect(messages(captured.stdout)).toEqual([
         expect.stringMatching(/^Configuration reloaded from .*appsettings\.json: 1 key changed: Logging:LogLevel:Default$/),
         "Stopping hosted services",
-        expect.stringMatching(/^Hosted service Worker stopping done in \d+ms$/),
+        expect.stringMatching(/^Hosted service Worker stopping hook done in \d+ms$/),
         expect.stringMatching(/^Hosted service Worker stopped in \d+ms$/)
       ])
     }).pipe(withDefaultLogger, Effect.withConsole(captured.console))
