@@ -91,6 +91,14 @@ describe("levels", () => {
       all
     ).pipe(Effect.map((out) => expect(messages(out.stderr)).toEqual(["plain warning", "worker debug", "db error"]))))
 
+  it.effect("a dotted category on the command line is that category: in a key with ':', a dot is no separator", () =>
+    logged(
+      { args: ["--Logging:LogLevel:effect-host.Lifetime=Warning", "--Logging.Output=stderr"] },
+      Effect.all([Effect.logInfo("status").pipe(Effect.annotateLogs("category", "effect-host.Lifetime")), Effect.logInfo("other")], {
+        discard: true
+      })
+    ).pipe(Effect.map((out) => expect(messages(out.stderr)).toEqual(["other"]))))
+
   it.effect(".NET and Effect level names are both accepted, any case", () =>
     Effect.forEach(
       [["information", "Info"], ["Critical", "Fatal"], ["TRACE", "Trace"], ["none", "None"], ["warn", "Warning"]] as const,

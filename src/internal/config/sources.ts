@@ -177,7 +177,8 @@ const envEntry = (name: string, value: string, prefix: string | undefined): Entr
 // ---------------------------------------------------------------------------------------------
 
 /**
- * `--Section:Key=value`, `--Section:Key value`, `--Section.Key=value`. A switch with no value
+ * `--Section:Key=value`, `--Section:Key value`, `--Section.Key=value` (dots separate only in a
+ * key without a colon, so a category such as `effect-host.Lifetime` can be named). A switch with no value
  * (`--environment` at the end, or followed by another switch or by `--`) is kept as
  * `valueless`: reading it is a configuration error naming the switch (.NET silently drops a
  * trailing switch, which would run `--environment` in Production; a flag the program handles
@@ -205,7 +206,9 @@ export const fromArgs = (args: ReadonlyArray<string>): Layer => {
         i++
       }
     }
-    const raw = keyText.split(/[:.]/)
+    // `:` is the separator; a key without one may use `.` instead (Effect's `Config` paths).
+    // In a key with `:`, a dot is part of a segment: `Logging:LogLevel:effect-host.Lifetime`.
+    const raw = keyText.split(keyText.includes(":") ? ":" : ".")
     if (raw.some((segment) => segment === "")) continue
     const source = Source.commandLine(`--${keyText}`)
     entries.push(
