@@ -284,6 +284,14 @@ describe("HostEnvironment from configuration", () => {
       expect([env.environmentName, env.isDevelopment, env.contentRootPath, env.applicationName, which]).toEqual(["Development", true, dir, "shop", "Development"])
     }))
 
+  it.scoped("a blank NODE_ENV (`NODE_ENV= node app.js`, a Dockerfile's `ENV NODE_ENV=`) is unset: Production, no error", () =>
+    Effect.gen(function*() {
+      for (const blank of ["", "  "]) {
+        const [env] = yield* run({ configuration: isolated({ contentRoot: contentRoot(files), env: { NODE_ENV: blank } }) })
+        expect(env.environmentName).toBe("Production")
+      }
+    }))
+
   it.scoped("the name fixed in code wins and selects its file", () =>
     Effect.gen(function*() {
       const dir = contentRoot(files)

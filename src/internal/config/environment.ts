@@ -107,9 +107,15 @@ export const codeIssues = (settings: Settings): ReadonlyArray<Issue> => {
 
 const optionalString = (key: string) => Config.option(Config.nonEmptyString(key))
 
+/**
+ * `NODE_ENV` is everyone's, not a key of the host's: a blank one (`NODE_ENV= node app.js`, an
+ * `ENV NODE_ENV=` in a Dockerfile) reads as unset, as npm and most tools read it.
+ */
+const blankIsUnset = (text: Option.Option<string>): Option.Option<string> => Option.filter(text, (value) => value.trim() !== "")
+
 export const config = Config.all({
   environment: optionalString(configKeys.environment),
-  nodeEnv: optionalString("NODE_ENV"),
+  nodeEnv: Config.map(Config.option(Config.string("NODE_ENV")), blankIsUnset),
   applicationName: optionalString(configKeys.applicationName),
   contentRoot: optionalString(configKeys.contentRoot)
 })
@@ -127,7 +133,7 @@ export const direct = (look: Read.StoreLook): Config.Config.Success<typeof confi
   }
   const values = {
     environment: text(configKeys.environment),
-    nodeEnv: text("NODE_ENV"),
+    nodeEnv: ((value) => value === undefined ? text("NODE_ENV") : blankIsUnset(value))(look.value(["NODE_ENV"])),
     applicationName: text(configKeys.applicationName),
     contentRoot: text(configKeys.contentRoot)
   }
