@@ -54,7 +54,8 @@ const publish = (engine: Engine.Engine, setup: HostSetup.Setup) =>
           Effect.locally(FiberRef.currentMinimumLogLevel, level),
           Effect.locally(FiberRef.currentLoggers, loggers)
         ),
-      logs: (at) => LogLevel.greaterThanEqual(at, level) && !belowFloor(loggers, at)
+      logs: (at) => LogLevel.greaterThanEqual(at, level) && !belowFloor(loggers, at),
+      lineFormat: setup.lineFormat
     }
     yield* Queue.offer(watch.value, host)
     return true

@@ -16,6 +16,7 @@ import * as Option from "effect/Option"
 import type * as Queue from "effect/Queue"
 import type { Options } from "../Host.js"
 import type { Environment } from "../HostEnvironment.js"
+import type { LineFormat } from "./config/hostSetup.js"
 import type { Handle } from "./engine.js"
 
 /** A running host as its watchers see it. */
@@ -34,6 +35,8 @@ export interface WatchedHost extends Handle {
    * and its logger's floor): a runner asks before building a line that is likely dropped.
    */
   readonly logs: (level: LogLevel.LogLevel) => boolean
+  /** The host logger's format and output now, for a line written without it; `undefined`: not the host's logger. */
+  readonly lineFormat: () => LineFormat | undefined
 }
 
 /** Where the hosts built under a watcher are offered. */

@@ -28,6 +28,22 @@ const start = (scenario: string, options: { nodeFlags?: ReadonlyArray<string>; e
 
 const lastLine = (text: string) => text.trimEnd().split("\n").at(-1) ?? ""
 
+/**
+ * The message of the last stderr line, which must be a JSON line as the host's logger writes in
+ * Production (the fixture's environment): an error of the runner's category.
+ */
+const lastMessage = (text: string): string => {
+  const line = lastLine(text)
+  let record: unknown
+  try {
+    record = JSON.parse(line)
+  } catch {
+    expect.fail(`the last line is not a JSON line: ${line}`)
+  }
+  expect(record).toMatchObject({ logLevel: "ERROR", annotations: { category: "effect-host.NodeHost" }, message: expect.any(String) })
+  return (record as { readonly message: string }).message
+}
+
 /** Sends SIGTERM once the app is blocked; resolves with the exit and the time from the signal. */
 const stopWhileBlocked = async (app: Watched) => {
   await app.waitFor(/^READY$/m)
@@ -44,8 +60,8 @@ describe.sequential("the watchdog thread", () => {
     expect(exit).toMatchObject({ code: 124, signal: null })
     expect(exit.elapsedMs).toBeGreaterThanOrEqual(deadlineMs - 50)
     expect(exit.elapsedMs).toBeLessThan(shutdownTimeoutMs + marginMs + slackMs)
-    expect(lastLine(app.stderr())).toMatch(
-      /ERROR \[effect-host\.NodeHost\] Shutdown did not finish within 500ms \(\+700ms margin\); still stopping: Spinner \(stop\); the event loop is blocked: ended by the watchdog thread with code 124$/
+    expect(lastMessage(app.stderr())).toMatch(
+      /^Shutdown did not finish within 500ms \(\+700ms margin\); still stopping: Spinner \(stop\); the event loop is blocked: ended by the watchdog thread with code 124$/
     )
     // C stopped before the Spinner; A, after it, never got its stop hook.
     expect(app.stdout()).toMatch(/^stop:C$[\s\S]*^stop:Spinner$/m)
@@ -64,7 +80,7 @@ describe.sequential("the watchdog thread", () => {
     expect(result).toMatchObject({ code: 124, signal: null })
     expect(result.elapsedMs).toBeGreaterThanOrEqual(deadlineMs - 50)
     expect(result.elapsedMs).toBeLessThan(shutdownTimeoutMs + marginMs + slackMs)
-    expect(lastLine(app.stderr())).toMatch(
+    expect(lastMessage(app.stderr())).toMatch(
       /still stopping: Spinner \(stop\); the event loop is blocked: ended by the watchdog thread with code 124$/
     )
   })
@@ -77,7 +93,7 @@ describe.sequential("the watchdog thread", () => {
     expect(exit.elapsedMs).toBeGreaterThanOrEqual(deadlineMs - 50)
     expect(exit.elapsedMs).toBeLessThan(shutdownTimeoutMs + marginMs + slackMs)
     expect(app.stdout()).toMatch(/^release:spinning$/m)
-    expect(lastLine(app.stderr())).toMatch(
+    expect(lastMessage(app.stderr())).toMatch(
       /Shutdown did not finish within 500ms \(\+700ms margin\); no hosted service is in a hook \(a finalizer outside the host has not returned\); the event loop is blocked: ended by the watchdog thread with code 124$/
     )
   })
@@ -89,7 +105,7 @@ describe.sequential("the watchdog thread", () => {
     expect(app.stderr()).toMatch(/Debugger listening on ws:/)
     expect(exit).toMatchObject({ code: 124, signal: null })
     expect(exit.elapsedMs).toBeLessThan(shutdownTimeoutMs + marginMs + slackMs)
-    expect(lastLine(app.stderr())).toMatch(/still stopping: Spinner \(stop\); the event loop is blocked: ended by the watchdog thread with code 124$/)
+    expect(lastMessage(app.stderr())).toMatch(/still stopping: Spinner \(stop\); the event loop is blocked: ended by the watchdog thread with code 124$/)
   })
 
   it("a stop that begins without a signal (stopApplication) and blocks: armed by the stop, exit 124", async () => {
@@ -97,7 +113,16 @@ describe.sequential("the watchdog thread", () => {
     await app.waitFor(/^BLOCKING$/m)
     const exit = await app.exited
     expect(exit).toMatchObject({ code: 124, signal: null })
-    expect(lastLine(app.stderr())).toMatch(/still stopping: Spinner \(stop\); the event loop is blocked: ended by the watchdog thread/)
+    expect(lastMessage(app.stderr())).toMatch(/still stopping: Spinner \(stop\); the event loop is blocked: ended by the watchdog thread/)
+  })
+
+  it("in Development (the pretty format) the line is plain text: time, level, category, message", async () => {
+    const app = start("busy-stop", { env: { EFFECT_HOST_ENVIRONMENT: "Development" } })
+    const exit = await stopWhileBlocked(app)
+    expect(exit).toMatchObject({ code: 124, signal: null })
+    expect(lastLine(app.stderr())).toMatch(
+      /^\d{4}-\d\d-\d\dT[\d:.]+Z ERROR \[effect-host\.NodeHost\] Shutdown did not finish within 500ms \(\+700ms margin\); still stopping: Spinner \(stop\); the event loop is blocked: ended by the watchdog thread with code 124$/
+    )
   })
 
   it("a stop hook blocked in native code (a synchronous child process): exit 124 from the watchdog thread (WASI)", async () => {
@@ -109,7 +134,7 @@ describe.sequential("the watchdog thread", () => {
       // The inspector's interrupt is not taken in native code: 250 ms later the thread exits itself.
       expect(exit.elapsedMs).toBeGreaterThanOrEqual(deadlineMs + 200)
       expect(exit.elapsedMs).toBeLessThan(shutdownTimeoutMs + marginMs + slackMs + 250)
-      expect(lastLine(app.stderr())).toMatch(
+      expect(lastMessage(app.stderr())).toMatch(
         /Shutdown did not finish within 500ms \(\+700ms margin\); the main thread is blocked; (last seen in a hook: .*|no hosted service was seen in a hook); it is in native code: exiting from the watchdog thread with code 124$/
       )
     } finally {

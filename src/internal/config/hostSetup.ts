@@ -26,6 +26,7 @@ import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import type * as HostConfiguration from "../../HostConfiguration.js"
 import type * as HostEnvironment from "../../HostEnvironment.js"
+import type * as HostLoggerModule from "../../HostLogger.js"
 import type * as HostOptions from "../../HostOptions.js"
 import * as Configuration from "./configuration.js"
 import * as Environment from "./environment.js"
@@ -64,6 +65,17 @@ export interface Setup {
   readonly suppressStatusMessages: Option.Option<boolean>
   /** Invalid host configuration, to be reported with the services' configuration errors. */
   readonly error: ConfigurationError | undefined
+  /**
+   * The format and output of the host's own logger now (they follow reloads), for a line a
+   * runner must write without it (the watchdog thread's); `undefined`: the program logs with a
+   * logger of its own.
+   */
+  readonly lineFormat: () => LineFormat | undefined
+}
+
+export interface LineFormat {
+  readonly format: HostLoggerModule.Format
+  readonly output: HostLoggerModule.Output
 }
 
 const isProvider = (u: unknown): u is ConfigProvider.ConfigProvider =>
@@ -136,15 +148,21 @@ export const prepare = (options: SetupOptions): Effect.Effect<Setup, Configurati
     }))
 
     let following: HostLogger.Current | undefined
+    let lineFormat: () => LineFormat | undefined = () => undefined
     if (options.logger !== false) {
       const settings = Either.getOrElse(logging, () => HostLogger.defaults)
       const custom = options.logger === undefined || options.logger === true ? undefined : options.logger
+      const formatOf = (now: HostLoggerModule.Settings): LineFormat => ({ format: HostLogger.formatFor(now, env), output: now.output })
       // With the default, a logger the program installed in place of Effect's is respected.
       if (custom === undefined && live !== undefined && Live.reloadsOnChange(live)) {
         const current = new HostLogger.Current(settings, env)
-        if (yield* HostLogger.installFollowing(current, { replaceDefaultOnly: true })) following = current
+        if (yield* HostLogger.installFollowing(current, { replaceDefaultOnly: true })) {
+          following = current
+          lineFormat = () => formatOf(current.settings)
+        }
       } else {
-        yield* HostLogger.install(custom ?? HostLogger.make(settings, env), settings, { replaceDefaultOnly: custom === undefined })
+        const installed = yield* HostLogger.install(custom ?? HostLogger.make(settings, env), settings, { replaceDefaultOnly: custom === undefined })
+        if (installed && custom === undefined) lineFormat = () => formatOf(settings)
       }
     }
 
@@ -158,7 +176,8 @@ export const prepare = (options: SetupOptions): Effect.Effect<Setup, Configurati
       options: Either.getOrElse(hostOptions, () => Options.defaults),
       environment: env,
       suppressStatusMessages: Either.getOrElse(suppress, () => Option.none()),
-      error: errors.length > 0 ? ConfigurationError.merge(errors) : undefined
+      error: errors.length > 0 ? ConfigurationError.merge(errors) : undefined,
+      lineFormat
     }
   }).pipe(withSpanWhenTracing("Host.configure", { captureStackTrace: false }))
 

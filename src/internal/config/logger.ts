@@ -276,7 +276,7 @@ export const install = (
   logger: Logger.Logger<unknown, unknown>,
   settings: Settings,
   options: { readonly replaceDefaultOnly?: boolean | undefined } = {}
-): Effect.Effect<void, never, Scope.Scope> =>
+): Effect.Effect<boolean, never, Scope.Scope> =>
   Effect.gen(function*() {
     const loggers = yield* FiberRef.get(FiberRef.currentLoggers)
     const hasDefault = HashSet.some(loggers, isStandIn)
@@ -286,9 +286,10 @@ export const install = (
         loggers.pipe(HashSet.filter((l) => !isStandIn(l)), HashSet.add(decorate(logger as Logger.Logger<unknown, void>))),
         lowestLevel(settings)
       )
-    } else {
-      yield* levelScoped(lowestLevel(settings))
+      return true
     }
+    yield* levelScoped(lowestLevel(settings))
+    return false
   })
 
 /** Sets the fiber's loggers and minimum level for the scope, and puts both back when it closes. */

@@ -275,8 +275,14 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
 
     // A timer cannot fire while the event loop is blocked; a thread can (watchdog.ts).
     const armWatchdog = (deadline: number, exceeded: string) => {
+      // The first host's logger decides, as for the runner's other lines (`logNow`).
+      const host = hosts[0]?.lineFormat()
       const armed = Watchdog.arm({
         deadline,
+        line: host === undefined ? undefined : {
+          format: host.format === "pretty" ? "text" : host.format,
+          fd: host.output === "stdout" ? 1 : 2
+        },
         exitCode: exitCodes.ShutdownTimeout,
         category,
         before: exceeded,

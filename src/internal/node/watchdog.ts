@@ -33,9 +33,33 @@ export const globalKey = "effect-host/NodeHost/watchdog"
  */
 export const defaultGraceMs = 250
 
+/**
+ * How the last line is written: as the host's logger writes an error line (`json`, `logfmt`;
+ * `text` for the pretty format and for a program that has a logger of its own), to `fd`.
+ */
+export interface LineFormat {
+  readonly format: "json" | "logfmt" | "text"
+  readonly fd: 1 | 2
+}
+
+/**
+ * The last line. Self-contained (it uses nothing from outside itself): the watchdog thread runs
+ * its source text too, so both threads write the same line.
+ */
+export const renderLine = (format: LineFormat["format"], category: string, message: string): string => {
+  const timestamp = new Date().toISOString()
+  if (format === "json") {
+    return JSON.stringify({ message, logLevel: "ERROR", timestamp, annotations: { category }, spans: {}, fiberId: "watchdog" }) + "\n"
+  }
+  if (format === "logfmt") return `timestamp=${timestamp} level=ERROR fiber=watchdog message=${JSON.stringify(message)} category=${category}\n`
+  return `${timestamp} ERROR [${category}] ${message}\n`
+}
+
 export interface ArmOptions {
   /** When to end the process, in epoch milliseconds (`Date.now()`). */
   readonly deadline: number
+  /** How the last line is written (default: text on stderr). */
+  readonly line?: LineFormat | undefined
   readonly exitCode: number
   /** The log category named in the line. */
   readonly category: string
@@ -131,6 +155,7 @@ export const standby = (category: string, onError: (message: string) => void): S
 
 export const arm = (options: ArmOptions, ready?: Standby): Armed => {
   const graceMs = options.graceMs ?? defaultGraceMs
+  const { fd, format } = options.line ?? { format: "text", fd: 2 }
   let seen = options.seen
   // Runs on the main thread, inside the interrupt the watchdog thread's inspector session
   // requested: the event loop is blocked, so everything here is synchronous.
@@ -142,10 +167,13 @@ export const arm = (options: ArmOptions, ready?: Standby): Armed => {
       // The hosts could not be read; what was seen last is the best there is.
       description = seen
     }
-    const line = `${new Date().toISOString()} ERROR [${options.category}] ${options.before}${description}; ` +
-      `the event loop is blocked: ended by the watchdog thread with code ${options.exitCode}\n`
+    const line = renderLine(
+      format,
+      options.category,
+      `${options.before}${description}; the event loop is blocked: ended by the watchdog thread with code ${options.exitCode}`
+    )
     try {
-      fs.writeSync(2, line)
+      fs.writeSync(fd, line)
     } catch {
       // stderr is closed: there is no one left to tell.
     }
@@ -167,7 +195,7 @@ export const arm = (options: ArmOptions, ready?: Standby): Armed => {
   }
   Reflect.set(globalThis, Symbol.for(globalKey), onDeadline)
 
-  const deadline: Deadline = { deadline: options.deadline, graceMs, exitCode: options.exitCode, before: options.before, seen }
+  const deadline: Deadline = { deadline: options.deadline, graceMs, exitCode: options.exitCode, before: options.before, seen, format, fd }
   let worker: WorkerThreads.Worker
   if (ready !== undefined && !ready.failed()) {
     worker = ready.worker
@@ -240,6 +268,8 @@ export interface Deadline {
   readonly before: string
   /** What the runner saw in flight when it armed the watchdog ("last seen in a hook: Db (stop)"). */
   readonly seen: string
+  readonly format: LineFormat["format"]
+  readonly fd: LineFormat["fd"]
 }
 
 /** What the main thread passes as `workerData`: the deadline too, unless the thread is on standby. */
@@ -280,7 +310,7 @@ const start = () => {
 parentPort.on("message", (message) => {
   if (message === null || typeof message !== "object") return
   if (message.arm !== null && typeof message.arm === "object" && timer === undefined) {
-    for (const key of ["deadline", "graceMs", "exitCode", "before"]) data[key] = message.arm[key]
+    for (const key of ["deadline", "graceMs", "exitCode", "before", "format", "fd"]) data[key] = message.arm[key]
     seen = message.arm.seen
     start()
   }
@@ -293,9 +323,10 @@ parentPort.on("message", (message) => {
 
 const reason = (error) => (error !== null && typeof error === "object" && (error.code || error.message)) || String(error)
 
+const renderLine = ${renderLine.toString()}
 const writeLine = (text) => {
-  const line = new Date().toISOString() + " ERROR [" + data.category + "] " + data.before + text + "\n"
-  try { fs.writeSync(2, line) } catch { /* stderr is closed: there is no one left to tell */ }
+  const line = renderLine(data.format || "text", data.category, data.before + text)
+  try { fs.writeSync(data.fd || 2, line) } catch { /* the output is closed: there is no one left to tell */ }
 }
 
 // 1. Runs the runner's deadline function on the main thread, through an isolate interrupt.
