@@ -49,13 +49,13 @@ export class ApplicationLifetime extends Effect.Tag("effect-host/ApplicationLife
    * host's logger, and the registration waits for it, as .NET runs a registration on a token
    * already cancelled.
    */
-  readonly onStarted: (callback: Effect.Effect<void, unknown>) => Effect.Effect<void>
+  readonly onStarted: <A, E>(callback: Effect.Effect<A, E>) => Effect.Effect<void>
   /** Runs `callback` when the stop begins; the stop waits for it (within the shutdown budget). */
-  readonly onStopping: (callback: Effect.Effect<void, unknown>) => Effect.Effect<void>
+  readonly onStopping: <A, E>(callback: Effect.Effect<A, E>) => Effect.Effect<void>
   /**
    * Runs `callback` after every `stopped` hook, still inside the shutdown budget: when the
    * deadline cuts the stop first, the callbacks not yet run are skipped (and the log says so),
    * and one registered later runs at once.
    */
-  readonly onStopped: (callback: Effect.Effect<void, unknown>) => Effect.Effect<void>
+  readonly onStopped: <A, E>(callback: Effect.Effect<A, E>) => Effect.Effect<void>
 }>() {}

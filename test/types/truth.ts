@@ -3,7 +3,7 @@
  * A `@ts-expect-error` that stops erroring fails the typecheck.
  */
 import { Context, Effect, Schema } from "effect"
-import { Host, HostedService, Settings } from "effect-host"
+import { ApplicationLifetime, Host, HostedService, Settings } from "effect-host"
 import { HostCluster } from "effect-host/cluster"
 import { NodeHost } from "effect-host/node"
 import { expectTypeOf } from "vitest"
@@ -39,3 +39,13 @@ export const sqlite = HostCluster.layer({ sql: { filename: "cluster.db" } })
 // A workload that fails to build is named in a typed error.
 declare const member: HostCluster.Service
 expectTypeOf(member.addWorkload).returns.toEqualTypeOf<Effect.Effect<void, HostCluster.WorkloadError>>()
+
+// A lifetime callback may return anything and fail; one that needs a service the host does not
+// provide is rejected, the error naming it ("Type 'Db' is not assignable to type 'never'").
+export const callbacks = Effect.flatMap(ApplicationLifetime, (lifetime) =>
+  Effect.all([
+    lifetime.onStarted(Effect.succeed(42)),
+    lifetime.onStopping(Effect.fail("no")),
+    // @ts-expect-error Db is not provided to the callback
+    lifetime.onStopped(Effect.flatMap(Db, (db) => Effect.succeed(db.Port)))
+  ]))
