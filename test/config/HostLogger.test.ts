@@ -195,6 +195,16 @@ describe("a value the format cannot write never fails what logged it", () => {
       expect(out.stdout[0]).not.toContain("t0ken-secret")
     }))
 
+  it.effect("pretty: a message part whose inspect throws is written once, whole, and leaves no console group open", () =>
+    Effect.gen(function*() {
+      const hostile = { [Symbol.for("nodejs.util.inspect.custom")]: () => { throw new Error("no inspecting me") } }
+      const out = yield* logged({}, Effect.zipRight(Effect.logError("first line", hostile), Effect.logError("after")), { isDevelopment: true })
+      const text = out.stderr.join("\n")
+      expect(text.match(/first line/g)).toHaveLength(1)
+      expect(text).toMatch(/after/)
+      expect(out.openGroups()).toBe(0)
+    }))
+
   for (const isDevelopment of [false, true]) {
     it.effect(`${isDevelopment ? "pretty" : "JSON"}: a failure holding a BigInt is logged with its message and its value`, () =>
       Effect.gen(function*() {

@@ -6,11 +6,15 @@
  *
  * @internal
  */
-import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
+import * as Console from "effect/Console"
+import * as Context from "effect/Context"
+import * as DefaultServices from "effect/DefaultServices"
 import type * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
+import * as FiberId from "effect/FiberId"
 import * as FiberRef from "effect/FiberRef"
+import * as FiberRefs from "effect/FiberRefs"
 import { identity } from "effect/Function"
 import { globalValue } from "effect/GlobalValue"
 import * as HashMap from "effect/HashMap"
@@ -30,8 +34,8 @@ import * as Live from "./live.js"
 import { configurationOf } from "./provider.js"
 import * as Read from "./read.js"
 import { neverThrows } from "../safeLogger.js"
-import { writableCause } from "../writable.js"
 import { withSpanWhenTracing } from "../tracing.js"
+import * as util from "node:util"
 
 export const defaults: Settings = { output: "split", minimumLevel: LogLevel.Info, categories: new Map() }
 
@@ -192,21 +196,39 @@ export const formatFor = (settings: Settings, environment: { readonly isDevelopm
   settings.format ?? (environment.isDevelopment ? "pretty" : "json")
 
 /**
- * The pretty logger writes its first line and opens a console group before it renders the cause:
- * a cause it cannot render (a plain object holding a BigInt) threw with the group open, the
- * retry (`neverThrows`) wrote the first line again and every later line of the process was
- * indented. So a cause is made writable before the logger sees it, when it must be.
+ * The pretty logger writes its first line and opens a console group before it renders the rest
+ * (the cause, more message parts, annotations): a value it could not render (a cause holding a
+ * BigInt, a value whose `inspect` throws) threw with the group open, the retry (`neverThrows`)
+ * wrote the first line again and every later line of the process was indented. So its console
+ * calls are held until the line is complete: a line that throws writes nothing, and the retry
+ * writes it once, whole.
  */
-const renderableCause = (logger: Logger.Logger<unknown, void>): Logger.Logger<unknown, void> =>
+const wholeLines = (logger: Logger.Logger<unknown, void>): Logger.Logger<unknown, void> =>
   Logger.make((options) => {
-    if (Cause.isEmpty(options.cause)) return logger.log(options)
-    let renders = true
-    try {
-      Cause.pretty(options.cause, { renderErrorCause: true })
-    } catch {
-      renders = false
+    const services = FiberRefs.getOrDefault(options.context, DefaultServices.currentServices)
+    const console = Context.get(services, Console.Console)
+    const held: Array<() => void> = []
+    // Formatted now, as the console would format them (its colors included): formatting is what
+    // throws (a value's `inspect`), and it must throw before anything is written.
+    const hold = (method: "log" | "error") => (...args: ReadonlyArray<unknown>) => {
+      const text = util.formatWithOptions({ colors: useColors(method === "error") }, ...args)
+      held.push(() => console.unsafe[method](text))
     }
-    logger.log(renders ? options : { ...options, cause: writableCause(options.cause) })
+    const unsafe: Console.UnsafeConsole = {
+      ...console.unsafe,
+      log: hold("log"),
+      error: hold("error"),
+      group: () => void held.push(() => console.unsafe.group()),
+      groupEnd: () => void held.push(() => console.unsafe.groupEnd())
+    }
+    const context = FiberRefs.updateAs(options.context, {
+      // A line's own fiber owns the change (a composite id, which `updateAs` takes none of, is none's).
+      fiberId: FiberId.isRuntime(options.fiberId) ? options.fiberId : FiberId.none,
+      fiberRef: DefaultServices.currentServices,
+      value: Context.add(services, Console.Console, { ...console, unsafe })
+    })
+    logger.log({ ...options, context })
+    for (const write of held) write()
   })
 
 export const make = (
@@ -216,7 +238,7 @@ export const make = (
   const format = formatFor(settings, environment)
   const sink = (stderr: boolean): Logger.Logger<unknown, void> =>
     format === "pretty"
-      ? renderableCause(Logger.prettyLogger({ stderr, colors: useColors(stderr), mode: "tty" }))
+      ? wholeLines(Logger.prettyLogger({ stderr, colors: useColors(stderr), mode: "tty" }))
       : (stderr ? Logger.withConsoleError : Logger.withConsoleLog)(format === "json" ? Logger.jsonLogger : Logger.logfmtLogger)
   const toStdout = sink(false)
   const toStderr = sink(true)
