@@ -49,8 +49,16 @@ const graph = async (entries) => {
   return modules
 }
 
-/** The names a module exports, as esbuild reads them. */
+/**
+ * The names a module exports, as esbuild reads them: without bundling, so an `export * from`
+ * (no `as`) would not be followed and its names would be missing from the re-exports; no such
+ * line is allowed in a module whose names are re-exported.
+ */
 const exportsOf = async (file) => {
+  if (/^export \* from /m.test(fs.readFileSync(file, "utf8"))) {
+    console.error(`bundle: ${path.relative(dist, file)} has an \`export * from\` (no \`as\`): name the exports, or make it \`export * as\``)
+    process.exit(1)
+  }
   const { metafile } = await build({ ...common, bundle: false, entryPoints: [file], write: false, outdir: path.join(dist, "exports"), metafile: true })
   return Object.values(metafile.outputs).flatMap((output) => output.exports)
 }
@@ -109,12 +117,14 @@ const othersResult = await build({
   plugins: [{
     name: "core-from-core.js",
     setup(b) {
+      // By its path from dist/, which is what the comments and source maps then name: an
+      // absolute path would record the build machine's checkout in the package.
       b.onResolve({ filter: /^\./ }, (args) => {
         const file = path.resolve(args.resolveDir, args.path)
         if (!bridged.has(file)) return undefined
-        return { path: file, namespace: "core" }
+        return { path: path.relative(dist, file).split(path.sep).join("/"), namespace: "core" }
       })
-      b.onLoad({ filter: /.*/, namespace: "core" }, (args) => ({ contents: reexports(args.path, coreSpecifier), loader: "js" }))
+      b.onLoad({ filter: /.*/, namespace: "core" }, (args) => ({ contents: reexports(path.join(dist, args.path), coreSpecifier), loader: "js" }))
     }
   }]
 })
