@@ -264,7 +264,7 @@ export interface Deadline {
   /** How long the main thread gets to take the inspector's interrupt before step 2. */
   readonly graceMs: number
   readonly exitCode: number
-  /** The last line is `<ISO time> ERROR [<category>] <before>…`, naming what is still stopping. */
+  /** The last line's message is `<before>…`, naming what is still stopping (see `renderLine`). */
   readonly before: string
   /** What the runner saw in flight when it armed the watchdog ("last seen in a hook: Db (stop)"). */
   readonly seen: string
@@ -325,7 +325,14 @@ const reason = (error) => (error !== null && typeof error === "object" && (error
 
 const renderLine = ${renderLine.toString()}
 const writeLine = (text) => {
-  const line = renderLine(data.format || "text", data.category, data.before + text)
+  let line
+  try {
+    line = renderLine(data.format || "text", data.category, data.before + text)
+  } catch {
+    // The function's text as this process runs it may not stand alone (code coverage rewrites
+    // it with counters of its module): the line in plain text, and the exit still follows.
+    line = new Date().toISOString() + " ERROR [" + data.category + "] " + data.before + text + "\n"
+  }
   try { fs.writeSync(data.fd || 2, line) } catch { /* the output is closed: there is no one left to tell */ }
 }
 
