@@ -125,6 +125,27 @@ describe.sequential("the watchdog thread", () => {
     )
   })
 
+  it("stderr is the journal (JOURNAL_STREAM): the line starts with the error priority, <3>, as the host's own lines do", async () => {
+    // The shell reads its stderr's device and inode, then becomes node (same pid, same fds).
+    const app = spawnWatched("sh", [
+      "-c",
+      `JOURNAL_STREAM=$(stat -L -c %d:%i /proc/$$/fd/2) exec "$@"`,
+      "sh",
+      process.execPath,
+      ...nodeArgs(fixture),
+      "busy-stop"
+    ], {
+      env: { FIXTURE_GUARD_MARGIN_MS: String(marginMs) },
+      drop: ["NODE_ENV", "npm_lifecycle_event", "KUBERNETES_SERVICE_HOST", "NOTIFY_SOCKET", "NODE_OPTIONS"],
+      label: "blocked.ts busy-stop, JOURNAL_STREAM = fd 2"
+    })
+    const exit = await stopWhileBlocked(app)
+    expect(exit).toMatchObject({ code: 124, signal: null })
+    const line = lastLine(app.stderr())
+    expect(line).toMatch(/^<3>\{"message":"Shutdown did not finish within 500ms/)
+    expect(JSON.parse(line.slice(3))).toMatchObject({ logLevel: "ERROR", annotations: { category: "effect-host.NodeHost" } })
+  })
+
   it("a stop hook blocked in native code (a synchronous child process): exit 124 from the watchdog thread (WASI)", async () => {
     const app = start("native-stop", { detached: true })
     try {

@@ -145,6 +145,8 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
   let systemd: Systemd.Integration | undefined
   /** Adds the journal's priorities to a stand-in logger, once `journal.ts` found a journal stream. */
   let toJournal: ((logger: Logger.Logger<unknown, void>) => Logger.Logger<unknown, void>) | undefined
+  /** The journal streams, for the one line written without a logger (the watchdog thread's). */
+  let journal: { readonly streams: Journal.Streams; readonly errorPrefix: string } | undefined
 
   // Log lines written from outside the program (signal handlers, the guard, the final report):
   // with the first host's logger when there is a host, so they have its format and destination;
@@ -187,7 +189,10 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
   const loadJournal = Effect.tryPromise(() => import("./journal.js")).pipe(
     Effect.map((J: typeof Journal) => {
       const streams = J.detect(process.env["JOURNAL_STREAM"])
-      if (streams !== undefined) toJournal = (logger) => standIn(J.withPriorities(logger, streams))
+      if (streams !== undefined) {
+        toJournal = (logger) => standIn(J.withPriorities(logger, streams))
+        journal = { streams, errorPrefix: J.priority(LogLevel.Error) }
+      }
     }),
     Effect.catchAllCause((cause) => Effect.logWarning("JOURNAL_STREAM is set, but the journal logger could not be loaded", cause))
   )
@@ -277,11 +282,14 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
     const armWatchdog = (deadline: number, exceeded: string) => {
       // The first host's logger decides, as for the runner's other lines (`logNow`).
       const host = hosts[0]?.lineFormat()
+      const fd = host?.output === "stdout" ? 1 : 2
+      const onJournal = journal !== undefined && (fd === 1 ? journal.streams.stdout : journal.streams.stderr)
       const armed = Watchdog.arm({
         deadline,
-        line: host === undefined ? undefined : {
-          format: host.format === "pretty" ? "text" : host.format,
-          fd: host.output === "stdout" ? 1 : 2
+        line: {
+          format: host === undefined || host.format === "pretty" ? "text" : host.format,
+          fd,
+          prefix: onJournal ? journal?.errorPrefix ?? "" : ""
         },
         exitCode: exitCodes.ShutdownTimeout,
         category,

@@ -40,6 +40,8 @@ export const defaultGraceMs = 250
 export interface LineFormat {
   readonly format: "json" | "logfmt" | "text"
   readonly fd: 1 | 2
+  /** Before the line: the journal's priority (`<3>`) when `fd` is a journal stream, else empty. */
+  readonly prefix: string
 }
 
 /**
@@ -155,7 +157,7 @@ export const standby = (category: string, onError: (message: string) => void): S
 
 export const arm = (options: ArmOptions, ready?: Standby): Armed => {
   const graceMs = options.graceMs ?? defaultGraceMs
-  const { fd, format } = options.line ?? { format: "text", fd: 2 }
+  const { fd, format, prefix } = options.line ?? { format: "text", fd: 2, prefix: "" }
   let seen = options.seen
   // Runs on the main thread, inside the interrupt the watchdog thread's inspector session
   // requested: the event loop is blocked, so everything here is synchronous.
@@ -167,7 +169,7 @@ export const arm = (options: ArmOptions, ready?: Standby): Armed => {
       // The hosts could not be read; what was seen last is the best there is.
       description = seen
     }
-    const line = renderLine(
+    const line = prefix + renderLine(
       format,
       options.category,
       `${options.before}${description}; the event loop is blocked: ended by the watchdog thread with code ${options.exitCode}`
@@ -195,7 +197,7 @@ export const arm = (options: ArmOptions, ready?: Standby): Armed => {
   }
   Reflect.set(globalThis, Symbol.for(globalKey), onDeadline)
 
-  const deadline: Deadline = { deadline: options.deadline, graceMs, exitCode: options.exitCode, before: options.before, seen, format, fd }
+  const deadline: Deadline = { deadline: options.deadline, graceMs, exitCode: options.exitCode, before: options.before, seen, format, fd, prefix }
   let worker: WorkerThreads.Worker
   if (ready !== undefined && !ready.failed()) {
     worker = ready.worker
@@ -270,6 +272,7 @@ export interface Deadline {
   readonly seen: string
   readonly format: LineFormat["format"]
   readonly fd: LineFormat["fd"]
+  readonly prefix: string
 }
 
 /** What the main thread passes as `workerData`: the deadline too, unless the thread is on standby. */
@@ -310,7 +313,7 @@ const start = () => {
 parentPort.on("message", (message) => {
   if (message === null || typeof message !== "object") return
   if (message.arm !== null && typeof message.arm === "object" && timer === undefined) {
-    for (const key of ["deadline", "graceMs", "exitCode", "before", "format", "fd"]) data[key] = message.arm[key]
+    for (const key of ["deadline", "graceMs", "exitCode", "before", "format", "fd", "prefix"]) data[key] = message.arm[key]
     seen = message.arm.seen
     start()
   }
@@ -333,7 +336,7 @@ const writeLine = (text) => {
     // it with counters of its module): the line in plain text, and the exit still follows.
     line = new Date().toISOString() + " ERROR [" + data.category + "] " + data.before + text + "\n"
   }
-  try { fs.writeSync(data.fd || 2, line) } catch { /* the output is closed: there is no one left to tell */ }
+  try { fs.writeSync(data.fd || 2, (data.prefix || "") + line) } catch { /* the output is closed: there is no one left to tell */ }
 }
 
 // 1. Runs the runner's deadline function on the main thread, through an isolate interrupt.
