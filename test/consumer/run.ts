@@ -7,7 +7,9 @@
  *   3. exactly one copy of `effect` in that project;
  *   4. the README's 30-second example typechecked, strict, under `moduleResolution` NodeNext and
  *      bundler, compiled to JS, run with `node`, stopped with SIGTERM: exit 0 and the stop hook's
- *      line.
+ *      line;
+ *   5. one core across entries: a start failure under `effect-host/testing`'s host is
+ *      `effect-host`'s `HostError.HostStartError` (a second copy of the core would fail `instanceof`).
  *
  * Run by `.ci/run` (`npm run test:consumer`). `--tarball <file>` tests a given tarball instead of
  * packing one; `--also <spec>` installs one more package after the README's line (to see the
@@ -169,6 +171,30 @@ try {
   if (code !== 0) fail(`the example exited with ${code} after SIGTERM, expected 0:\n${output}`)
   if (!output.includes("disconnecting")) fail(`the example's stop hook did not log "disconnecting":\n${output}`)
   step("exit 0 after SIGTERM, stop hook ran")
+
+  // The core is bundled once and the other entries import it: a class or tag from one entry is
+  // the same value in another (a second copy would break instanceof, catchTag and services).
+  fs.writeFileSync(
+    path.join(project, "identity.mjs"),
+    [
+      `import { Cause, Effect, Exit, Option } from "effect"`,
+      `import { HostError, HostEnvironment, HostedService } from "effect-host"`,
+      `import { TestHost } from "effect-host/testing"`,
+      `const Bad = HostedService.make("Bad", { start: Effect.fail("no") })`,
+      `const Env = HostedService.make("Env", { start: Effect.map(HostEnvironment, (env) => console.log("environment " + env.environmentName)) })`,
+      // A host whose start failed has ended; one that started is stopped, then read.
+      `const run = (services) => Effect.runPromise(Effect.scoped(Effect.flatMap(TestHost.start(services), (host) => host.stop)))`,
+      `const failed = await run([Bad])`,
+      `const error = Exit.isFailure(failed) ? Option.getOrUndefined(Cause.failureOption(failed.cause)) : undefined`,
+      `if (!(error instanceof HostError.HostStartError) || !HostError.isHostError(error)) throw new Error("not the core's HostStartError: " + String(error))`,
+      `const ok = await run([Env])`,
+      `if (!Exit.isSuccess(ok)) throw new Error("the host from /testing did not provide effect-host's HostEnvironment: " + String(ok))`,
+      `console.log("identity ok")`
+    ].join("\n") + "\n"
+  )
+  step("node identity.mjs: effect-host/testing's host and errors are effect-host's")
+  const identity = run(process.execPath, ["identity.mjs"], project)
+  if (!identity.includes("identity ok") || !identity.includes("environment ")) fail(`identity.mjs printed:\n${identity}`)
   step("passed")
 } catch (error) {
   if (!(error instanceof ConsumerTestFailure)) throw error
