@@ -5,12 +5,11 @@
 //
 // - The core, every module `effect-host` and `effect-host/node` reach, is one file:
 //   dist/internal/core.js. dist/index.js and dist/node.js only re-export their names from it.
-//   What the runner loads with `import()` (systemd's and the journal's modules) is in it too: a
-//   split build makes them chunks of their own, but also a helper chunk every app loads, and
-//   importing the core measured the same either way (48.1 vs 48.3 ms, 40 processes each).
 //   One file rather than the chunks a split build makes for them (eight, by which entries share
-//   each module): importing both went from ~47 to ~39 ms (median of 30 fresh processes,
-//   `import()` after effect itself, on a loaded 2-core machine).
+//   each module): importing both went from 37.5 to 33.7 ms (median of 40 fresh processes each,
+//   `import()` after effect itself). What the runner loads with `import()` (systemd's and the
+//   journal's modules) is in it too: split, they get chunks of their own, but so does a helper
+//   every app then loads, and importing the core measured the same either way (48.1 vs 48.3 ms).
 // - `effect-host/testing`, `/http` and `/cluster` are bundled together, split into chunks among
 //   themselves; a core module they import is a module of re-exports from core.js, so there is
 //   one copy of each core module (one Tag, one class) whichever entries an app loads.

@@ -55,7 +55,7 @@ const publish = (engine: Engine.Engine, setup: HostSetup.Setup) =>
           Effect.locally(FiberRef.currentLoggers, loggers)
         ),
       logs: (at) => LogLevel.greaterThanEqual(at, level) && !belowFloor(loggers, at),
-      lineFormat: setup.lineFormat
+      loggerOutput: setup.loggerOutput
     }
     yield* Queue.offer(watch.value, host)
     return true

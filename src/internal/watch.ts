@@ -16,7 +16,7 @@ import * as Option from "effect/Option"
 import type * as Queue from "effect/Queue"
 import type { Options } from "../Host.js"
 import type { Environment } from "../HostEnvironment.js"
-import type { LineFormat } from "./config/hostSetup.js"
+import type { LoggerOutput } from "./config/hostSetup.js"
 import type { Handle } from "./engine.js"
 
 /** A running host as its watchers see it. */
@@ -36,7 +36,7 @@ export interface WatchedHost extends Handle {
    */
   readonly logs: (level: LogLevel.LogLevel) => boolean
   /** The host logger's format and output now, for a line written without it; `undefined`: not the host's logger. */
-  readonly lineFormat: () => LineFormat | undefined
+  readonly loggerOutput: () => LoggerOutput | undefined
 }
 
 /** Where the hosts built under a watcher are offered. */

@@ -131,9 +131,11 @@ export const direct = (look: Read.StoreLook): Config.Config.Success<typeof confi
     if (value === undefined || (Option.isSome(value) && value.value === "")) rejected = true
     return value ?? Option.none()
   }
+  // A value-less switch (`undefined`) goes through `config` for its error, as the others do.
+  const nodeEnvText = look.value(["NODE_ENV"])
   const values = {
     environment: text(configKeys.environment),
-    nodeEnv: ((value) => value === undefined ? text("NODE_ENV") : blankIsUnset(value))(look.value(["NODE_ENV"])),
+    nodeEnv: nodeEnvText === undefined ? text("NODE_ENV") : blankIsUnset(nodeEnvText),
     applicationName: text(configKeys.applicationName),
     contentRoot: text(configKeys.contentRoot)
   }

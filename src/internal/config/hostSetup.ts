@@ -70,10 +70,10 @@ export interface Setup {
    * runner must write without it (the watchdog thread's); `undefined`: the program logs with a
    * logger of its own.
    */
-  readonly lineFormat: () => LineFormat | undefined
+  readonly loggerOutput: () => LoggerOutput | undefined
 }
 
-export interface LineFormat {
+export interface LoggerOutput {
   readonly format: HostLoggerModule.Format
   readonly output: HostLoggerModule.Output
 }
@@ -148,21 +148,21 @@ export const prepare = (options: SetupOptions): Effect.Effect<Setup, Configurati
     }))
 
     let following: HostLogger.Current | undefined
-    let lineFormat: () => LineFormat | undefined = () => undefined
+    let loggerOutput: () => LoggerOutput | undefined = () => undefined
     if (options.logger !== false) {
       const settings = Either.getOrElse(logging, () => HostLogger.defaults)
       const custom = options.logger === undefined || options.logger === true ? undefined : options.logger
-      const formatOf = (now: HostLoggerModule.Settings): LineFormat => ({ format: HostLogger.formatFor(now, env), output: now.output })
+      const formatOf = (now: HostLoggerModule.Settings): LoggerOutput => ({ format: HostLogger.formatFor(now, env), output: now.output })
       // With the default, a logger the program installed in place of Effect's is respected.
       if (custom === undefined && live !== undefined && Live.reloadsOnChange(live)) {
         const current = new HostLogger.Current(settings, env)
         if (yield* HostLogger.installFollowing(current, { replaceDefaultOnly: true })) {
           following = current
-          lineFormat = () => formatOf(current.settings)
+          loggerOutput = () => formatOf(current.settings)
         }
       } else {
         const installed = yield* HostLogger.install(custom ?? HostLogger.make(settings, env), settings, { replaceDefaultOnly: custom === undefined })
-        if (installed && custom === undefined) lineFormat = () => formatOf(settings)
+        if (installed && custom === undefined) loggerOutput = () => formatOf(settings)
       }
     }
 
@@ -177,7 +177,7 @@ export const prepare = (options: SetupOptions): Effect.Effect<Setup, Configurati
       environment: env,
       suppressStatusMessages: Either.getOrElse(suppress, () => Option.none()),
       error: errors.length > 0 ? ConfigurationError.merge(errors) : undefined,
-      lineFormat
+      loggerOutput
     }
   }).pipe(withSpanWhenTracing("Host.configure", { captureStackTrace: false }))
 

@@ -281,15 +281,16 @@ export const run = <A, E>(effect: Effect.Effect<A, E>, options: RunMainOptions =
     // A timer cannot fire while the event loop is blocked; a thread can (watchdog.ts).
     const armWatchdog = (deadline: number, exceeded: string) => {
       // The first host's logger decides, as for the runner's other lines (`logNow`).
-      const host = hosts[0]?.lineFormat()
+      const host = hosts[0]?.loggerOutput()
       const fd = host?.output === "stdout" ? 1 : 2
-      const onJournal = journal !== undefined && (fd === 1 ? journal.streams.stdout : journal.streams.stderr)
+      const journalNow = journal
+      const prefix = journalNow !== undefined && (fd === 1 ? journalNow.streams.stdout : journalNow.streams.stderr) ? journalNow.errorPrefix : ""
       const armed = Watchdog.arm({
         deadline,
         line: {
           format: host === undefined || host.format === "pretty" ? "text" : host.format,
           fd,
-          prefix: onJournal ? journal?.errorPrefix ?? "" : ""
+          prefix
         },
         exitCode: exitCodes.ShutdownTimeout,
         category,

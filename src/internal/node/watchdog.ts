@@ -260,7 +260,7 @@ export const arm = (options: ArmOptions, ready?: Standby): Armed => {
  */
 
 /** What the thread needs to act at a deadline: in `workerData`, or posted to a thread on standby. */
-export interface Deadline {
+export interface Deadline extends LineFormat {
   /** When to act, in epoch milliseconds (`Date.now()`). */
   readonly deadline: number
   /** How long the main thread gets to take the inspector's interrupt before step 2. */
@@ -270,9 +270,6 @@ export interface Deadline {
   readonly before: string
   /** What the runner saw in flight when it armed the watchdog ("last seen in a hook: Db (stop)"). */
   readonly seen: string
-  readonly format: LineFormat["format"]
-  readonly fd: LineFormat["fd"]
-  readonly prefix: string
 }
 
 /** What the main thread passes as `workerData`: the deadline too, unless the thread is on standby. */
