@@ -14,7 +14,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
-import { killLeftovers, nodeArgs, root, spawnTsx, spawnWatched, type Watched } from "../util/child.js"
+import { killLeftovers, nodeArgs, onJournalStream, root, spawnTsx, spawnWatched, type Watched } from "../util/child.js"
 
 afterEach(killLeftovers)
 
@@ -239,15 +239,10 @@ describe.sequential("systemd notify", () => {
 describe.sequential("JOURNAL_STREAM", () => {
   /** Runs the journal scenario with JOURNAL_STREAM naming the child's stdout (fd 1) or stderr (fd 2). */
   const run = async (fd: 1 | 2, scenario = "journal") => {
-    // The shell reads its own stream's device and inode, then becomes node (same pid, same fds).
-    const app = spawnWatched("sh", [
-      "-c",
-      `JOURNAL_STREAM=$(stat -L -c %d:%i /proc/$$/fd/${fd}) exec "$@"`,
-      "sh",
-      process.execPath,
-      ...nodeArgs(fixture),
-      scenario
-    ], { drop, label: `systemd.ts ${scenario}, JOURNAL_STREAM = fd ${fd}` })
+    const app = spawnWatched(...onJournalStream(fd, process.execPath, [...nodeArgs(fixture), scenario]), {
+      drop,
+      label: `systemd.ts ${scenario}, JOURNAL_STREAM = fd ${fd}`
+    })
     await app.waitFor(/^life:started \d+$/m)
     await app.waitFor(/error inside/)
     expect(await app.signal("SIGTERM")).toMatchObject({ code: 0, signal: null })

@@ -7,7 +7,7 @@
  */
 import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
-import { killLeftovers, nodeArgs, spawnWatched, type Watched } from "../util/child.js"
+import { killLeftovers, nodeArgs, onJournalStream, spawnWatched, type Watched } from "../util/child.js"
 
 afterEach(killLeftovers)
 
@@ -126,15 +126,7 @@ describe.sequential("the watchdog thread", () => {
   })
 
   it("stderr is the journal (JOURNAL_STREAM): the line starts with the error priority, <3>, as the host's own lines do", async () => {
-    // The shell reads its stderr's device and inode, then becomes node (same pid, same fds).
-    const app = spawnWatched("sh", [
-      "-c",
-      `JOURNAL_STREAM=$(stat -L -c %d:%i /proc/$$/fd/2) exec "$@"`,
-      "sh",
-      process.execPath,
-      ...nodeArgs(fixture),
-      "busy-stop"
-    ], {
+    const app = spawnWatched(...onJournalStream(2, process.execPath, [...nodeArgs(fixture), "busy-stop"]), {
       env: { FIXTURE_GUARD_MARGIN_MS: String(marginMs) },
       drop: ["NODE_ENV", "npm_lifecycle_event", "KUBERNETES_SERVICE_HOST", "NOTIFY_SOCKET", "NODE_OPTIONS"],
       label: "blocked.ts busy-stop, JOURNAL_STREAM = fd 2"

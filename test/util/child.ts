@@ -78,6 +78,14 @@ export const nodeArgs = (file: string): Array<string> => {
   return ["--import", "tsx", file]
 }
 
+/**
+ * `command args` through a shell that sets `JOURNAL_STREAM` to its own stdout's (fd 1) or
+ * stderr's (fd 2) device and inode, then becomes the command (same pid, same fds): that stream
+ * is then systemd's journal as the program sees it. For `spawnWatched`.
+ */
+export const onJournalStream = (fd: 1 | 2, command: string, args: ReadonlyArray<string>): readonly [string, Array<string>] =>
+  ["sh", ["-c", `JOURNAL_STREAM=$(stat -L -c %d:%i /proc/$$/fd/${fd}) exec "$@"`, "sh", command, ...args]]
+
 /** Runs the program `file` with node (its prebuilt bundle, see `nodeArgs`), from the repository's root. */
 export const spawnTsx = (file: string, args: ReadonlyArray<string> = [], options: SpawnOptions = {}): Watched =>
   spawnWatched(process.execPath, [...nodeArgs(file), ...args], options)
